@@ -1,0 +1,1 @@
+"""Small helpers with no knowledge of Kubernetes or Ray: durations, random names, YAML with line numbers."""

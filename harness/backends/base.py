@@ -1,0 +1,74 @@
+"""The Backend protocol every runner talks to.
+
+A scenario never knows which backend it is on, except by explicit ``backends:`` restrictions. The simulator
+backend moves virtual time; a Kubernetes backend waits for real. Both feed the same :class:`Journal`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ..sim.journal import Journal
+
+Obj = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class LogSource:
+    """A named log a scenario can assert on: ``head``, ``driver``, ``submitter``, ``worker``."""
+
+    name: str
+
+
+class Backend(Protocol):
+    name: str  # "sim" or "kube"
+    kuberay_version: str
+    executor_name: str  # "scripted", "ray", or "cluster" for a real cluster
+    journal: Journal
+    virtual_time: bool  # True when advance() costs no wall time
+
+    def create_namespace(self, name: str) -> None: ...
+
+    def delete_namespace(self, name: str) -> None: ...
+
+    def apply(self, obj: Mapping[str, Any], namespace: str) -> Obj:
+        """Create, or merge onto the existing object (``kubectl apply`` semantics for the fields given)."""
+        ...
+
+    def patch(self, kind: str, namespace: str, name: str, patch: Mapping[str, Any]) -> Obj:
+        """RFC 7386 merge patch on the main resource."""
+        ...
+
+    def delete(self, kind: str, namespace: str, name: str, *, wait: bool = True, timeout: float = 300.0) -> None:
+        """Delete (background propagation); with ``wait``, return only once the object is gone."""
+        ...
+
+    def get(self, kind: str, namespace: str, name: str) -> Obj | None: ...
+
+    def list(self, kind: str, namespace: str, selector: str | Mapping[str, str] | None = None) -> list[Obj]: ...
+
+    def events(self, namespace: str) -> list[Obj]:
+        """core/v1 Events in the namespace, oldest first."""
+        ...
+
+    def pod_logs(self, namespace: str, pod: str, container: str | None = None) -> str: ...
+
+    def driver_log(self, namespace: str, rayjob: str) -> str:
+        """``/tmp/ray/session_latest/logs/job-driver-<status.jobId>.log`` on the RayJob's head pod."""
+        ...
+
+    def now(self) -> float:
+        """Seconds since the backend started (virtual on the simulator)."""
+        ...
+
+    def advance(self, seconds: float) -> None:
+        """Let time pass: virtual on the simulator, a real wait on a cluster."""
+        ...
+
+    def wait_until(self, condition: Callable[[], bool], timeout: float) -> bool:
+        """Run until ``condition()`` holds (True) or ``timeout`` seconds pass (False)."""
+        ...
+
+    def close(self) -> None: ...

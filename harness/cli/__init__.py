@@ -1,0 +1,1 @@
+"""The ``rayjob-harness`` command line: thin argument handling over the simulator, runner and reports."""

@@ -1,0 +1,63 @@
+"""The resource types the simulated API knows, with the facts an API server keeps about each.
+
+One :class:`ResourceType` per kind: group, served versions, plural, scope, and whether ``status`` is a
+subresource (writes to the main resource then ignore ``.status``, and ``create`` drops it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+
+@dataclass(frozen=True)
+class ResourceType:
+    group: str
+    version: str  # the storage version; objects are stored and returned with this apiVersion
+    kind: str
+    plural: str
+    namespaced: bool = True
+    status_subresource: bool = True
+    served_versions: tuple[str, ...] = ()
+    short_names: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+
+    @property
+    def api_version(self) -> str:
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+    @property
+    def qualified(self) -> str:
+        """``rayjobs.ray.io`` / ``pods``: the resource name used in API error messages."""
+        return f"{self.plural}.{self.group}" if self.group else self.plural
+
+    def serves(self, api_version: str) -> bool:
+        group, _, version = api_version.rpartition("/")
+        return group == self.group and version in (self.served_versions or (self.version,))
+
+
+RAYJOB: Final = ResourceType("ray.io", "v1", "RayJob", "rayjobs", served_versions=("v1", "v1alpha1"),
+                             categories=("all",))
+RAYCLUSTER: Final = ResourceType("ray.io", "v1", "RayCluster", "rayclusters",
+                                 served_versions=("v1", "v1alpha1"), categories=("all",))
+POD: Final = ResourceType("", "v1", "Pod", "pods", short_names=("po",), categories=("all",))
+SERVICE: Final = ResourceType("", "v1", "Service", "services", short_names=("svc",), categories=("all",))
+CONFIGMAP: Final = ResourceType("", "v1", "ConfigMap", "configmaps", status_subresource=False,
+                                short_names=("cm",))
+EVENT: Final = ResourceType("", "v1", "Event", "events", status_subresource=False, short_names=("ev",))
+NAMESPACE: Final = ResourceType("", "v1", "Namespace", "namespaces", namespaced=False, short_names=("ns",))
+JOB: Final = ResourceType("batch", "v1", "Job", "jobs", categories=("all",))
+
+ALL_TYPES: Final = (RAYJOB, RAYCLUSTER, POD, SERVICE, CONFIGMAP, EVENT, NAMESPACE, JOB)
+_BY_KIND: Final = {rt.kind: rt for rt in ALL_TYPES}
+
+
+def resource_type(kind: str) -> ResourceType | None:
+    """The type for a Kind name (``RayJob``), or None when the simulator does not model it."""
+    return _BY_KIND.get(kind)
+
+
+def resource_type_for(api_version: str, kind: str) -> ResourceType | None:
+    """The type for an ``apiVersion``/``kind`` pair, or None if that pair is not served."""
+    rt = _BY_KIND.get(kind)
+    return rt if rt is not None and rt.serves(api_version) else None

@@ -1,0 +1,179 @@
+"""The journal: every change the harness observes, stamped with virtual and wall time.
+
+Transition assertions read the journal rather than polling, so transient states are never missed. Entries have
+the same shape on every backend (the simulator feeds it from its store's watch; a Kubernetes backend from real
+watches), so two runs can be diffed line by line.
+
+A JSON line per entry (``to_json``)::
+
+    {"t": 12.0, "wall": 0.0031, "seq": 17, "type": "MODIFIED", "kind": "RayJob", "namespace": "default",
+     "name": "rayjob-sample", "rv": "41",
+     "changes": {"status.jobDeploymentStatus": ["Initializing", "Running"], "status.dashboardURL": [null, "..."]}}
+
+``type`` is ADDED, MODIFIED or DELETED for object changes, and ACTION for what the harness itself did (apply,
+patch, delete, advance; ``action`` and ``detail`` keys), so that reports can mark them on the timeline.
+``changes`` lists flattened ``status.*`` and tracked ``metadata.*`` paths (labels, annotations, finalizers,
+deletionTimestamp, ownerReferences) and, for kinds without status (Events), the object's own fields; values
+are ``[old, new]`` with ``null`` for absent. ADDED entries list every tracked field as ``[null, value]``;
+DELETED entries list them as ``[value, null]``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+TRACKED_METADATA = ("labels", "annotations", "finalizers", "deletionTimestamp", "ownerReferences")
+# Keys of kinds without a status that still say what happened (core/v1 Event, ConfigMap data).
+TOP_LEVEL_FIELDS = ("reason", "message", "type", "count", "involvedObject", "data", "spec")
+
+
+def flatten(value: Any, prefix: str, out: dict[str, Any]) -> None:
+    """Flatten nested dicts into dotted paths; lists are kept whole (they change as a unit)."""
+    if isinstance(value, Mapping) and value:
+        for key, item in value.items():
+            flatten(item, f"{prefix}.{key}", out)
+    else:
+        out[prefix] = value
+
+
+def tracked_fields(obj: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    meta = obj.get("metadata") or {}
+    for key in TRACKED_METADATA:
+        if key in meta:
+            flatten(meta[key], f"metadata.{key}", out)
+    if "status" in obj:
+        flatten(obj["status"], "status", out)
+    elif obj.get("kind") in ("Event", "ConfigMap"):
+        for key in TOP_LEVEL_FIELDS:
+            if key in obj:
+                flatten(obj[key], key, out)
+    return out
+
+
+def diff_fields(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> dict[str, list[Any]]:
+    before = tracked_fields(old) if old is not None else {}
+    after = tracked_fields(new) if new is not None else {}
+    changes: dict[str, list[Any]] = {}
+    for path in sorted(set(before) | set(after)):
+        if before.get(path) != after.get(path) or (path in before) != (path in after):
+            changes[path] = [before.get(path), after.get(path)]
+    return changes
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    t: float
+    wall: float
+    seq: int
+    type: str
+    kind: str
+    namespace: str
+    name: str
+    changes: Mapping[str, list[Any]] = field(default_factory=dict)
+    rv: str = ""
+    action: str = ""
+    detail: str = ""
+    obj: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
+
+    def new(self, path: str) -> Any:
+        """The value of ``path`` after this change, or None when the entry does not mention it."""
+        return self.changes[path][1] if path in self.changes else None
+
+    def old(self, path: str) -> Any:
+        return self.changes[path][0] if path in self.changes else None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"t": round(self.t, 6), "wall": round(self.wall, 6), "seq": self.seq,
+                               "type": self.type, "kind": self.kind, "namespace": self.namespace,
+                               "name": self.name}
+        if self.rv:
+            out["rv"] = self.rv
+        if self.action:
+            out["action"] = self.action
+        if self.detail:
+            out["detail"] = self.detail
+        if self.changes:
+            out["changes"] = {k: list(v) for k, v in self.changes.items()}
+        return out
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=False, default=str)
+
+
+class Journal:
+    """An append-only list of entries, optionally streamed to a file as it grows (evidence survives crashes)."""
+
+    def __init__(self, now: Callable[[], float], *, stream: IO[str] | None = None) -> None:
+        self._now = now
+        self._wall0 = time.monotonic()
+        self.entries: list[JournalEntry] = []
+        self._stream = stream
+        self._listeners: list[Callable[[JournalEntry], None]] = []
+
+    def attach_stream(self, stream: IO[str] | None) -> None:
+        self._stream = stream
+
+    def listen(self, listener: Callable[[JournalEntry], None]) -> None:
+        self._listeners.append(listener)
+
+    def _append(self, entry: JournalEntry) -> JournalEntry:
+        self.entries.append(entry)
+        if self._stream is not None:
+            self._stream.write(entry.to_json() + "\n")
+            self._stream.flush()
+        for listener in self._listeners:
+            listener(entry)
+        return entry
+
+    def record_change(self, type_: str, obj: Mapping[str, Any], old: Mapping[str, Any] | None, *,
+                      t: float | None = None) -> JournalEntry:
+        meta = obj.get("metadata") or {}
+        if type_ == "ADDED":
+            changes = diff_fields(None, obj)
+        elif type_ == "DELETED":
+            changes = diff_fields(obj, None)
+        else:
+            changes = diff_fields(old, obj)
+        return self._append(JournalEntry(
+            t=self._now() if t is None else t, wall=time.monotonic() - self._wall0, seq=len(self.entries),
+            type=type_, kind=str(obj.get("kind", "")), namespace=str(meta.get("namespace", "")),
+            name=str(meta.get("name", "")), changes=changes, rv=str(meta.get("resourceVersion", "")), obj=obj))
+
+    def record_action(self, action: str, *, kind: str = "", namespace: str = "", name: str = "",
+                      detail: str = "") -> JournalEntry:
+        return self._append(JournalEntry(
+            t=self._now(), wall=time.monotonic() - self._wall0, seq=len(self.entries), type="ACTION",
+            kind=kind, namespace=namespace, name=name, action=action, detail=detail))
+
+    def __iter__(self) -> Iterator[JournalEntry]:
+        return iter(self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def select(self, *, kind: str | None = None, namespace: str | None = None, name: str | None = None,
+               types: tuple[str, ...] | None = None) -> list[JournalEntry]:
+        return [e for e in self.entries
+                if (kind is None or e.kind == kind) and (namespace is None or e.namespace == namespace)
+                and (name is None or e.name == name) and (types is None or e.type in types)]
+
+    def values(self, path: str, *, kind: str, namespace: str, name: str,
+               include_initial: bool = False) -> list[tuple[float, Any]]:
+        """The successive values of ``path`` on one object: ``[(t, value), ...]``, changes only, in order."""
+        out: list[tuple[float, Any]] = []
+        for entry in self.select(kind=kind, namespace=namespace, name=name):
+            if path in entry.changes:
+                value = entry.changes[path][1]
+                if entry.type == "DELETED":
+                    continue
+                if out and out[-1][1] == value:
+                    continue
+                if value is None and not out and not include_initial:
+                    continue
+                out.append((entry.t, value))
+        return out

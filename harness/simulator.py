@@ -1,0 +1,300 @@
+"""The public face of the simulator: one in-process Kubernetes world running KubeRay, in virtual time.
+
+``Simulator`` wires the pieces together (clock, store, journal, kubelet, Job controller, dashboards, the RayCluster
+and RayJob controllers, an executor) and offers what tests and the CLI need: apply/patch/delete/get/list,
+``advance``, ``run_until``, ``settle``, events, pod logs, driver logs, the operator log and the journal.
+Several simulators may live in one process (no module-level state): parallel tests never share a world.
+
+>>> sim = Simulator(kuberay="1.7")
+>>> sim.apply("rayjob.yaml")                                        # doctest: +SKIP
+>>> sim.run_until(lambda: sim.deployment_status("rayjob-sample") == "Complete", timeout=600)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+from ._util.durations import parse_duration
+from ._util.jsoncopy import deep_copy
+from ._util.names import NameGenerator
+from .errors import InputError, SimulationError
+from .kube.admission import check_builtin
+from .kube.jobcontroller import JobController
+from .kube.kubelet import Kubelet, Latencies
+from .kuberay.dashboards import DashboardDirectory
+from .kuberay.profile import KubeRayProfile, OperatorConfig, profile_for
+from .kuberay.ray_nodes import RayTimings, ray_program_factory
+from .kuberay.raycluster_controller import RayClusterController
+from .kuberay.rayjob_controller import RayJobController
+from .manifests import Manifest, load_manifests, parse_manifests, raise_for_errors, validate_manifest
+from .model.enums import JobDeploymentStatus
+from .model.kinds import JOB, POD, RAYCLUSTER, RAYJOB, ResourceType, resource_type
+from .model.rayjob import RayJob
+from .sim.clock import Clock
+from .sim.dashboard import DashboardError, Executor, JobRecord, ScriptedExecutor, SubmitRequest
+from .sim.events import EventRecorder
+from .sim.journal import Journal
+from .sim.store import NotFound, ObjectStore
+
+Obj = dict[str, Any]
+ManifestSource = "str | Path | Mapping[str, Any] | Manifest | Iterable[Manifest | Mapping[str, Any]]"
+
+
+def _rtype(kind: str) -> ResourceType:
+    rtype = resource_type(kind) or next(
+        (rt for rt in (RAYJOB, RAYCLUSTER, POD, JOB) if kind.lower() in (rt.plural, rt.kind.lower())), None)
+    if rtype is None:
+        rtype = resource_type(kind[:1].upper() + kind[1:])
+    if rtype is None:
+        raise InputError(f"kind={kind!r} is not modelled by the simulator",
+                         hint="use RayJob, RayCluster, Pod, Service, ConfigMap, Event, Job or Namespace")
+    return rtype
+
+
+class Simulator:
+    """A simulated cluster running KubeRay ``kuberay`` (e.g. ``"1.7"``)."""
+
+    def __init__(self, kuberay: str = "1.7", *, executor: Executor | None = None,
+                 operator_env: Mapping[str, str] | None = None, feature_gates: Mapping[str, bool] | None = None,
+                 seed: int = 0, latencies: Latencies | None = None, ray_timings: RayTimings | None = None,
+                 origin: int | None = None, journal_stream: IO[str] | None = None,
+                 field_validation: str = "Strict") -> None:
+        self.profile: KubeRayProfile = profile_for(kuberay)
+        self.config = OperatorConfig(env=dict(operator_env or {}), feature_gates=dict(feature_gates or {}))
+        self.clock = Clock(origin) if origin is not None else Clock()
+        self.names = NameGenerator(seed)
+        self.store = ObjectStore(self.clock, self.names)
+        self.store.admission.append(check_builtin)
+        self.journal = Journal(lambda: self.clock.now, stream=journal_stream)
+        self.store.watch(lambda e: self.journal.record_change(e.type.value, e.obj, e.old, t=e.t))
+        self.events = EventRecorder(self.store, self.clock)
+        self.executor: Executor = executor or ScriptedExecutor()
+        self.field_validation = field_validation
+        self.directory = DashboardDirectory(self.store, self.clock, self.executor)
+        self.ray_timings = ray_timings or RayTimings()
+        self.kubelet = Kubelet(self.store, self.clock,
+                               ray_program_factory(self.store, self.directory, self.ray_timings), latencies)
+        self.job_controller = JobController(self.store, self.clock)
+        self.raycluster_controller = RayClusterController(self.store, self.clock, self.events, self.config)
+        self.rayjob_controller = RayJobController(self.store, self.clock, self.events, self.directory,
+                                                  self.profile, self.config, self.names)
+        if hasattr(self.executor, "busy") and hasattr(self.executor, "poll"):
+            self.clock.add_real_work(self.executor)  # type: ignore[arg-type]
+        self.store.ensure_namespace("default")
+        self.warnings: list[str] = []
+        self._closed = False
+
+    # -- objects ---------------------------------------------------------------------------------------------------
+
+    def _manifests(self, source: Any) -> list[Manifest]:
+        if isinstance(source, Manifest):
+            return [source]
+        if isinstance(source, Mapping):
+            return [Manifest(obj=deep_copy(dict(source)), source="<inline>", line=0)]
+        if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source and
+                                        not source.lstrip().startswith(("{", "apiVersion"))):
+            return load_manifests(source)
+        if isinstance(source, str):
+            return parse_manifests(source, "<text>")
+        out: list[Manifest] = []
+        for item in source:
+            out.extend(self._manifests(item))
+        return out
+
+    def apply(self, source: Any, *, namespace: str | None = None) -> list[Obj]:
+        """``kubectl apply``: validate each document as the API server would, then create or update it.
+
+        ``source`` is a path (file or directory), YAML text, a dict, a Manifest or an iterable of those.
+        Raises ManifestError (file:line + hint) for input the API server would refuse.
+        """
+        applied = []
+        for manifest in self._manifests(source):
+            result = validate_manifest(manifest, field_validation=self.field_validation)
+            raise_for_errors(result, manifest)
+            self.warnings.extend(result.warnings)
+            applied.append(self._apply_one(result.obj, namespace))
+        return applied
+
+    def _apply_one(self, obj: Obj, namespace: str | None) -> Obj:
+        rtype = _rtype(str(obj["kind"]))
+        meta = obj.setdefault("metadata", {})
+        ns = namespace or meta.get("namespace") or "default"
+        if rtype.namespaced:
+            meta["namespace"] = ns
+            self.store.ensure_namespace(ns)
+        existing = self.store.find(rtype, ns if rtype.namespaced else "", meta.get("name", "")) \
+            if meta.get("name") else None
+        self.journal.record_action("apply", kind=rtype.kind, namespace=ns if rtype.namespaced else "",
+                                   name=meta.get("name") or meta.get("generateName", ""))
+        if existing is None:
+            return self.store.create(obj)
+        updated = deep_copy(existing)
+        for key, value in obj.items():
+            if key in ("metadata", "status"):
+                continue
+            updated[key] = deep_copy(value)
+        for key in ("labels", "annotations"):
+            if key in meta:
+                updated["metadata"][key] = {**(existing["metadata"].get(key) or {}), **meta[key]}
+        return self.store.update(updated)
+
+    def create_namespace(self, name: str) -> None:
+        self.store.ensure_namespace(name)
+
+    def get(self, kind: str, name: str, namespace: str = "default") -> Obj | None:
+        found = self.store.find(_rtype(kind), namespace, name)
+        return deep_copy(found) if found is not None else None
+
+    def list(self, kind: str, namespace: str | None = "default",
+             selector: str | Mapping[str, str] | None = None) -> list[Obj]:
+        return [deep_copy(o) for o in self.store.list(_rtype(kind), namespace, selector)]
+
+    def patch(self, kind: str, name: str, patch: Mapping[str, Any], namespace: str = "default") -> Obj:
+        """A JSON merge patch on the main resource (``kubectl patch --type=merge``)."""
+        rtype = _rtype(kind)
+        self.journal.record_action("patch", kind=rtype.kind, namespace=namespace, name=name,
+                                   detail=str(dict(patch)))
+        return self.store.patch(rtype, namespace, name, dict(patch))
+
+    def suspend(self, name: str, namespace: str = "default") -> Obj:
+        return self.patch("RayJob", name, {"spec": {"suspend": True}}, namespace)
+
+    def resume(self, name: str, namespace: str = "default") -> Obj:
+        return self.patch("RayJob", name, {"spec": {"suspend": False}}, namespace)
+
+    def delete(self, kind: str, name: str, namespace: str = "default", *, propagation: str = "Background",
+               wait: bool = False, timeout: float = 300.0) -> None:
+        """Delete; with ``wait``, run the world until the object is really gone (finalizers, GC)."""
+        rtype = _rtype(kind)
+        self.journal.record_action("delete", kind=rtype.kind, namespace=namespace, name=name)
+        self.store.delete(rtype, namespace, name, propagation=propagation)
+        if wait and not self.run_until(lambda: self.store.find(rtype, namespace, name) is None, timeout):
+            raise SimulationError(f"{rtype.kind} {namespace}/{name} still exists after {timeout:g}s",
+                                  hint="a finalizer is holding it; see sim.operator_log")
+
+    # -- time --------------------------------------------------------------------------------------------------------
+
+    @property
+    def now(self) -> float:
+        return self.clock.now
+
+    def advance(self, duration: float | str) -> None:
+        seconds = parse_duration(duration)
+        self.journal.record_action("advance", detail=f"{seconds:g}s")
+        self.clock.advance(seconds)
+
+    def run_until(self, condition: Callable[[], bool], timeout: float | str = math.inf) -> bool:
+        """Run until ``condition()`` holds (True) or ``timeout`` virtual seconds pass (False)."""
+        return self.clock.run(until=self.clock.now + parse_duration(timeout), stop=condition)
+
+    def settled(self) -> bool:
+        """Every RayJob is done: terminal with its cleanup performed, ValidationFailed, or Suspended."""
+        for raw in self.store.list(RAYJOB):
+            job = RayJob.from_raw(raw)
+            state = job.status.job_deployment_status
+            if job.meta.deletion_timestamp:
+                return False
+            if state == JobDeploymentStatus.VALIDATION_FAILED:
+                continue
+            if state == JobDeploymentStatus.SUSPENDED and job.spec.suspend:
+                continue
+            if not state.is_terminal:
+                return False
+            if self.rayjob_controller.queue.has_delayed((job.namespace, job.name)):
+                return False
+        return True
+
+    def settle(self, timeout: float | str = "24h") -> bool:
+        """Run until every RayJob is settled and the world is quiet; False if ``timeout`` ran out first."""
+        limit = self.clock.now + parse_duration(timeout)
+        if not self.clock.run(until=limit, stop=self.settled):
+            return False
+        # Let deletions that were just triggered finish (pod termination, garbage collection).
+        self.clock.run(until=min(limit, self.clock.now + 120.0), stop=lambda: self.clock.pending() == 0)
+        return self.settled()
+
+    # -- observation ---------------------------------------------------------------------------------------------
+
+    def rayjob(self, name: str, namespace: str = "default") -> RayJob:
+        raw = self.store.find(RAYJOB, namespace, name)
+        if raw is None:
+            raise NotFound(f'rayjobs.ray.io "{name}" not found')
+        return RayJob.from_raw(raw)
+
+    def deployment_status(self, name: str, namespace: str = "default") -> str | None:
+        raw = self.store.find(RAYJOB, namespace, name)
+        return None if raw is None else str((raw.get("status") or {}).get("jobDeploymentStatus", ""))
+
+    def events_for(self, kind: str, name: str, namespace: str = "default") -> list[Obj]:
+        obj = self.store.find(_rtype(kind), namespace, name)
+        return [] if obj is None else [deep_copy(e) for e in self.events.list_for(obj)]
+
+    def events_in(self, namespace: str = "default") -> list[Obj]:
+        events = self.store.list(_rtype("Event"), namespace)
+        return [deep_copy(e) for e in sorted(events, key=lambda e: int(e["metadata"]["resourceVersion"]))]
+
+    def pod_logs(self, pod: str, namespace: str = "default", container: str | None = None) -> str:
+        return self.kubelet.logs(namespace, pod, container)
+
+    def head_pod(self, cluster: str, namespace: str = "default") -> Obj | None:
+        pods = self.store.list(POD, namespace, {"ray.io/cluster": cluster, "ray.io/node-type": "head"})
+        return deep_copy(pods[0]) if pods else None
+
+    def driver_log(self, name: str, namespace: str = "default") -> str:
+        """``/tmp/ray/session_latest/logs/job-driver-<jobId>.log`` on the RayJob's head pod."""
+        job = self.rayjob(name, namespace)
+        record = self.ray_job_record(name, namespace)
+        if record is None:
+            cluster = job.status.ray_cluster_name or "<none>"
+            raise NotFound(f"no driver log for RayJob {namespace}/{name}: the head pod of RayCluster {cluster} "
+                           f"is not running or has no job {job.status.job_id!r}",
+                           hint="read the submitter pod's log instead (kubectl logs -l job-name=" + name + ")")
+        return "".join(line + "\n" for line in record.driver_log)
+
+    def ray_job_record(self, name: str, namespace: str = "default") -> JobRecord | None:
+        job = self.rayjob(name, namespace)
+        dashboard = self.directory.current(namespace, job.status.ray_cluster_name)
+        if dashboard is None:
+            return None
+        return dashboard.jobs.get(job.status.job_id)
+
+    def ray_job_submit(self, rayjob: str, submission_id: str, entrypoint: str | None = None,
+                       namespace: str = "default") -> None:
+        """A user's ``ray job submit --submission-id ID`` against a RayJob's cluster (InteractiveMode)."""
+        job = self.rayjob(rayjob, namespace)
+        dashboard = self.directory.current(namespace, job.status.ray_cluster_name)
+        if dashboard is None or not dashboard.serving:
+            raise DashboardError(f"the dashboard of RayCluster {job.status.ray_cluster_name!r} is not serving")
+        self.journal.record_action("ray job submit", kind="RayJob", namespace=namespace, name=rayjob,
+                                   detail=submission_id)
+        dashboard.submit_job(SubmitRequest(submission_id, entrypoint or job.spec.entrypoint,
+                                           submitted_by="user"))
+
+    @property
+    def operator_log(self) -> list[str]:
+        return sorted(self.rayjob_controller.log + self.raycluster_controller.log)
+
+    # -- lifecycle ---------------------------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        for dashboard in list(self.directory.history):
+            dashboard.shut_down()
+        self.executor.close()
+
+    def __enter__(self) -> Simulator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def wall_clock_origin() -> int:
+    """The current UNIX second: an origin that makes object timestamps look like today's (CLI runs)."""
+    return int(time.time())
