@@ -272,7 +272,7 @@ class Simulator:
         self.journal.record_action("ray job submit", kind="RayJob", namespace=namespace, name=rayjob,
                                    detail=submission_id)
         dashboard.submit_job(SubmitRequest(submission_id, entrypoint or job.spec.entrypoint,
-                                           submitted_by="user"))
+                                           submitted_by="user", rayjob=rayjob))
 
     @property
     def operator_log(self) -> list[str]:

@@ -138,7 +138,8 @@ def submit_request_for(job: RayJob, submission_id: str, submitted_by: str) -> Su
         else job.spec.entrypoint, runtime_env=runtime_env if isinstance(runtime_env, dict) else None,
         metadata=dict(job.spec.metadata) or None, entrypoint_num_cpus=job.spec.entrypoint_num_cpus or None,
         entrypoint_num_gpus=job.spec.entrypoint_num_gpus or None,
-        entrypoint_resources=resources if isinstance(resources, dict) else None, submitted_by=submitted_by)
+        entrypoint_resources=resources if isinstance(resources, dict) else None, submitted_by=submitted_by,
+        rayjob=job.name)
 
 
 def submitted_banner(address: str, submission_id: str) -> list[str]:

@@ -58,6 +58,7 @@ class SubmitRequest:
     entrypoint_num_gpus: float | None = None
     entrypoint_resources: Mapping[str, float] | None = None
     submitted_by: str = "operator"  # "operator" (HTTPMode), "submitter", "sidecar" or "user"
+    rayjob: str = ""  # the RayJob this submission belongs to, when known (lets scripts target one RayJob)
 
 
 @dataclass
@@ -233,6 +234,9 @@ class JobScript:
     startup: float = 0.9
 
 
+JOB_START_TIMEOUT = 900.0  # RAY_JOB_START_TIMEOUT_SECONDS default
+START_TIMEOUT_MESSAGE = ("Job supervisor actor failed to start within 900.0 seconds. This timeout can be configured "
+                         "by setting the environment variable RAY_JOB_START_TIMEOUT_SECONDS.")
 ENTRYPOINT_FAILED_TEMPLATE = "Job entrypoint command failed with exit code {code}, last available logs " \
                              "(truncated to 20,000 chars):\n{tail}"
 
@@ -240,23 +244,27 @@ ENTRYPOINT_FAILED_TEMPLATE = "Job entrypoint command failed with exit code {code
 class ScriptedExecutor:
     """Runs Ray jobs as declared by :class:`JobScript` (default, or per entrypoint / submission id), in virtual time.
 
-    Matching order for a job's script: an exact submission id, then the first entrypoint substring, then the
-    default. Everything happens through clock events, so the run is deterministic.
+    Matching order for a job's script: an exact submission id, then the RayJob's name, then the first entrypoint
+    substring, then the default. Everything happens through clock events, so the run is deterministic.
     """
 
     name = "scripted"
 
     def __init__(self, default: JobScript | None = None, *,
                  by_entrypoint: Mapping[str, JobScript] | None = None,
-                 by_submission_id: Mapping[str, JobScript] | None = None) -> None:
+                 by_submission_id: Mapping[str, JobScript] | None = None,
+                 by_rayjob: Mapping[str, JobScript] | None = None) -> None:
         self.default = default or JobScript()
         self.by_entrypoint = dict(by_entrypoint or {})
         self.by_submission_id = dict(by_submission_id or {})
+        self.by_rayjob = dict(by_rayjob or {})
         self._timers: dict[str, list[Any]] = {}
 
     def script_for(self, job: JobRecord) -> JobScript:
         if job.submission_id in self.by_submission_id:
             return self.by_submission_id[job.submission_id]
+        if job.request.rayjob in self.by_rayjob:
+            return self.by_rayjob[job.request.rayjob]
         for needle, script in self.by_entrypoint.items():
             if needle in job.request.entrypoint:
                 return script
@@ -291,11 +299,20 @@ class ScriptedExecutor:
                                        label=f"ray finish {sid}"))
 
     def stop(self, job: JobRecord, sink: JobSink, clock: Clock) -> None:
-        if job.status != JobStatus.RUNNING:
-            return  # Ray does not stop a PENDING job (it stays PENDING until its start timeout)
-        for timer in self._timers.pop(f"{job.cluster.uid}/{job.submission_id}", []):
-            timer.cancel()
+        key = f"{job.cluster.uid}/{job.submission_id}"
         sid = job.submission_id
+        for timer in self._timers.pop(key, []):
+            timer.cancel()
+        if job.status == JobStatus.PENDING:
+            # Measured with Ray 2.60: stopping a PENDING job kills its supervisor before the driver starts, so
+            # the job stays PENDING until the job start timeout (900 s) and then FAILS.
+            submitted = job.history[0][0] if job.history else clock.now
+            self._timers[key] = [clock.call_at(
+                submitted + JOB_START_TIMEOUT,
+                lambda: sink.set_status(sid, JobStatus.FAILED, message=START_TIMEOUT_MESSAGE,
+                                        error_type="JOB_SUPERVISOR_ACTOR_START_TIMEOUT"),
+                priority=PRIORITY_KUBELET, label=f"ray start timeout {sid}")]
+            return
         clock.call_later(0.1, lambda: sink.set_status(sid, JobStatus.STOPPED,
                                                       message="Job was intentionally stopped."),
                          priority=PRIORITY_KUBELET, label=f"ray stop {sid}")

@@ -1,0 +1,116 @@
+"""The simulator backend: the Backend protocol over an in-process :class:`~harness.simulator.Simulator`.
+
+Time is virtual: ``advance`` and ``wait_until`` cost no wall time with the scripted executor (with the Ray
+executor, time follows the wall clock only while real Ray work is in flight).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .._util.jsoncopy import deep_copy
+from ..errors import InputError
+from ..sim.dashboard import Executor, JobScript, ScriptedExecutor
+from ..sim.journal import Journal
+from ..sim.store import NotFound
+from ..simulator import Simulator
+
+Obj = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class JobScripts:
+    """Scripted-executor behaviour: a default, and overrides per RayJob name or entrypoint substring."""
+
+    default: JobScript = field(default_factory=JobScript)
+    by_rayjob: Mapping[str, JobScript] = field(default_factory=dict)
+    by_entrypoint: Mapping[str, JobScript] = field(default_factory=dict)
+
+
+def make_executor(name: str, job_scripts: JobScripts | None = None,
+                  path_map: Mapping[str, str] | None = None) -> Executor:
+    if name == "scripted":
+        scripts = job_scripts or JobScripts()
+        return ScriptedExecutor(scripts.default, by_entrypoint=scripts.by_entrypoint, by_rayjob=scripts.by_rayjob)
+    if name == "ray":
+        from ..executors import create_ray_executor
+
+        return create_ray_executor(path_map=dict(path_map or {}))
+    raise InputError(f"executor={name!r} is unknown", hint="use 'scripted' or 'ray'")
+
+
+class SimBackend:
+    name = "sim"
+    virtual_time = True
+
+    def __init__(self, kuberay_version: str = "1.7", executor: str = "scripted", job_scripts: JobScripts | None = None,
+                 operator_env: Mapping[str, str] | None = None, feature_gates: Mapping[str, bool] | None = None,
+                 seed: int = 0, path_map: Mapping[str, str] | None = None,
+                 simulator: Simulator | None = None) -> None:
+        self.executor_name = executor
+        self.sim = simulator or Simulator(kuberay_version, executor=make_executor(executor, job_scripts, path_map),
+                                          operator_env=operator_env, feature_gates=feature_gates, seed=seed)
+        self.kuberay_version = self.sim.profile.version
+
+    @property
+    def journal(self) -> Journal:
+        return self.sim.journal
+
+    def create_namespace(self, name: str) -> None:
+        self.sim.create_namespace(name)
+
+    def delete_namespace(self, name: str) -> None:
+        # Objects of a finished scenario stay for diagnostics; a namespace is never reused within a run.
+        self.sim.journal.record_action("delete namespace", namespace=name)
+
+    def apply(self, obj: Mapping[str, Any], namespace: str) -> Obj:
+        return deep_copy(self.sim.apply(dict(obj), namespace=namespace)[0])
+
+    def apply_manifests(self, source: Any, namespace: str) -> list[Obj]:
+        """Apply a path, YAML text or Manifest objects with file:line validation errors."""
+        return [deep_copy(o) for o in self.sim.apply(source, namespace=namespace)]
+
+    def patch(self, kind: str, namespace: str, name: str, patch: Mapping[str, Any]) -> Obj:
+        return deep_copy(self.sim.patch(kind, name, patch, namespace))
+
+    def delete(self, kind: str, namespace: str, name: str, *, wait: bool = True, timeout: float = 300.0) -> None:
+        self.sim.delete(kind, name, namespace, wait=wait, timeout=timeout)
+
+    def get(self, kind: str, namespace: str, name: str) -> Obj | None:
+        return self.sim.get(kind, name, namespace)
+
+    def list(self, kind: str, namespace: str, selector: str | Mapping[str, str] | None = None) -> list[Obj]:
+        return self.sim.list(kind, namespace, selector)
+
+    def events(self, namespace: str) -> list[Obj]:
+        return self.sim.events_in(namespace)
+
+    def pod_logs(self, namespace: str, pod: str, container: str | None = None) -> str:
+        return self.sim.pod_logs(pod, namespace, container)
+
+    def driver_log(self, namespace: str, rayjob: str) -> str:
+        return self.sim.driver_log(rayjob, namespace)
+
+    def submit_ray_job(self, namespace: str, rayjob: str, submission_id: str, entrypoint: str | None = None) -> None:
+        """A user's ``ray job submit`` to the RayJob's cluster (InteractiveMode)."""
+        self.sim.ray_job_submit(rayjob, submission_id, entrypoint, namespace)
+
+    def now(self) -> float:
+        return self.sim.now
+
+    def advance(self, seconds: float) -> None:
+        self.sim.advance(seconds)
+
+    def wait_until(self, condition: Callable[[], bool], timeout: float) -> bool:
+        return self.sim.run_until(condition, timeout)
+
+    def operator_log(self) -> list[str]:
+        return self.sim.operator_log
+
+    def close(self) -> None:
+        self.sim.close()
+
+
+__all__ = ["JobScripts", "NotFound", "SimBackend", "make_executor"]
