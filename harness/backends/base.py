@@ -6,6 +6,7 @@ backend moves virtual time; a Kubernetes backend waits for real. Both feed the s
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -26,8 +27,10 @@ class Backend(Protocol):
     name: str  # "sim" or "kube"
     kuberay_version: str
     executor_name: str  # "scripted", "ray", or "cluster" for a real cluster
-    journal: Journal
     virtual_time: bool  # True when advance() costs no wall time
+
+    @property
+    def journal(self) -> Journal: ...
 
     def create_namespace(self, name: str) -> None: ...
 
@@ -47,9 +50,10 @@ class Backend(Protocol):
 
     def get(self, kind: str, namespace: str, name: str) -> Obj | None: ...
 
-    def list(self, kind: str, namespace: str, selector: str | Mapping[str, str] | None = None) -> list[Obj]: ...
+    def list(self, kind: str, namespace: str,
+             selector: str | Mapping[str, str] | None = None) -> builtins.list[Obj]: ...
 
-    def events(self, namespace: str) -> list[Obj]:
+    def events(self, namespace: str) -> builtins.list[Obj]:
         """core/v1 Events in the namespace, oldest first."""
         ...
 

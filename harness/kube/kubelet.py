@@ -270,12 +270,13 @@ class Kubelet:
         if state is None:
             return
         state.deleting = True
-        self._kill_all(state)
         uid = pod["metadata"]["uid"]
         grace = float(pod["metadata"].get("deletionGracePeriodSeconds", 30) or 0)
         delay = min(self.latencies.termination, grace) if grace > 0 else 0.0
 
         def finish() -> None:
+            # The processes got SIGTERM when the deletion began; they are gone only now.
+            self._kill_all(state)
             current = self.store.find(POD, *key)
             if current is not None and current["metadata"]["uid"] == uid:
                 self.store.delete(POD, *key, grace_period=0)

@@ -171,7 +171,11 @@ class RayClusterController:
                 self.store.delete(POD, ns, head["metadata"]["name"])
                 heads.remove(head)
         all_heads = [p for p in pods if p["metadata"]["labels"].get(LABEL_NODE_TYPE) == "head"]
-        if not all_heads:
+        provisioned = any(c["type"] == "RayClusterProvisioned" and c["status"] == "True"
+                          for c in (cluster.get("status") or {}).get("conditions") or [])
+        skip_restart = (cluster["metadata"].get("annotations") or {}).get(DISABLE_HEAD_RESTART) == "true"
+        # A provisioned SidecarMode cluster does not get a new head (v1.6+): it would not help the RayJob.
+        if not all_heads and not (provisioned and skip_restart):
             created = self.store.create(build_head_pod(cluster, self.config))
             self.events.record(cluster, NORMAL, "CreatedHeadPod",
                                f"Created head Pod {ns}/{created['metadata']['name']}",

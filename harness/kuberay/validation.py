@@ -1,0 +1,416 @@
+"""KubeRay v1.7.0's own validation of a RayJob (``utils/validation.go``), run at the start of every reconcile.
+
+Three pure functions mirror ``ValidateRayJobMetadata``, ``ValidateRayJobSpec`` and ``ValidateRayJobStatus``: each
+returns upstream's exact error text for the first rule that fails, in upstream's order, or None. The reconciler
+turns a text into the ``InvalidRayJob*`` Warning event and the ``ValidationFailed`` state (v1.5+).
+Message prefixes are upstream's, including where it has none (the clusterSelector and SidecarMode rules, legacy
+deletion policies, the runtimeEnvYAML parse error) and the joined, unprefixed ``deletionRules`` errors.
+
+Also here, shared with :mod:`.validation_cluster`: the feature gates validation reads, and apimachinery's name
+checks with their Go wording (``IsDNS1035Label``, ``IsQualifiedName``...).
+
+Not here: what the API server rejects before the operator sees the object (``harness.manifests``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Final
+
+import yaml
+
+from ..model.enums import DeletionPolicyType, JobDeploymentStatus
+from ..model.rayjob import RAY_CLUSTER_SELECTOR_KEY, DeletionRule, RayJob
+
+MAX_RAYJOB_NAME_LENGTH: Final = 47  # MaxRayClusterNameLength (53) - 6, so the RayCluster name fits
+_SPEC: Final = "The RayJob spec is invalid: "
+
+
+@dataclass(frozen=True)
+class FeatureGates:
+    """The operator's ``--feature-gates`` that validation reads; defaults are v1.7.0's."""
+
+    rayjob_deletion_policy: bool = True  # Beta and on by default since v1.6
+    sidecar_submitter_restart: bool = False
+    ray_cluster_history_server: bool = False
+    ray_cluster_network_policy: bool = False
+    ray_cluster_mtls: bool = False
+    gcs_fault_tolerance_embedded_storage: bool = False
+
+    @classmethod
+    def from_lookup(cls, enabled: Callable[[str], bool]) -> FeatureGates:
+        """Build from a lookup by upstream gate name (``"RayJobDeletionPolicy"``...)."""
+        return cls(enabled("RayJobDeletionPolicy"), enabled("SidecarSubmitterRestart"),
+                   enabled("RayClusterHistoryServer"), enabled("RayClusterNetworkPolicy"),
+                   enabled("RayClusterMTLS"), enabled("GCSFaultToleranceEmbeddedStorage"))
+
+
+# -- Go wording ----------------------------------------------------------------------------------------------------
+
+
+def go_quote(text: str) -> str:
+    """``%q`` for plain text: double quotes with backslash escapes."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+    return f'"{escaped}"'
+
+
+def go_list(items: list[str]) -> str:
+    """``%v`` of a ``[]string``: ``[a b]``."""
+    return "[" + " ".join(items) + "]"
+
+
+def _regex_error(message: str, pattern: str, *examples: str) -> str:
+    shown = " or ".join(f"'{example}', " for example in examples)
+    return f"{message} (e.g. {shown}regex used for validation is '{pattern}')"
+
+
+_DNS1123: Final = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+_SUBDOMAIN: Final = _DNS1123 + r"(\." + _DNS1123 + ")*"
+_DNS1035: Final = "[a-z]([-a-z0-9]*[a-z0-9])?"
+_KEY: Final = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
+_KEY_MSG: Final = ("must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "
+                   "alphanumeric character")
+
+
+def dns1035_label(value: str) -> list[str]:
+    problems = ["must be no more than 63 characters"] if len(value.encode()) > 63 else []
+    if not re.fullmatch(_DNS1035, value):
+        problems.append(_regex_error(
+            "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic "
+            "character, and end with an alphanumeric character", _DNS1035, "my-name", "abc-123"))
+    return problems
+
+
+def dns1123_label(value: str) -> list[str]:
+    problems = ["must be no more than 63 characters"] if len(value.encode()) > 63 else []
+    if not re.fullmatch(_DNS1123, value):
+        problems.append("must not contain dots" if re.fullmatch(_SUBDOMAIN, value) else _regex_error(
+            "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start "
+            "and end with an alphanumeric character", _DNS1123, "my-name", "123-abc"))
+    return problems
+
+
+def qualified_name_errors(value: str) -> list[str]:
+    """``IsQualifiedName`` (label keys), apimachinery v0.36 wording."""
+    parts = value.split("/")
+    if len(parts) > 2:
+        return ["a valid label key " + _regex_error(_KEY_MSG, _KEY, "MyName", "my.name", "123-abc")
+                + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"]
+    problems: list[str] = []
+    if len(parts) == 2:
+        prefix = parts[0]
+        if not prefix:
+            problems.append("prefix part must be non-empty")
+        else:
+            if len(prefix.encode()) > 253:
+                problems.append("prefix part must be no more than 253 bytes")
+            if not re.fullmatch(_SUBDOMAIN, prefix):
+                problems.append("prefix part " + _regex_error(
+                    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
+                    "and must start and end with an alphanumeric character", _SUBDOMAIN, "example.com"))
+    name = parts[-1]
+    if not name:
+        problems.append("name part must be non-empty")
+    elif len(name.encode()) > 63:
+        problems.append("name part must be no more than 63 bytes")
+    if not re.fullmatch(_KEY, name):
+        problems.append("name part " + _regex_error(_KEY_MSG, _KEY, "MyName", "my.name", "123-abc"))
+    return problems
+
+
+def label_value_errors(value: str) -> list[str]:
+    """``IsValidLabelValue``, apimachinery v0.36 wording."""
+    problems = ["must be no more than 63 bytes"] if len(value.encode()) > 63 else []
+    if not re.fullmatch(f"({_KEY})?", value):
+        problems.append(_regex_error(
+            "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must "
+            "start and end with an alphanumeric character", f"({_KEY})?", "MyValue", "my_value", "12345"))
+    return problems
+
+
+def parse_generic_version(text: str) -> tuple[tuple[int, ...] | None, str]:
+    """``version.ParseGeneric``: (components, "") or (None, the Go error text)."""
+    match = re.fullmatch(r"\s*v?([0-9]+(?:\.[0-9]+)*)(?:.*)", text)
+    if match is None:
+        return None, f"could not parse {go_quote(text)} as version"
+    parts = match.group(1).split(".")
+    if len(parts) < 2:
+        return None, f"illegal version string {go_quote(text)}"
+    if parts[0].startswith("0") and parts[0] != "0":
+        return None, f"illegal zero-prefixed version component {go_quote(parts[0])} in {go_quote(text)}"
+    for part in parts:
+        if int(part) >= 2**64:
+            return None, (f"illegal non-numeric version component {go_quote(part)} in {go_quote(text)}: "
+                          f"strconv.ParseUint: parsing {go_quote(part)}: value out of range")
+    return tuple(int(p) for p in parts), ""
+
+
+def version_less(version: tuple[int, ...], minimum: tuple[int, ...]) -> bool:
+    width = max(len(version), len(minimum))
+    return version + (0,) * (width - len(version)) < minimum + (0,) * (width - len(minimum))
+
+
+# -- metadata and status -------------------------------------------------------------------------------------------
+
+
+def validate_rayjob_metadata(job: RayJob) -> str | None:
+    """``ValidateRayJobMetadata`` (v1.4+; prefixed since v1.5)."""
+    if len(job.name.encode()) > MAX_RAYJOB_NAME_LENGTH:
+        return f"The RayJob metadata is invalid: RayJob name should be no more than {MAX_RAYJOB_NAME_LENGTH} characters"
+    if problems := dns1035_label(job.name):
+        return f"The RayJob metadata is invalid: RayJob name should be a valid DNS1035 label: {go_list(problems)}"
+    return None
+
+
+def validate_rayjob_status(job: RayJob) -> str | None:
+    """``ValidateRayJobStatus``: only InteractiveMode may wait for a job id."""
+    waiting = job.status.job_deployment_status == JobDeploymentStatus.WAITING
+    if waiting and job.spec.submission_mode != "InteractiveMode":
+        return ("The RayJob status is invalid: JobDeploymentStatus cannot be `Waiting` when SubmissionMode is not "
+                "InteractiveMode")
+    return None
+
+
+# -- spec ----------------------------------------------------------------------------------------------------------
+
+
+def validate_rayjob_spec(job: RayJob, gates: FeatureGates) -> str | None:
+    """``ValidateRayJobSpec`` at v1.7.0: the first failing rule's message, or None."""
+    # imported here: validation_cluster builds on this module's name checks and gates
+    from .validation_cluster import k8s_auth_enabled, validate_raycluster_spec
+
+    spec = job.spec
+    if spec.suspend and not spec.shutdown_after_job_finishes:
+        return _SPEC + "a RayJob with shutdownAfterJobFinishes set to false is not allowed to be suspended"
+    if spec.ttl_seconds_after_finished < 0:
+        return _SPEC + "TTLSecondsAfterFinished must be a non-negative integer"
+    if problem := _deletion_configuration(job, gates):
+        return problem
+    selector_mode = spec.uses_cluster_selector
+    if spec.suspend and selector_mode:
+        return _SPEC + "the ClusterSelector mode doesn't support the suspend operation"
+    if spec.ray_cluster_spec is None and not selector_mode:
+        return _SPEC + "one of RayClusterSpec or ClusterSelector must be set"
+    if selector_mode:
+        if not spec.cluster_selector.get(RAY_CLUSTER_SELECTOR_KEY):
+            return "cluster name in ClusterSelector should not be empty"
+        if spec.submission_mode == "SidecarMode":
+            return "ClusterSelector is not supported in SidecarMode"
+        if spec.backoff_limit is not None and spec.backoff_limit > 0:
+            return _SPEC + "BackoffLimit is incompatible with ClusterSelector mode"
+    if spec.submission_mode == "InteractiveMode" and spec.backoff_limit is not None and spec.backoff_limit > 0:
+        return _SPEC + "BackoffLimit is incompatible with InteractiveMode"
+    if spec.submission_mode == "SidecarMode":
+        if spec.submitter_pod_template is not None:
+            return "Currently, SidecarMode doesn't support SubmitterPodTemplate"
+        if spec.has_submitter_config:
+            return "Currently, SidecarMode doesn't support SubmitterConfig"
+        head_pod = ((spec.ray_cluster_spec or {}).get("headGroupSpec") or {}).get("template") or {}
+        if (head_pod.get("spec") or {}).get("restartPolicy", "") not in ("", "Never"):
+            return "restartPolicy for head Pod should be Never or unset when using SidecarMode"
+    if spec.ray_cluster_spec is not None:
+        if k8s_auth_enabled(spec.ray_cluster_spec):
+            return _SPEC + "K8s token auth mode is currently not supported for RayJob"
+        if problem := validate_raycluster_spec(spec.ray_cluster_spec, job.meta.annotations, gates):
+            return _SPEC + problem
+    if problem := runtime_env_yaml_error(spec.runtime_env_yaml):
+        return problem
+    if spec.active_deadline_seconds is not None and spec.active_deadline_seconds <= 0:
+        return _SPEC + "activeDeadlineSeconds must be a positive integer"
+    if spec.pre_running_deadline_seconds is not None and spec.pre_running_deadline_seconds <= 0:
+        return _SPEC + "preRunningDeadlineSeconds must be a positive integer"
+    if spec.backoff_limit is not None and spec.backoff_limit < 0:
+        return _SPEC + "backoffLimit must be a positive integer"
+    return None
+
+
+def _deletion_configuration(job: RayJob, gates: FeatureGates) -> str | None:
+    """``validateDeletionConfiguration`` (v1.5+)."""
+    spec = job.spec
+    if not spec.shutdown_after_job_finishes and spec.ttl_seconds_after_finished > 0:
+        return _SPEC + "a RayJob with shutdownAfterJobFinishes set to false cannot have TTLSecondsAfterFinished"
+    strategy = spec.deletion_strategy
+    if strategy is None:
+        return None
+    if not gates.rayjob_deletion_policy:
+        return "RayJobDeletionPolicy feature gate must be enabled to use DeletionStrategy"
+    legacy = strategy.has_on_success or strategy.has_on_failure
+    rules = bool(strategy.rules)
+    if rules and spec.shutdown_after_job_finishes:
+        return _SPEC + "spec.shutdownAfterJobFinishes and spec.deletionStrategy.deletionRules are mutually exclusive"
+    if rules and legacy:
+        return _SPEC + "Cannot use both legacy onSuccess/onFailure fields and deletionRules simultaneously"
+    if legacy:
+        return _legacy_policies(job)
+    if rules:
+        return _deletion_rules(job)
+    return (_SPEC + "DeletionStrategy requires either BOTH onSuccess and onFailure, OR the deletionRules field "
+            "(cannot be empty)")
+
+
+def _autoscaling(job: RayJob) -> bool:
+    return (job.spec.ray_cluster_spec or {}).get("enableInTreeAutoscaling") is True
+
+
+def _legacy_policies(job: RayJob) -> str | None:
+    """``validateLegacyDeletionPolicies``."""
+    strategy = job.spec.deletion_strategy
+    assert strategy is not None
+    if not (strategy.has_on_success and strategy.has_on_failure):
+        return ("both DeletionStrategy.OnSuccess and DeletionStrategy.OnFailure must be set when using the legacy "
+                "deletion policy fields of DeletionStrategy")
+    on_success, on_failure = strategy.on_success, strategy.on_failure
+    if on_success is None:
+        return ("the DeletionPolicyType field of DeletionStrategy.OnSuccess cannot be unset when DeletionStrategy is "
+                "enabled")
+    if on_failure is None:
+        return ("the DeletionPolicyType field of DeletionStrategy.OnFailure cannot be unset when DeletionStrategy is "
+                "enabled")
+    cluster_policies = (DeletionPolicyType.DELETE_CLUSTER, DeletionPolicyType.DELETE_WORKERS)
+    if job.spec.uses_cluster_selector:
+        for policy, when in ((on_success, "success"), (on_failure, "failure")):
+            if policy in cluster_policies:
+                return f"the ClusterSelector mode doesn't support DeletionStrategy={policy.value} on {when}"
+    if DeletionPolicyType.DELETE_WORKERS in (on_success, on_failure) and _autoscaling(job):
+        return "DeletionStrategy=DeleteWorkers currently does not support RayCluster with autoscaling enabled"
+    if job.spec.shutdown_after_job_finishes and DeletionPolicyType.DELETE_NONE in (on_success, on_failure):
+        return _SPEC + "shutdownAfterJobFinshes is set to 'true' while deletion policy is 'DeleteNone'"  # sic
+    return None
+
+
+def _deletion_rules(job: RayJob) -> str | None:
+    """``validateDeletionRules``: every problem, joined by newlines (``errors.Join``), without the spec prefix.
+
+    Upstream checks TTL order per condition while iterating a Go map; conditions are taken here in the order
+    they first appear, so the text repeats from run to run.
+    """
+    strategy = job.spec.deletion_strategy
+    assert strategy is not None and strategy.rules is not None
+    problems: list[str] = []
+    groups: dict[tuple[str, str], dict[DeletionPolicyType, int]] = {}
+    for i, rule in enumerate(strategy.rules):
+        if problem := _condition_problem(rule):
+            problems.append(f"deletionRules[{i}]: {problem}")
+            continue
+        cluster_policy = rule.policy in (DeletionPolicyType.DELETE_CLUSTER, DeletionPolicyType.DELETE_WORKERS)
+        if job.spec.uses_cluster_selector and cluster_policy:
+            problems.append(f"deletionRules[{i}]: DeletionPolicyType '{rule.policy.value}' not supported when "
+                            f"ClusterSelector is set")
+            continue
+        if _autoscaling(job) and rule.policy == DeletionPolicyType.DELETE_WORKERS:
+            problems.append(f"deletionRules[{i}]: DeletionPolicyType 'DeleteWorkers' not supported with autoscaling "
+                            f"enabled")
+            continue
+        condition = rule.condition
+        key = ("JobStatus", condition.job_status.value) if condition.job_status is not None \
+            else ("JobDeploymentStatus", condition.job_deployment_status.value if condition.job_deployment_status
+                  else "")
+        policies = groups.setdefault(key, {})
+        if rule.policy in policies:
+            problems.append(f"deletionRules[{i}]: duplicate rule for DeletionPolicyType '{rule.policy.value}' and "
+                            f"{key[0]} '{key[1]}'")
+            continue
+        policies[rule.policy] = condition.ttl_seconds
+    for kind in ("JobStatus", "JobDeploymentStatus"):  # upstream checks all JobStatus groups first
+        for (condition_type, value), ttls in groups.items():
+            if condition_type == kind:
+                problems += _ttl_order(ttls, condition_type, value)
+    return "\n".join(problems) or None
+
+
+def _condition_problem(rule: DeletionRule) -> str | None:
+    condition = rule.condition
+    has_status, has_deployment = condition.job_status is not None, condition.job_deployment_status is not None
+    if has_status and has_deployment:
+        return "cannot set both JobStatus and JobDeploymentStatus at the same time"
+    if not has_status and not has_deployment:
+        return "exactly one of JobStatus and JobDeploymentStatus must be set"
+    if condition.ttl_seconds < 0:
+        return "TTLSeconds must be non-negative"
+    return None
+
+
+def _ttl_order(ttls: Mapping[DeletionPolicyType, int], condition_type: str, value: str) -> list[str]:
+    """``validateTTLConsistency``: TTLs must not decrease along DeleteWorkers <= DeleteCluster <= DeleteSelf."""
+    problems: list[str] = []
+    previous: tuple[DeletionPolicyType, int] | None = None
+    order = (DeletionPolicyType.DELETE_WORKERS, DeletionPolicyType.DELETE_CLUSTER, DeletionPolicyType.DELETE_SELF)
+    for policy in order:
+        if policy not in ttls:
+            continue
+        if previous is not None and ttls[policy] < previous[1]:
+            problems.append(f"for {condition_type} '{value}': {policy.value} TTL ({ttls[policy]}) must be >= "
+                            f"{previous[0].value} TTL ({previous[1]})")
+        previous = (policy, ttls[policy])
+    return problems
+
+
+# -- runtimeEnvYAML --------------------------------------------------------------------------------------------------
+
+_GO_JSON_TYPES: Final = {bool: "bool", int: "number", float: "number", str: "string", list: "array"}
+
+
+def runtime_env_yaml_error(text: str) -> str | None:
+    """``UnmarshalRuntimeEnvYAML``: sigs.k8s.io/yaml into ``map[string]any``; its error text, or None.
+
+    go-yaml (libyaml's messages) reports line numbers its own way: scanner errors at their 1-based line, parser
+    errors at the 0-based line of the offending token, and no line at all for the first line.
+    """
+    try:
+        value = next(yaml.safe_load_all(text), None)
+    except yaml.MarkedYAMLError as exc:
+        return f"failed to unmarshal RuntimeEnvYAML: {text}: error converting YAML to JSON: yaml: {_go_yaml(exc)}"
+    except yaml.YAMLError as exc:
+        return f"failed to unmarshal RuntimeEnvYAML: {text}: error converting YAML to JSON: yaml: {exc}"
+    if value is None or isinstance(value, dict):
+        return None
+    found = _GO_JSON_TYPES.get(type(value), "string")
+    return (f"failed to unmarshal RuntimeEnvYAML: {text}: error unmarshaling JSON: while decoding JSON: json: "
+            f"cannot unmarshal {found} into Go value of type types.RuntimeEnvType")
+
+
+_SCANNER_PROBLEMS: Final = (
+    ("mapping values are not allowed", "mapping values are not allowed in this context"),
+    ("that cannot start any token", "found character that cannot start any token"),
+    ("could not find expected ':'", "could not find expected ':'"),
+    ("found unexpected end of stream", "found unexpected end of stream"),
+)
+_PARSER_CONTEXTS: Final = (
+    ("while parsing a block mapping", "did not find expected key"),
+    ("while parsing a block collection", "did not find expected '-' indicator"),
+    ("while parsing a flow sequence", "did not find expected ',' or ']'"),
+    ("while parsing a flow mapping", "did not find expected ',' or '}'"),
+    ("while parsing a block node", "did not find expected node content"),
+    ("while parsing a flow node", "did not find expected node content"),
+)
+
+
+def _go_yaml(exc: yaml.MarkedYAMLError) -> str:
+    """Re-word a PyYAML error as go-yaml v2 prints it (``parser.fail``)."""
+    problem, context = exc.problem or "", exc.context or ""
+    problem_line = exc.problem_mark.line if exc.problem_mark else 0
+    context_line = exc.context_mark.line if exc.context_mark else 0
+    if isinstance(exc, yaml.composer.ComposerError) and problem.startswith("found undefined alias"):
+        return "unknown anchor " + problem.removeprefix("found undefined alias ") + " referenced"
+    if isinstance(exc, yaml.scanner.ScannerError):
+        message = next((go for py, go in _SCANNER_PROBLEMS if py in problem), problem)
+        line = problem_line + 1 if problem_line else context_line
+    else:
+        message = next((go for py, go in _PARSER_CONTEXTS if context.startswith(py)), problem)
+        line = problem_line or context_line
+    return f"line {line}: {message}" if line else message
+
+
+def validation_error(job: RayJob, gates: FeatureGates) -> tuple[str, str] | None:
+    """``validateRayJob``: metadata, spec, then status; (event reason, message) of the first failure."""
+    checks: tuple[tuple[str, Callable[[], str | None]], ...] = (
+        ("InvalidRayJobMetadata", lambda: validate_rayjob_metadata(job)),
+        ("InvalidRayJobSpec", lambda: validate_rayjob_spec(job, gates)),
+        ("InvalidRayJobStatus", lambda: validate_rayjob_status(job)))
+    for reason, check in checks:
+        if (message := check()) is not None:
+            return reason, message
+    return None
+

@@ -1,0 +1,192 @@
+"""Field errors as the Kubernetes API server words them, and kubectl's rendering of a 422 response.
+
+The API server reports every schema or metadata problem as a ``field.Error`` (k8s.io/apimachinery
+``util/validation/field``, as served by Kubernetes 1.35): a dotted field path, an error type and a body such as
+``Invalid value: "string": spec.suspend in body must be of type boolean: "string"``. This module reproduces those
+texts, including Go's way of printing the offending value, so that messages match a real cluster byte for byte.
+
+Not here: deciding what is wrong (:mod:`.structural`, :mod:`.builtin`), positions in files (:mod:`.loader`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import Enum
+from typing import Any, Final
+
+
+class ErrorType(str, Enum):
+    """``field.ErrorType``: the value is the cause ``reason`` of a Status; ``label`` starts the body."""
+
+    REQUIRED = "FieldValueRequired"
+    INVALID = "FieldValueInvalid"
+    TYPE_INVALID = "FieldValueTypeInvalid"
+    NOT_SUPPORTED = "FieldValueNotSupported"
+    TOO_MANY = "FieldValueTooMany"
+    DUPLICATE = "FieldValueDuplicate"
+    FORBIDDEN = "FieldValueForbidden"
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+    @property
+    def blocks_cel(self) -> bool:
+        """``hasBlockingErr``: these errors stop the API server from evaluating x-kubernetes-validations rules."""
+        return self in (ErrorType.NOT_SUPPORTED, ErrorType.REQUIRED, ErrorType.TOO_MANY, ErrorType.TYPE_INVALID)
+
+
+_LABELS: Final = {
+    ErrorType.REQUIRED: "Required value", ErrorType.INVALID: "Invalid value",
+    ErrorType.TYPE_INVALID: "Invalid value", ErrorType.NOT_SUPPORTED: "Unsupported value",
+    ErrorType.TOO_MANY: "Too many", ErrorType.DUPLICATE: "Duplicate value", ErrorType.FORBIDDEN: "Forbidden",
+}
+
+
+class _Omit:
+    def __repr__(self) -> str:
+        return "OMIT"
+
+
+OMIT: Final = _Omit()  # a field error that prints no value (Required, Forbidden)
+NIL_PATH: Final = "<nil>"  # how Go prints the path of an error that belongs to no field
+
+CEL_SKIPPED: Final = ("some validation rules were not checked because the object was invalid; "
+                      "correct the existing errors to complete validation")
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One ``field.Error``; ``str()`` gives ``<path>: <body>`` exactly as the API server joins them."""
+
+    type: ErrorType
+    field: str
+    bad_value: Any = OMIT
+    detail: str = ""
+
+    @property
+    def body(self) -> str:
+        """``ErrorBody()``: the cause message of a Status, without the field path."""
+        text = self.type.label
+        if self.type not in (ErrorType.REQUIRED, ErrorType.FORBIDDEN) and self.bad_value is not OMIT:
+            text += ": " + go_value(self.bad_value)
+        if self.detail:
+            text += ": " + self.detail
+        return text
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.body}"
+
+
+def required(field: str, detail: str = "") -> FieldError:
+    return FieldError(ErrorType.REQUIRED, field, OMIT, detail)
+
+
+def invalid(field: str, value: Any, detail: str) -> FieldError:
+    return FieldError(ErrorType.INVALID, field, value, detail)
+
+
+def not_supported(field: str, value: Any, allowed: tuple[str, ...]) -> FieldError:
+    return FieldError(ErrorType.NOT_SUPPORTED, field, value,
+                      "supported values: " + ", ".join(go_quote(v) for v in allowed) if allowed else "")
+
+
+def go_quote(text: str) -> str:
+    """``strconv.Quote``: double quotes, backslash escapes for quotes, backslashes and control characters."""
+    out = ['"']
+    for char in text:
+        code = ord(char)
+        if char in ('"', "\\"):
+            out.append("\\" + char)
+        elif char in _GO_ESCAPES:
+            out.append(_GO_ESCAPES[char])
+        elif code < 0x20 or code == 0x7F:
+            out.append(f"\\x{code:02x}")
+        elif not char.isprintable():
+            out.append(f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
+        else:
+            out.append(char)
+    out.append('"')
+    return "".join(out)
+
+
+_GO_ESCAPES: Final = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}
+
+
+def go_float(value: float) -> str:
+    """Go's ``%v`` for a float64 (``%g``, shortest digits): exponent form below 1e-4 and from 1e+06 on."""
+    if math.isinf(value):
+        return "+Inf" if value > 0 else "-Inf"
+    if math.isnan(value):
+        return "NaN"
+    if value == 0:
+        return "0"
+    # repr is the shortest round-trip form, as Go's; Decimal splits it into significant digits and exponent
+    _, digit_tuple, exp = Decimal(repr(abs(value))).normalize().as_tuple()
+    all_digits = "".join(map(str, digit_tuple))
+    exponent = len(all_digits) - 1 + int(exp)
+    sign = "-" if value < 0 else ""
+    if exponent < -4 or exponent >= 6:
+        head, tail = all_digits[0], all_digits[1:]
+        return f"{sign}{head}{'.' + tail if tail else ''}e{'-' if exponent < 0 else '+'}{abs(exponent):02d}"
+    return sign + _plain(all_digits, exponent)
+
+
+def _plain(digits: str, exponent: int) -> str:
+    if exponent < 0:
+        return "0." + "0" * (-exponent - 1) + digits
+    if len(digits) <= exponent + 1:
+        return digits + "0" * (exponent + 1 - len(digits))
+    return digits[:exponent + 1] + "." + digits[exponent + 1:]
+
+
+def go_value(value: Any) -> str:
+    """How ``ErrorBody`` prints a bad value: ``%q`` for strings, ``%v`` for numbers and booleans, JSON otherwise."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return go_quote(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return go_float(value)
+    return go_json(value)
+
+
+def go_json(value: Any) -> str:
+    """``encoding/json.Marshal``: compact, sorted map keys, and HTML-safe escapes of ``<``, ``>`` and ``&``."""
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def json_type(value: Any) -> str:
+    """The JSON type name the OpenAPI validator reports for a value (``"string"``, ``"integer"``, ``"null"``...)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def kubectl_invalid_lines(kind: str, name: str, causes: list[str]) -> str:
+    """What ``kubectl`` prints for a 422, from the ``<field>: <message>`` text of each cause.
+
+    One cause stays on the first line; several become a ``* `` list (``MultilineError``). kubectl drops causes
+    whose text repeats (``statusCausesToAggrError``).
+    """
+    lines = list(dict.fromkeys(causes))
+    head = f"The {kind} {go_quote(name)} is invalid: "
+    if len(lines) == 1:
+        return head + lines[0]
+    return head + "\n" + "\n".join(f"* {line}" for line in lines)

@@ -1,0 +1,192 @@
+"""Pruning, defaulting and validation of JSON data against a :class:`~.schema_nodes.Schema`, as the API server
+does for custom resources.
+
+The steps and their order follow the apiextensions-apiserver request path:
+
+1. :func:`prune` drops fields the schema does not know and returns their paths, sorted (``PruneWithOptions``);
+   the caller turns them into the strict-decoding error or warnings.
+2. :func:`apply_defaults` removes nulls that have no default and fills defaults (missing or null fields).
+3. :func:`validate` reports type, enum, minimum, minItems and required problems (the OpenAPI validator), then
+   :func:`list_map_duplicates` the list-map key clashes (``ValidateListSetsAndMaps``).
+4. :func:`validate_rules` evaluates the x-kubernetes-validations rules (skipped on create for transition rules).
+
+Paths use the API server's spelling: ``spec.workerGroupSpecs[0].groupName``. Errors are listed in document order
+(the API server's own order among sibling fields is not specified).
+
+Not here: metadata (:mod:`.names`), wording of whole responses (:mod:`.field_errors`, :mod:`.validate`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .field_errors import ErrorType, FieldError, invalid, json_type, not_supported, required
+from .schema_nodes import Schema
+
+
+def join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def index(path: str, position: int) -> str:
+    return f"{path}[{position}]"
+
+
+def _deep_copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _deep_copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_deep_copy(item) for item in value]
+    return value
+
+
+# -- 1. pruning --------------------------------------------------------------------------------------------------
+
+
+def prune(value: Any, schema: Schema, path: str = "") -> list[str]:
+    """Remove unknown fields below ``value`` in place; return the removed paths, sorted as Go sorts strings."""
+    removed: list[str] = []
+    _prune(value, schema, path, removed)
+    return sorted(removed, key=lambda text: text.encode())
+
+
+def _prune(value: Any, schema: Schema, path: str, removed: list[str]) -> None:
+    if isinstance(value, dict) and schema.type == "object":
+        if schema.properties is not None:
+            for key in list(value):
+                child = schema.properties.get(key)
+                if child is None:
+                    removed.append(join(path, key))  # only the top of a pruned subtree is named
+                    del value[key]
+                else:
+                    _prune(value[key], child, join(path, key), removed)
+        elif schema.additional is not None:
+            for key, item in value.items():
+                _prune(item, schema.additional, join(path, key), removed)
+    elif isinstance(value, list) and schema.type == "array" and schema.items is not None:
+        for position, item in enumerate(value):
+            _prune(item, schema.items, index(path, position), removed)
+
+
+# -- 2. defaulting -----------------------------------------------------------------------------------------------
+
+
+def apply_defaults(value: Any, schema: Schema) -> None:
+    """Drop nulls without a default, then fill defaults into missing or null fields, recursively, in place."""
+    if isinstance(value, dict) and schema.type == "object":
+        if schema.properties is not None:
+            for key in list(value):
+                child = schema.properties.get(key)
+                if child is not None and value[key] is None and not child.has_default:
+                    del value[key]  # PruneNonNullableNullsWithoutDefaults
+            for key, child in schema.properties.items():
+                if child.has_default and value.get(key) is None:
+                    value[key] = _deep_copy(child.default)
+                if key in value:
+                    apply_defaults(value[key], child)
+        elif schema.additional is not None:
+            for key in [k for k, item in value.items() if item is None]:
+                del value[key]
+            for item in value.values():
+                apply_defaults(item, schema.additional)
+    elif isinstance(value, list) and schema.type == "array" and schema.items is not None:
+        for item in value:
+            apply_defaults(item, schema.items)
+
+
+# -- 3. OpenAPI validation ---------------------------------------------------------------------------------------
+
+
+def _type_matches(value: Any, wanted: str) -> bool:
+    actual = json_type(value)
+    if wanted in ("", "int-or-string") or actual == wanted:
+        return True
+    if wanted == "number" and actual == "integer":
+        return True
+    # a float with no fraction is a JSON integer to the validator (isFloatInt)
+    return wanted == "integer" and actual == "number" and float(value).is_integer()
+
+
+def validate(value: Any, schema: Schema, path: str) -> list[FieldError]:
+    errors: list[FieldError] = []
+    _validate(value, schema, path, errors)
+    return errors
+
+
+def _validate(value: Any, schema: Schema, path: str, errors: list[FieldError]) -> None:
+    if not _type_matches(value, schema.type):
+        actual = json_type(value)
+        errors.append(FieldError(ErrorType.TYPE_INVALID, path, actual,
+                                 f'{path} in body must be of type {schema.type}: "{actual}"'))
+        if schema.enum and value not in schema.enum:
+            errors.append(not_supported(path, value, schema.enum))
+        return
+    if schema.enum and value not in schema.enum:
+        errors.append(not_supported(path, value, schema.enum))
+    if schema.minimum is not None and isinstance(value, (int, float)) and value < schema.minimum:
+        errors.append(invalid(path, value, f"{path} in body should be greater than or equal to {schema.minimum}"))
+    if isinstance(value, list):
+        if schema.min_items is not None and len(value) < schema.min_items:
+            errors.append(invalid(path, len(value), f"{path} in body should have at least {schema.min_items} items"))
+        if schema.items is not None:
+            for position, item in enumerate(value):
+                _validate(item, schema.items, index(path, position), errors)
+    elif isinstance(value, dict):
+        for name in schema.required:
+            if value.get(name) is None:
+                errors.append(required(join(path, name)))
+        if schema.properties is not None:
+            for key, item in value.items():
+                child = schema.properties.get(key)
+                if child is not None:
+                    _validate(item, child, join(path, key), errors)
+        elif schema.additional is not None:
+            for key, item in value.items():
+                _validate(item, schema.additional, join(path, key), errors)
+
+
+def list_map_duplicates(value: Any, schema: Schema, path: str) -> list[FieldError]:
+    """``x-kubernetes-list-type: map``: two items with the same key values are a Duplicate value."""
+    errors: list[FieldError] = []
+    _duplicates(value, schema, path, errors)
+    return errors
+
+
+def _duplicates(value: Any, schema: Schema, path: str, errors: list[FieldError]) -> None:
+    if isinstance(value, list) and schema.items is not None:
+        seen: list[dict[str, Any]] = []
+        for position, item in enumerate(value):
+            if schema.list_map_keys and isinstance(item, dict):
+                key = {name: item[name] for name in schema.list_map_keys if name in item}
+                if key in seen:
+                    errors.append(FieldError(ErrorType.DUPLICATE, index(path, position), key))
+                else:
+                    seen.append(key)
+            _duplicates(item, schema.items, index(path, position), errors)
+    elif isinstance(value, dict) and schema.properties is not None:
+        for key, item in value.items():
+            if key in schema.properties:
+                _duplicates(item, schema.properties[key], join(path, key), errors)
+
+
+# -- 4. x-kubernetes-validations rules ---------------------------------------------------------------------------
+
+
+def validate_rules(value: Any, schema: Schema, path: str) -> list[FieldError]:
+    """Evaluate the (non-transition) rules; a failed rule reads ``Invalid value: "<type>": <message>``."""
+    errors: list[FieldError] = []
+    _rules(value, schema, path, errors)
+    return errors
+
+
+def _rules(value: Any, schema: Schema, path: str, errors: list[FieldError]) -> None:
+    for rule in schema.rules:
+        if not rule.transition and not rule.check(value):
+            errors.append(invalid(path, schema.type, rule.message))
+    if isinstance(value, dict) and schema.properties is not None:
+        for key, item in value.items():
+            if key in schema.properties:
+                _rules(item, schema.properties[key], join(path, key), errors)
+    elif isinstance(value, list) and schema.items is not None:
+        for position, item in enumerate(value):
+            _rules(item, schema.items, index(path, position), errors)

@@ -1,0 +1,219 @@
+"""Scenarios written in Python: the same steps as the YAML language, as methods that run at once.
+
+>>> session.apply("manifests/rayjob.yaml")                                            # doctest: +SKIP
+>>> session.wait(rayjob="rayjob-ttl", until={"status.jobDeploymentStatus": "Complete"}, timeout="5m")  # doctest: +SKIP
+>>> cluster = session.save(cluster="rayjob-ttl.status.rayClusterName")                 # doctest: +SKIP
+
+Each method turns its arguments into the YAML step they stand for and goes through the same parser (errors
+point at the calling line) and the same step code as a scenario file. A failing check raises
+:class:`ScenarioFailure`, an AssertionError whose text is the same diagnostics a failing scenario file prints.
+The backend is created on the first step, so :meth:`ScenarioSession.configure` must come before it.
+
+Not here: the pytest fixture that creates sessions (``harness.pytest_plugin``).
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from ..backends.base import Backend
+from ..errors import HarnessError, SourcePos
+from ..scenario.loader import SCENARIO_KEYS, display_path, parse_scenario, parse_step
+from ..scenario.model import BUILTIN_BINDINGS, Scenario, Step
+from ..scenario.parsing import ParseContext
+from ..scenario.source import SourceFile, node_from_value
+from .bindings import Bindings
+from .context import RunContext, StepFailed
+from .diagnostics import render_failure
+from .runner import RunOptions, ScenarioResult, Status, StepResult, namespace_for
+from .steps import run_step
+
+SETTINGS_KEYS = tuple(key for key in SCENARIO_KEYS if key not in ("scenario", "apply", "steps", "finally",
+                                                                   "description"))
+
+
+class ScenarioFailure(AssertionError):
+    """A step of a Python-written scenario failed; the message is the full diagnostics text."""
+
+
+def _caller() -> SourcePos:
+    """The first frame outside this package: the test line that called the step method."""
+    here = str(Path(__file__).resolve().parent)
+    frame = inspect.currentframe()
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not str(Path(filename).resolve()).startswith(here):
+            return SourcePos(display_path(Path(filename)), frame.f_lineno)
+        frame = frame.f_back
+    return SourcePos("<python>")
+
+
+def _source_line(pos: SourcePos) -> str:
+    try:
+        lines = Path(pos.path).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return ""
+    if 0 < pos.line <= len(lines):
+        return f"{pos.line} | {lines[pos.line - 1]}"
+    return ""
+
+
+class ScenarioSession:
+    """A namespace on a backend where steps run one at a time, as the test calls them."""
+
+    def __init__(self, name: str, *, base_dir: Path, options: RunOptions,
+                 factory: Callable[[Scenario, RunOptions], Backend]) -> None:
+        self.name = name
+        self.base_dir = base_dir
+        self.options = options
+        self._factory = factory
+        self._settings: dict[str, Any] = {}
+        self._scenario: Scenario | None = None
+        self._ctx: RunContext | None = None
+        self.results: list[StepResult] = []  # every step run so far, for reports
+        self._t0 = 0.0
+
+    # -- settings and lifecycle ----------------------------------------------------------------------------------
+
+    def configure(self, **settings: Any) -> None:
+        """Scenario-level settings (``executor``, ``operator``, ``timeouts``, ``kuberay``, ``backends``...),
+        written as in a scenario file; only before the first step."""
+        if self._ctx is not None:
+            raise HarnessError("configure() after the first step has no effect",
+                               hint="call configure() before any step")
+        for key in settings:
+            if key not in SETTINGS_KEYS:
+                raise HarnessError(f"setting={key!r} is unknown", hint=f"settings: {', '.join(SETTINGS_KEYS)}")
+        self._settings.update(settings)
+        self._scenario = self._build_scenario(_caller())
+
+    def _build_scenario(self, pos: SourcePos) -> Scenario:
+        document = {"scenario": self.name, "steps": [{"advance": 0}], **self._settings}
+        source = SourceFile(path=Path(pos.path), display=pos.path, lines=(), documents=())
+        return parse_scenario(node_from_value(document, pos), source, self.base_dir)
+
+    @property
+    def scenario(self) -> Scenario:
+        if self._scenario is None:
+            self._scenario = self._build_scenario(_caller())
+        return self._scenario
+
+    def skip_reason(self) -> str | None:
+        return self.scenario.skip_reason(backend=self.options.backend,
+                                         kuberay_version=self.options.kuberay_version or "",
+                                         executor=self.options.executor) \
+            if self.options.kuberay_version else None
+
+    @property
+    def context(self) -> RunContext:
+        if self._ctx is None:
+            backend = self._factory(self.scenario, self.options)
+            namespace = namespace_for(self.scenario, self.options, shared=not backend.virtual_time)
+            backend.create_namespace(namespace)
+            self._t0 = backend.now()
+            self._ctx = RunContext(backend, namespace,
+                                   Bindings({"namespace": namespace, "scenario": self.name}),
+                                   self.scenario.timeouts)
+        return self._ctx
+
+    @property
+    def backend(self) -> Backend:
+        return self.context.backend
+
+    @property
+    def namespace(self) -> str:
+        return self.context.namespace
+
+    def binding(self, name: str) -> Any:
+        return self.context.bindings.lookup(name)
+
+    def close(self) -> None:
+        if self._ctx is not None:
+            self._ctx.backend.close()
+
+    # -- running steps -------------------------------------------------------------------------------------------
+
+    def _run(self, keyword: str, body: Any) -> str:
+        __tracebackhide__ = True  # pytest shows the test line, not this frame
+        pos = _caller()
+        ctx = self.context
+        source = SourceFile(path=Path(pos.path), display=pos.path, lines=(), documents=())
+        parse_ctx = ParseContext(source, self.base_dir,
+                                 defined=set(BUILTIN_BINDINGS) | set(ctx.bindings.snapshot()))
+        step = parse_step(node_from_value({keyword: body}, pos), parse_ctx)
+        start = ctx.now()
+        try:
+            note = run_step(step, ctx)
+        except StepFailed as exc:
+            self._record(step, "failed", start, exc.summary)
+            raise ScenarioFailure(self._failure(step, pos, exc.describe())) from None
+        except HarnessError as exc:
+            self._record(step, "error", start, exc.message)
+            raise
+        self._record(step, "passed", start, note)
+        return note
+
+    def _record(self, step: Step, status: Literal["passed", "failed", "error"], start: float, message: str) -> None:
+        assert self._ctx is not None
+        self.results.append(StepResult(len(self.results) + 1, step, status, start, self._ctx.now(), message))
+
+    @property
+    def virtual_seconds(self) -> float:
+        return self._ctx.now() - self._t0 if self._ctx is not None else 0.0
+
+    def result(self, status: Status, failure: str | None = None, *, wall: float = 0.0) -> ScenarioResult | None:
+        """What the session did, as a runner result for reports; None when no step ran (nothing to report)."""
+        if self._ctx is None:
+            return None
+        backend, namespace = self._ctx.backend, self._ctx.namespace
+        entries = tuple(e for e in backend.journal.entries
+                        if e.namespace == namespace or (e.type == "ACTION" and not e.namespace))
+        summary = failure.splitlines()[0] if failure else None
+        return ScenarioResult(self.scenario, status, backend.name, backend.executor_name, backend.kuberay_version,
+                              namespace, list(self.results), summary, failure, wall, self.virtual_seconds, entries)
+
+    def _failure(self, step: Step, pos: SourcePos, detail: str) -> str:
+        headline = f"Step {step.keyword} failed at {pos} at t={self.context.now():.1f}s"
+        return render_failure(headline=headline, snippet=_source_line(pos), failure=detail, ctx=self.context)
+
+    def apply(self, *manifests: str | Mapping[str, Any]) -> str:
+        return self._run("apply", list(manifests))
+
+    def patch(self, **body: Any) -> str:
+        return self._run("patch", body)
+
+    def suspend(self, rayjob: str) -> str:
+        return self._run("suspend", rayjob)
+
+    def resume(self, rayjob: str) -> str:
+        return self._run("resume", rayjob)
+
+    def delete(self, file: str | None = None, **body: Any) -> str:
+        return self._run("delete", file if file is not None else body)
+
+    def rerun(self, *manifests: str) -> str:
+        return self._run("rerun", list(manifests))
+
+    def wait(self, **body: Any) -> str:
+        return self._run("wait", body)
+
+    def expect(self, **body: Any) -> str:
+        return self._run("expect", body)
+
+    def expect_logs(self, **body: Any) -> str:
+        return self._run("expect_logs", body)
+
+    def advance(self, duration: str | float) -> str:
+        return self._run("advance", duration)
+
+    def sleep(self, duration: str | float) -> str:
+        return self._run("sleep", duration)
+
+    def save(self, **entries: Any) -> Any:
+        """Save bindings; returns the value when one is saved, else a dict of the saved values."""
+        self._run("save", entries)
+        values = {name: self.context.bindings.lookup(name) for name in entries}
+        return next(iter(values.values())) if len(values) == 1 else values

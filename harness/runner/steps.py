@@ -1,0 +1,180 @@
+"""Running the action steps: apply, patch (suspend, resume), delete, rerun, advance, sleep, save.
+
+Each function takes the typed step and the :class:`RunContext`, acts through the Backend protocol only, and
+returns a short note for the step record (or raises :class:`StepFailed`). Objects are always created in the
+scenario's namespace, whatever their manifest says.
+
+Not here: waits (:mod:`.waiting`) and expectations (:mod:`.expecting`); dispatch (:func:`run_step`, below,
+routes to all of them).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from .._util.durations import format_duration
+from .._util.jsoncopy import deep_copy, get_path
+from ..scenario.model import (
+    AdvanceStep,
+    ApplyStep,
+    DeleteStep,
+    ExpectLogsStep,
+    ExpectStep,
+    ManifestObject,
+    PatchStep,
+    RerunStep,
+    SaveStep,
+    SleepStep,
+    Step,
+    WaitStep,
+)
+from .assertions import Problem
+from .bindings import ResolvedRef
+from .context import RunContext, StepFailed
+from .expecting import run_expect, run_expect_logs
+from .waiting import run_wait
+
+
+def _body(obj: ManifestObject, ctx: RunContext) -> dict[str, Any]:
+    body: dict[str, Any] = ctx.bindings.value(obj.obj) if obj.inline else deep_copy(dict(obj.obj))
+    meta = body.setdefault("metadata", {})
+    meta.pop("namespace", None)  # every scenario runs in a namespace of its own
+    return body
+
+
+def _ref_of(obj: ManifestObject, ctx: RunContext) -> ResolvedRef:
+    body = _body(obj, ctx)
+    return ResolvedRef(str(body["kind"]), str(body["metadata"]["name"]), None)
+
+
+def apply(step: ApplyStep, ctx: RunContext) -> str:
+    names = []
+    for obj in step.objects:
+        body = _body(obj, ctx)
+        ctx.backend.apply(body, ctx.namespace)
+        ref = ResolvedRef(str(body["kind"]), str(body["metadata"].get("name", "")), None)
+        ctx.touch(ref)
+        names.append(ref.describe())
+    return "applied " + ", ".join(names)
+
+
+def patch(step: PatchStep, ctx: RunContext) -> str:
+    ref = ctx.bindings.ref(step.target)
+    assert ref.name is not None
+    ctx.touch(ref)
+    if ctx.get(ref) is None:
+        raise StepFailed(f"cannot {step.shortcut or 'patch'} {ref.describe()}: it does not exist {ctx.at()}",
+                         t=ctx.now(), objects=[ref])
+    ctx.backend.patch(ref.kind, ctx.namespace, ref.name, ctx.bindings.value(step.patch))
+    return f"{step.shortcut + 'ed' if step.shortcut else 'patched'} {ref.describe()}"
+
+
+def _wait_gone(refs: list[ResolvedRef], ctx: RunContext, timeout: float) -> None:
+    def gone() -> bool:
+        return all(ctx.get(ref) is None for ref in refs)
+
+    if gone() or ctx.backend.wait_until(gone, timeout):
+        return
+    left = [ref for ref in refs if ctx.get(ref) is not None]
+    details = []
+    for ref in left:
+        meta = (ctx.get(ref) or {}).get("metadata") or {}
+        details.append(Problem(f"{ref.describe()}: deletionTimestamp={meta.get('deletionTimestamp')!r} "
+                               f"finalizers={meta.get('finalizers') or []}"))
+    raise StepFailed(f"{', '.join(r.describe() for r in left)} still exist(s) {format_duration(timeout)} after "
+                     f"deletion ({ctx.at()})", t=ctx.now(), objects=left, problems=details)
+
+
+def _delete(refs: list[ResolvedRef], ctx: RunContext, *, wait: bool, timeout: float, strict: bool) -> list[str]:
+    deleted: list[ResolvedRef] = []
+    for ref in refs:
+        ctx.touch(ref)
+        for obj in ctx.objects(ref):
+            name = str(obj["metadata"]["name"])
+            ctx.backend.delete(ref.kind, ctx.namespace, name, wait=False, timeout=timeout)
+            deleted.append(ResolvedRef(ref.kind, name, None))
+        if strict and ref.name is not None and not any(d == ref for d in deleted):
+            raise StepFailed(f"cannot delete {ref.describe()}: it does not exist {ctx.at()}", t=ctx.now(),
+                             objects=[ref])
+    if wait:
+        _wait_gone(deleted, ctx, timeout)
+    return [ref.describe() for ref in deleted]
+
+
+def delete(step: DeleteStep, ctx: RunContext) -> str:
+    refs = [ctx.bindings.ref(target) for target in step.targets]
+    timeout = step.timeout if step.timeout is not None else ctx.timeouts.delete
+    names = _delete(refs, ctx, wait=step.wait, timeout=timeout, strict=True)
+    if not names:
+        return "nothing matched"
+    return ("deleted " if step.wait else "deletion requested for ") + ", ".join(names)
+
+
+def rerun(step: RerunStep, ctx: RunContext) -> str:
+    refs = [_ref_of(obj, ctx) for obj in step.objects]
+    timeout = step.timeout if step.timeout is not None else ctx.timeouts.delete
+    _delete(list(reversed(refs)), ctx, wait=True, timeout=timeout, strict=False)
+    apply(ApplyStep(step.source, objects=step.objects), ctx)
+    return "deleted and re-applied " + ", ".join(ref.describe() for ref in refs)
+
+
+def advance(step: AdvanceStep, ctx: RunContext) -> str:
+    ctx.backend.advance(step.seconds)
+    if ctx.backend.virtual_time:
+        return f"advanced {format_duration(step.seconds)} of virtual time"
+    return f"waited {format_duration(step.seconds)} of real time (this backend runs on the wall clock)"
+
+
+def sleep(step: SleepStep, ctx: RunContext) -> str:
+    """Both clocks move by the duration: the backend runs for it, and the wall clock is waited for too."""
+    started = time.monotonic()
+    ctx.backend.advance(step.seconds)
+    remaining = step.seconds - (time.monotonic() - started)
+    if remaining > 0:
+        time.sleep(remaining)
+    return f"slept {format_duration(step.seconds)} (wall clock)"
+
+
+def save(step: SaveStep, ctx: RunContext) -> str:
+    saved = []
+    for entry in step.entries:
+        ref = ctx.bindings.ref(entry.target)
+        ctx.touch(ref)
+        objects = ctx.objects(ref)
+        if not objects:
+            raise StepFailed(f"cannot save ${{{entry.name}}}: {ref.describe()} does not exist {ctx.at()}",
+                             t=ctx.now(), objects=[ref])
+        value = get_path(objects[0], entry.path)
+        if value is None or value == "":
+            raise StepFailed(f"cannot save ${{{entry.name}}}: {ref.describe()} has no value at {entry.path} "
+                             f"{ctx.at()}", t=ctx.now(), objects=[ref])
+        ctx.bindings.set(entry.name, value)
+        saved.append(f"{entry.name}={value!r}")
+    return "saved " + ", ".join(saved)
+
+
+def run_step(step: Step, ctx: RunContext) -> str:
+    """Run one step; returns a note for the step record, raises StepFailed when the step's check fails."""
+    ctx.notes.clear()
+    if isinstance(step, ApplyStep):
+        return apply(step, ctx)
+    if isinstance(step, PatchStep):
+        return patch(step, ctx)
+    if isinstance(step, DeleteStep):
+        return delete(step, ctx)
+    if isinstance(step, RerunStep):
+        return rerun(step, ctx)
+    if isinstance(step, WaitStep):
+        return run_wait(step, ctx)
+    if isinstance(step, ExpectStep):
+        return run_expect(step, ctx)
+    if isinstance(step, ExpectLogsStep):
+        return run_expect_logs(step, ctx)
+    if isinstance(step, AdvanceStep):
+        return advance(step, ctx)
+    if isinstance(step, SleepStep):
+        return sleep(step, ctx)
+    if isinstance(step, SaveStep):
+        return save(step, ctx)
+    raise TypeError(f"unknown step type {type(step).__name__}")

@@ -1,0 +1,306 @@
+"""Load scenario files into typed :class:`Scenario` values, reporting every mistake with file:line:column.
+
+A scenario file holds one scenario (a mapping with a ``scenario:`` key), a list of them, or several YAML
+documents. Loading does all the checking there is to do before anything runs: unknown keys and steps, wrong
+types, bad durations and regular expressions, missing or malformed manifest files, bindings used before a
+``save`` defines them. Errors are :class:`~harness.errors.ScenarioError` (or ``ManifestError`` for a manifest).
+
+Also here: recognising scenario files among other YAML (manifests live beside scenarios), and expanding the
+paths given on a command line into scenario files.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Final
+
+from ..errors import InputError, SourcePos
+from ..sim.dashboard import JobScript
+from .expectations import parse_expect, parse_expect_logs
+from .model import (
+    BACKENDS,
+    BUILTIN_BINDINGS,
+    EXECUTORS,
+    ExecutorSettings,
+    OperatorSettings,
+    Scenario,
+    Step,
+    Timeouts,
+)
+from .parsing import (
+    ParseContext,
+    boolean,
+    check_keys,
+    duration,
+    fail,
+    integer,
+    mapping,
+    string,
+    strings,
+    suggest,
+)
+from .source import Node, SourceFile, read_source, source_from_text
+from .steps import StepParser, action_parsers
+from .versions import VersionSpec
+
+SCENARIO_KEYS: Final = ("scenario", "description", "kuberay", "backends", "executors", "executor", "operator",
+                        "timeouts", "markers", "expected_failure", "apply", "steps", "finally")
+SCRIPT_KEYS: Final = ("runtime", "exit", "output", "stopped", "startup")
+_NAME: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+_PEEK: Final = re.compile(r"^(?:-\s+)?scenario\s*:", re.MULTILINE)
+YAML_SUFFIXES: Final = (".yaml", ".yml")
+
+
+def step_parsers() -> dict[str, StepParser]:
+    parsers = action_parsers()
+    parsers["expect"] = parse_expect
+    parsers["expect_logs"] = parse_expect_logs
+    return parsers
+
+
+def parse_step(node: Node, ctx: ParseContext) -> Step:
+    """Parse one step mapping (``{wait: {...}}``); exactly one step keyword per item."""
+    parsers = step_parsers()
+    example = "- wait: {rayjob: my-job, until: {status.jobDeploymentStatus: Complete}}"
+    mapping(node, "a step", example)
+    if len(node.fields) != 1:
+        keys = list(node.fields)
+        pos = node.pos_of_key(keys[1]) if len(keys) > 1 else node.pos
+        raise fail(f"a step has exactly one keyword, found {len(keys)} ({', '.join(keys) or 'none'})", pos,
+                   "start a new list item (-) for each step")
+    keyword = next(iter(node.fields))
+    if keyword not in parsers:
+        close = suggest(keyword, parsers)
+        raise fail(f"unknown step={keyword!r}", node.pos_of_key(keyword),
+                   (f"did you mean {close!r}? " if close else "") + f"steps are: {', '.join(sorted(parsers))}")
+    return parsers[keyword](node, node.fields[keyword], ctx)
+
+
+def _job_script(node: Node, what: str, extra: Sequence[str] = ()) -> JobScript:
+    mapping(node, what, "{runtime: 30s, exit: 0, output: [\"training complete\"]}")
+    check_keys(node, (*SCRIPT_KEYS, *extra), what)
+    script = JobScript()
+    output: tuple[str, ...] = script.output
+    if "output" in node.fields:
+        out_node = node.fields["output"]
+        if isinstance(out_node.value, str):
+            output = tuple(out_node.value.splitlines())
+        else:
+            output = strings(out_node, "output", "output: [\"line one\", \"line two\"]")
+    exit_code = script.exit_code
+    if "exit" in node.fields:
+        exit_code = integer(node.fields["exit"], f"{what} exit")
+    return JobScript(
+        runtime=duration(node.fields["runtime"], f"{what} runtime") if "runtime" in node.fields else script.runtime,
+        exit_code=exit_code, output=output,
+        stopped=boolean(node.fields["stopped"], f"{what} stopped") if "stopped" in node.fields else False,
+        startup=duration(node.fields["startup"], f"{what} startup") if "startup" in node.fields else script.startup)
+
+
+def _executor(node: Node) -> ExecutorSettings:
+    mapping(node, "executor", "executor: {default: {runtime: 30s}, jobs: [{rayjob: my-job, exit: 1}]}")
+    if any(key in SCRIPT_KEYS for key in node.fields):
+        check_keys(node, SCRIPT_KEYS, "executor")
+        return ExecutorSettings(default=_job_script(node, "executor"))
+    check_keys(node, ("default", "jobs"), "executor")
+    default = _job_script(node.fields["default"], "executor default") if "default" in node.fields else None
+    by_entrypoint: list[tuple[str, JobScript]] = []
+    by_rayjob: list[tuple[str, JobScript]] = []
+    jobs = node.get("jobs")
+    if jobs is not None and not jobs.is_sequence:
+        raise fail("executor jobs must be a list", jobs.pos, "write jobs: [{rayjob: my-job, exit: 1}]")
+    for item in (jobs.items if jobs is not None else ()):
+        mapping(item, "executor job", "- {rayjob: my-job, exit: 1}")
+        keys = [key for key in ("rayjob", "entrypoint") if key in item.fields]
+        if len(keys) != 1:
+            raise fail("an executor job entry names exactly one of rayjob or entrypoint", item.pos,
+                       "write - {rayjob: my-job, exit: 1} or - {entrypoint: train.py, runtime: 2m}")
+        pattern = string(item.fields[keys[0]], keys[0], f"{keys[0]}: ...")
+        script = _job_script(item, "executor job", extra=keys)
+        (by_rayjob if keys[0] == "rayjob" else by_entrypoint).append((pattern, script))
+    return ExecutorSettings(default, tuple(by_entrypoint), tuple(by_rayjob))
+
+
+def _env_value(node: Node, key: str) -> str:
+    value = node.value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float, str)):
+        return str(value)
+    raise fail(f"operator env {key} must be a string, got value={value!r}", node.pos, f"write {key}: \"true\"")
+
+
+def _operator(node: Node) -> OperatorSettings:
+    mapping(node, "operator", "operator: {env: {DELETE_RAYJOB_CR_AFTER_JOB_FINISHES: \"true\"}}")
+    check_keys(node, ("env", "feature_gates"), "operator")
+    env: dict[str, str] = {}
+    gates: dict[str, bool] = {}
+    if "env" in node.fields:
+        env_node = mapping(node.fields["env"], "operator env", "env: {NAME: value}")
+        env = {key: _env_value(child, key) for key, child in env_node.fields.items()}
+    if "feature_gates" in node.fields:
+        gates_node = mapping(node.fields["feature_gates"], "operator feature_gates",
+                             "feature_gates: {RayJobDeletionPolicy: true}")
+        gates = {key: boolean(child, f"feature gate {key}") for key, child in gates_node.fields.items()}
+    return OperatorSettings(env, gates)
+
+
+def _timeouts(node: Node) -> Timeouts:
+    mapping(node, "timeouts", "timeouts: {wait: 10m, delete: 2m, grace: 5s}")
+    check_keys(node, ("wait", "delete", "grace"), "timeouts")
+    base = Timeouts()
+    return Timeouts(*(duration(node.fields[key], f"timeouts {key}") if key in node.fields else getattr(base, key)
+                      for key in ("wait", "delete", "grace")))
+
+
+def _choices(node: Node, what: str, allowed: Sequence[str]) -> tuple[str, ...]:
+    values = strings(node, what, f"{what}: [{allowed[0]}]")
+    if not values:
+        raise fail(f"{what} is an empty list", node.pos, f"list at least one of {', '.join(allowed)}, or leave it out")
+    for value, item in zip(values, node.items if node.is_sequence else (node,), strict=True):
+        if value not in allowed:
+            raise fail(f"{what} value={value!r} is unknown", item.pos, f"{what}: one or more of {', '.join(allowed)}")
+    return values
+
+
+def parse_scenario(node: Node, source: SourceFile, base_dir: Path) -> Scenario:
+    """Parse one scenario mapping (the value of one list item or document)."""
+    mapping(node, "a scenario", "scenario: my-scenario")
+    check_keys(node, SCENARIO_KEYS, "a scenario", required=("scenario",))
+    name_node = node.fields["scenario"]
+    name = string(name_node, "scenario name", "scenario: ttl-cleanup")
+    if _NAME.fullmatch(name) is None:
+        raise fail(f"scenario name={name!r} is not a plain name", name_node.pos,
+                   "use letters, digits, '.', '_' and '-' (it becomes the test id), at most 100 characters")
+    ctx = ParseContext(source, base_dir, defined=set(BUILTIN_BINDINGS))
+    if "steps" not in node.fields and "apply" not in node.fields:
+        raise fail(f"scenario={name!r} has no steps", node.pos, "add apply: and steps: [...]")
+    steps: list[Step] = []
+    if "apply" in node.fields:
+        apply_node = node.fields["apply"]
+        wrapper = Node({"apply": apply_node.value}, node.pos_of_key("apply"), apply_node.end_line,
+                       fields={"apply": apply_node}, key_pos={"apply": node.pos_of_key("apply")})
+        steps.append(parse_step(wrapper, ctx))
+    for key in ("steps", "finally"):
+        if key in node.fields and not node.fields[key].is_sequence:
+            raise fail(f"{key} must be a list of steps", node.fields[key].pos, f"write {key}:\n  - advance: 10s")
+    if "steps" in node.fields:
+        steps.extend(parse_step(item, ctx) for item in node.fields["steps"].items)
+    finally_steps = tuple(parse_step(item, ctx) for item in node.fields["finally"].items) \
+        if "finally" in node.fields else ()
+    kuberay = None
+    if "kuberay" in node.fields:
+        kr_node = node.fields["kuberay"]
+        try:
+            kuberay = VersionSpec.parse(kr_node.value)
+        except ValueError as exc:
+            raise fail(f"kuberay constraint is invalid: {exc}", kr_node.pos,
+                       "write e.g. kuberay: \">=1.5\", \">=1.4, <1.7\" or [\"1.4\", \"1.7\"]") from None
+    expected_failure = None
+    if "expected_failure" in node.fields:
+        ef_node = node.fields["expected_failure"]
+        expected_failure = string(ef_node, "expected_failure", "expected_failure: \"contradicts the wait\"")
+        try:
+            re.compile(expected_failure)
+        except re.error as exc:
+            raise fail(f"expected_failure pattern is invalid: {exc}", ef_node.pos,
+                       "it is a Python regular expression searched in the failure text") from None
+    return Scenario(
+        name=name, file=source.display, path=source.path, pos=name_node.pos, steps=tuple(steps),
+        finally_steps=finally_steps,
+        description=string(node.fields["description"], "description", "description: ...")
+        if "description" in node.fields else "",
+        kuberay=kuberay,
+        backends=_choices(node.fields["backends"], "backends", BACKENDS) if "backends" in node.fields else None,
+        executors=_choices(node.fields["executors"], "executors", EXECUTORS) if "executors" in node.fields
+        else None,
+        executor=_executor(node.fields["executor"]) if "executor" in node.fields else ExecutorSettings(),
+        operator=_operator(node.fields["operator"]) if "operator" in node.fields else OperatorSettings(),
+        timeouts=_timeouts(node.fields["timeouts"]) if "timeouts" in node.fields else Timeouts(),
+        markers=strings(node.fields["markers"], "markers", "markers: [slow]") if "markers" in node.fields else (),
+        expected_failure=expected_failure)
+
+
+def _scenario_nodes(document: Node) -> list[Node]:
+    if document.is_sequence:
+        return list(document.items)
+    return [document]
+
+
+def scenarios_from_source(source: SourceFile, base_dir: Path | None = None) -> list[Scenario]:
+    """Every scenario in a parsed file; duplicate names in one file are an error."""
+    folder = base_dir if base_dir is not None else source.path.parent
+    scenarios: list[Scenario] = []
+    seen: dict[str, SourcePos] = {}
+    for document in source.documents:
+        if document.value is None:
+            continue
+        for node in _scenario_nodes(document):
+            if not node.is_mapping or "scenario" not in node.fields:
+                raise fail("this is not a scenario (no `scenario:` key)", node.pos,
+                           "a scenario file holds mappings that start with scenario: NAME")
+            scenario = parse_scenario(node, source, folder)
+            if scenario.name in seen:
+                raise fail(f"scenario name={scenario.name!r} is used twice (first at line {seen[scenario.name].line})",
+                           scenario.pos, "give each scenario in a file its own name")
+            seen[scenario.name] = scenario.pos
+            scenarios.append(scenario)
+    if not scenarios:
+        raise fail("the file holds no scenario", SourcePos(source.display), "start it with scenario: NAME")
+    return scenarios
+
+
+def display_path(path: Path) -> str:
+    """The path relative to the working directory when it lies below it (as messages and replays show it)."""
+    absolute = path.absolute()
+    try:
+        return str(absolute.relative_to(Path.cwd()))
+    except ValueError:
+        return str(absolute)
+
+
+def load_file(path: Path | str, display: str | None = None) -> list[Scenario]:
+    path = Path(path)
+    shown = display if display is not None else display_path(path)
+    return scenarios_from_source(read_source(path, shown))
+
+
+def load_text(text: str, display: str = "<scenario>", base_dir: Path | None = None) -> list[Scenario]:
+    """Load scenarios from text; manifest files resolve against ``base_dir`` (the working directory if None)."""
+    source = source_from_text(text, display)
+    return scenarios_from_source(source, base_dir if base_dir is not None else Path.cwd())
+
+
+def looks_like_scenario_file(path: Path) -> bool:
+    """A cheap test: a ``.yaml``/``.yml`` file with a top-level ``scenario:`` key (or list item)."""
+    if path.suffix not in YAML_SUFFIXES or not path.is_file():
+        return False
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return _PEEK.search(text) is not None
+
+
+def discover(paths: Iterable[Path | str]) -> list[Path]:
+    """Expand files and folders into scenario files (sorted per folder); InputError for a missing path.
+
+    A file given by name is taken as a scenario file even without the peek test, so that its errors are shown.
+    """
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if looks_like_scenario_file(p)))
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise InputError(f"path={str(raw)!r} does not exist", pos=SourcePos(str(raw)),
+                             hint="give scenario files or folders that contain them")
+    unique: list[Path] = []
+    for path in found:
+        if path.resolve() not in {p.resolve() for p in unique}:
+            unique.append(path)
+    return unique

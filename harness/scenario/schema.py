@@ -1,0 +1,191 @@
+"""The JSON Schema of scenario files, for editors (completion, hover help, red squiggles) and CI linters.
+
+The schema is built here from the same key lists the loader checks, and shipped as
+``harness/scenario/scenario.schema.json``; a test fails when the shipped file and :func:`scenario_schema`
+differ. Regenerate with ``python -m harness.scenario.schema > harness/scenario/scenario.schema.json``.
+Editors using the YAML language server pick it up with a first line such as
+``# yaml-language-server: $schema=<path to scenario.schema.json>``.
+
+The schema is deliberately a little looser than the loader (it cannot say "exactly one object key"); the
+loader remains the authority and reports with file:line:column and a hint.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, Final
+
+from .expectations import COUNT_KEYS
+from .loader import SCRIPT_KEYS
+from .model import BACKENDS, EXECUTORS, KIND_KEYS, KINDS, LOG_SOURCES
+
+SCHEMA_FILE: Final = Path(__file__).with_name("scenario.schema.json")
+Schema = dict[str, Any]
+
+
+def _ref(name: str) -> Schema:
+    return {"$ref": f"#/$defs/{name}"}
+
+
+def _obj(properties: dict[str, Schema], *, required: tuple[str, ...] = (), description: str = "") -> Schema:
+    out: Schema = {"type": "object", "properties": properties, "additionalProperties": False}
+    if required:
+        out["required"] = list(required)
+    if description:
+        out["description"] = description
+    return out
+
+
+def _target_properties() -> dict[str, Schema]:
+    props: dict[str, Schema] = {key: {"description": f"the {kind} by name, or {{name: ...}} / {{selector: ...}}",
+                                      "anyOf": [_ref("name"), _ref("shortcutRef")]}
+                                for key, kind in KIND_KEYS.items()}
+    props["kind"] = {"enum": list(KINDS), "description": "the kind, with name: or selector:"}
+    props["name"] = _ref("name")
+    props["selector"] = _ref("selector")
+    return props
+
+
+def _step(keyword: str, body: Schema, description: str) -> Schema:
+    return {"type": "object", "properties": {keyword: {**body, "description": description}},
+            "required": [keyword], "additionalProperties": False}
+
+
+def _steps() -> list[Schema]:
+    target = _target_properties()
+    arrays = {"enum": ["exact", "subset"], "description": "how plain lists in expected values match"}
+    wait = _obj({**target, "until": {"anyOf": [{"enum": ["exists", "present", "gone", "absent"]},
+                                               _ref("pathMatch")]},
+                 "timeout": _ref("duration"), "fail_fast": {"type": "boolean"},
+                 "match": {"enum": ["all", "any"]}, "arrays": arrays}, required=("until",))
+    expect = _obj({**target, **{part: _ref("match") for part in ("metadata", "spec", "status", "data")},
+                   "fields": _ref("pathMatch"), "transitions": _ref("transitions"), "stays": _ref("stays"),
+                   "present": _ref("refList"), "absent": _ref("refList"), "count": _ref("countList"),
+                   "events": _ref("eventList"), "grace": _ref("duration"), "arrays": arrays})
+    texts = {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+    logs = _obj({"rayjob": _ref("name"), "raycluster": _ref("name"), "pod": _ref("name"),
+                 "source": {"enum": list(LOG_SOURCES)}, "container": {"type": "string"},
+                 "contains": texts, "regex": texts, "not_contains": texts, "lines": _ref("countRange"),
+                 "grace": _ref("duration")})
+    named = {"anyOf": [_ref("name"), _obj({k: v for k, v in target.items() if k != "selector"})]}
+    patch = _obj({**{k: v for k, v in target.items() if k != "selector"}, "merge": {"type": "object"}},
+                 required=("merge",))
+    delete = {"anyOf": [_ref("manifests"),
+                        _obj({**target, "file": _ref("manifests"), "wait": {"type": "boolean"},
+                              "timeout": _ref("duration")})]}
+    rerun = {"anyOf": [_ref("manifests"), _obj({"file": _ref("manifests"), "patch": {"type": "object"},
+                                                 "timeout": _ref("duration")})]}
+    save = {"type": "object", "minProperties": 1,
+            "propertyNames": {"pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
+            "additionalProperties": {"anyOf": [
+                {"type": "string", "description": "OBJECT.PATH, e.g. my-job.status.rayClusterName"},
+                _obj({**target, "path": {"type": "string"}}, required=("path",))]}}
+    return [
+        _step("apply", _ref("manifests"), "create or update objects (files relative to this file, or inline)"),
+        _step("patch", patch, "a JSON merge patch on one object"),
+        _step("suspend", named, "set spec.suspend: true on a RayJob"),
+        _step("resume", named, "set spec.suspend: false on a RayJob"),
+        _step("delete", delete, "delete objects (and by default wait until they are gone)"),
+        _step("rerun", rerun, "delete the manifests' objects, wait until gone, apply them again"),
+        _step("wait", wait, "run until a condition holds; fails fast on a contradicting terminal state"),
+        _step("expect", expect, "checks on an object, its transitions, presence, counts and events"),
+        _step("expect_logs", logs, "checks on head, driver, submitter, worker or pod logs"),
+        _step("advance", _ref("duration"), "let time pass (virtual on the simulator)"),
+        _step("sleep", _ref("duration"), "let time pass on both the backend and the wall clock"),
+        _step("save", save, "bind values from objects for later ${name} references"),
+    ]
+
+
+def _defs() -> dict[str, Schema]:
+    count_range = {"anyOf": [{"type": "integer", "minimum": 0},
+                             _obj({key: {"type": "integer", "minimum": 0} for key in COUNT_KEYS})]}
+    script = {key: schema for key, schema in {
+        "runtime": _ref("duration"), "exit": {"type": "integer", "minimum": 0},
+        "output": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+        "stopped": {"type": "boolean"}, "startup": _ref("duration")}.items() if key in SCRIPT_KEYS}
+    target = _target_properties()
+    return {
+        "name": {"type": "string", "minLength": 1},
+        "duration": {"anyOf": [{"type": "number", "minimum": 0},
+                               {"type": "string", "pattern": r"^\s*(\d+(\.\d+)?(ms|s|m|h|d)?)+\s*$"}],
+                     "description": "250ms, 30s, 5m, 1h30m; a bare number is seconds"},
+        "selector": {"anyOf": [{"type": "string"}, {"type": "object",
+                                                     "additionalProperties": {"type": ["string", "number",
+                                                                                       "boolean"]}}],
+                     "description": "a label selector: 'a=b,c!=d' or {a: b}"},
+        "shortcutRef": _obj({"name": _ref("name"), "selector": _ref("selector")}),
+        "manifest": {"anyOf": [
+            {"type": "string", "description": "a manifest file, relative to the scenario file"},
+            _obj({"file": {"type": "string"}, "patch": {"type": "object"}, "timeout": _ref("duration")},
+                 required=("file",)),
+            {"type": "object", "required": ["apiVersion", "kind", "metadata"],
+             "description": "an inline Kubernetes object"}]},
+        "manifests": {"anyOf": [_ref("manifest"), {"type": "array", "items": _ref("manifest"), "minItems": 1}]},
+        "match": {"description": "partial match: listed keys must match; $regex, $contains, $absent, $exists, "
+                                 "$gt/$ge/$lt/$le, $one_of, $not, $len, $exact, $subset, $by_key/$items"},
+        "pathMatch": {"type": "object", "description": "dotted paths from the object root to expected values"},
+        "countRange": count_range,
+        "transitions": {"anyOf": [
+            {"type": "array", "items": {"type": "string"}, "description": "the exact sequence of states"},
+            _obj({"field": {"type": "string"}, "exact": {"type": "array", "items": {"type": "string"}},
+                  "subsequence": {"type": "array", "items": {"type": "string"}},
+                  "never": {"type": "array", "items": {"type": "string"}}, "within": _ref("duration")})]},
+        "stays": {"anyOf": [_ref("duration"), _obj({"for": _ref("duration"), "field": {"type": "string"},
+                                                    "value": {}}, required=("for",))]},
+        "refList": {"anyOf": [_obj(target), {"type": "array", "items": _obj(target)}]},
+        "countList": {"anyOf": [_ref("countEntry"), {"type": "array", "items": _ref("countEntry")}]},
+        "countEntry": _obj({**target, **{key: {"type": "integer", "minimum": 0} for key in COUNT_KEYS}}),
+        "eventList": {"anyOf": [_ref("event"), {"type": "array", "items": _ref("event")}]},
+        "event": _obj({"reason": {"type": "string"}, "type": {"enum": ["Normal", "Warning"]},
+                       "message": {"type": "string", "description": "a regular expression"},
+                       "present": {"type": "boolean"}, "count": count_range}),
+        "jobScript": _obj(script),
+        "executor": {"anyOf": [_ref("jobScript"), _obj({
+            "default": _ref("jobScript"),
+            "jobs": {"type": "array", "items": _obj({**script, "rayjob": {"type": "string"},
+                                                     "entrypoint": {"type": "string"}})}})]},
+        "operator": _obj({"env": {"type": "object", "additionalProperties": {"type": ["string", "number",
+                                                                                     "boolean"]}},
+                          "feature_gates": {"type": "object", "additionalProperties": {"type": "boolean"}}}),
+        "timeouts": _obj({"wait": _ref("duration"), "delete": _ref("duration"), "grace": _ref("duration")}),
+        "step": {"anyOf": _steps()},
+        "steps": {"type": "array", "items": _ref("step")},
+        "versions": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+        "scenario": _obj({
+            "scenario": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"},
+            "description": {"type": "string"},
+            "kuberay": {**_ref("versions"), "description": "KubeRay releases this holds for, e.g. '>=1.5'"},
+            "backends": {"type": "array", "items": {"enum": list(BACKENDS)}},
+            "executors": {"type": "array", "items": {"enum": list(EXECUTORS)}},
+            "executor": _ref("executor"), "operator": _ref("operator"), "timeouts": _ref("timeouts"),
+            "markers": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+            "expected_failure": {"type": "string"},
+            "apply": _ref("manifests"), "steps": _ref("steps"), "finally": _ref("steps"),
+        }, required=("scenario",), description="one scenario"),
+    }
+
+
+def scenario_schema() -> Schema:
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "rayjob-harness scenario file",
+        "description": "One scenario, or a list of scenarios, for rayjob-harness.",
+        "anyOf": [_ref("scenario"), {"type": "array", "items": _ref("scenario")}],
+        "$defs": _defs(),
+    }
+
+
+def schema_text() -> str:
+    return json.dumps(scenario_schema(), indent=2, sort_keys=False) + "\n"
+
+
+def load_shipped_schema() -> Schema:
+    """The schema file shipped in the package."""
+    data: Schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    return data
+
+
+if __name__ == "__main__":
+    sys.stdout.write(schema_text())

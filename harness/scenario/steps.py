@@ -1,0 +1,281 @@
+"""Parsers for the action steps: apply, patch, suspend, resume, delete, rerun, wait, advance, sleep, save.
+
+Each parser takes the step's YAML node and returns a typed step from :mod:`.model`; manifest files are read
+and validated as the API server would (``harness.manifests``) here, at load time, so a missing, malformed or
+refused manifest is reported before anything runs. The expectation steps
+(``expect``, ``expect_logs``) have their own module, :mod:`.expectations`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Final
+
+from .._util.jsoncopy import merge_patch
+from ..errors import ManifestError, SourcePos
+from ..manifests import load_manifests, raise_for_errors, validate_manifest
+from .matchers import parse_paths
+from .model import (
+    KIND_KEYS,
+    AdvanceStep,
+    ApplyStep,
+    DeleteStep,
+    ManifestObject,
+    ObjectRef,
+    PatchStep,
+    RerunStep,
+    SaveEntry,
+    SaveStep,
+    SleepStep,
+    Step,
+    WaitKind,
+    WaitStep,
+)
+from .parsing import (
+    ParseContext,
+    array_mode,
+    boolean,
+    check_keys,
+    duration,
+    fail,
+    mapping,
+    object_ref,
+    string,
+)
+from .source import Node
+from .templates import NAME_PATTERN
+
+TOP_LEVEL_FIELDS: Final = ("metadata", "spec", "status", "data", "reason", "message", "type", "count",
+                           "involvedObject", "source", "firstTimestamp", "lastTimestamp")
+_SAVE_PATH = re.compile(r"\.(" + "|".join(TOP_LEVEL_FIELDS) + r")(\.|$)")
+_REF_TARGET_KEYS: Final = (*KIND_KEYS, "kind", "name", "selector")
+
+
+# -- manifests --------------------------------------------------------------------------------------------------
+
+
+def _file_objects(node: Node, ctx: ParseContext) -> list[ManifestObject]:
+    text = string(node, "manifest file", "apply: manifests/rayjob.yaml")
+    if "${" in text:
+        raise fail(f"manifest file={text!r} contains a binding", node.pos,
+                   "file names are fixed at load time; use an inline manifest for values known at run time")
+    path = (ctx.base_dir / text).resolve() if not Path(text).is_absolute() else Path(text)
+    if not path.is_file():
+        raise fail(f"manifest file={text!r} does not exist (looked for {path})", node.pos,
+                   "paths are relative to the scenario file's folder")
+    try:
+        manifests = load_manifests(path)
+        for manifest in manifests:
+            # What the API server would refuse is reported now, with the manifest's own file:line.
+            raise_for_errors(validate_manifest(manifest), manifest)
+    except ManifestError as exc:
+        raise ManifestError(f"{exc.message} (applied at {node.pos})", hint=exc.hint, pos=exc.pos) from None
+    if not manifests:
+        raise fail(f"manifest file={text!r} holds no Kubernetes object", node.pos,
+                   "the file must contain at least one object with apiVersion and kind")
+    objects = []
+    for manifest in manifests:
+        if manifest.obj.get("kind") == "Namespace":
+            raise fail(f"manifest file={text!r} creates a Namespace", node.pos,
+                       "each scenario runs in a namespace of its own; remove the Namespace object")
+        objects.append(ManifestObject(manifest.obj, f"{text}:{manifest.line}", node.pos))
+    return objects
+
+
+def _inline_object(node: Node, ctx: ParseContext) -> ManifestObject:
+    check = node.value
+    for key in ("apiVersion", "kind"):
+        if not isinstance(check.get(key), str) or not check.get(key):
+            raise fail(f"inline manifest has no {key}", node.pos,
+                       "an inline manifest is a whole Kubernetes object with apiVersion, kind and metadata.name")
+    meta = check.get("metadata")
+    if not isinstance(meta, dict) or not isinstance(meta.get("name"), str) or not meta["name"]:
+        raise fail("inline manifest has no metadata.name", node.pos, "add metadata: {name: ...}")
+    if check["kind"] == "Namespace":
+        raise fail("inline manifest creates a Namespace", node.pos,
+                   "each scenario runs in a namespace of its own; remove the Namespace object")
+    ctx.check_bindings(check, node.pos)
+    return ManifestObject(check, "inline", node.pos, inline=True)
+
+
+def _manifest_item(node: Node, ctx: ParseContext, *, extra: tuple[str, ...] = ()) -> list[ManifestObject]:
+    if isinstance(node.value, str):
+        return _file_objects(node, ctx)
+    if node.is_mapping and "file" in node.fields:
+        check_keys(node, ("file", "patch", *extra), "manifest reference")
+        objects = _file_objects(node.fields["file"], ctx)
+        patch_node = node.get("patch")
+        if patch_node is None:
+            return objects
+        mapping(patch_node, "patch", "patch: {spec: {suspend: true}}")
+        ctx.check_bindings(patch_node.value, patch_node.pos)
+        return [ManifestObject(merge_patch(obj.obj, patch_node.value), obj.origin, obj.pos, inline=True)
+                for obj in objects]
+    if node.is_mapping and "kind" in node.fields:
+        return [_inline_object(node, ctx)]
+    raise fail("a manifest must be a file path, {file: PATH, patch: {...}}, or an inline object", node.pos,
+               "write e.g. apply: manifests/rayjob.yaml or apply: [{file: manifests/rayjob.yaml}]")
+
+
+def manifest_list(node: Node, ctx: ParseContext, *, extra: tuple[str, ...] = ()) -> tuple[ManifestObject, ...]:
+    items = node.items if node.is_sequence else (node,)
+    if not items:
+        raise fail("the list of manifests is empty", node.pos, "name at least one manifest file")
+    return tuple(obj for item in items for obj in _manifest_item(item, ctx, extra=extra))
+
+
+# -- action steps -----------------------------------------------------------------------------------------------
+
+
+def parse_apply(node: Node, body: Node, ctx: ParseContext) -> Step:
+    return ApplyStep(ctx.step_source(node), objects=manifest_list(body, ctx))
+
+
+def parse_patch(node: Node, body: Node, ctx: ParseContext) -> Step:
+    mapping(body, "patch", "patch: {rayjob: my-job, merge: {spec: {suspend: true}}}")
+    check_keys(body, (*KIND_KEYS, "kind", "name", "merge"), "patch", required=("merge",))
+    target = object_ref(body, ctx, "patch", need_name=True)
+    merge = mapping(body.fields["merge"], "patch merge", "merge: {spec: {suspend: true}}")
+    ctx.check_bindings(merge.value, merge.pos)
+    return PatchStep(ctx.step_source(node), target=target, patch=merge.value)
+
+
+def _suspend_or_resume(node: Node, body: Node, ctx: ParseContext, suspend: bool) -> Step:
+    keyword = "suspend" if suspend else "resume"
+    if isinstance(body.value, str):
+        ctx.check_bindings(body.value, body.pos)
+        target = ObjectRef("RayJob", body.value, pos=body.pos)
+    else:
+        mapping(body, keyword, f"{keyword}: my-job")
+        check_keys(body, (*KIND_KEYS, "kind", "name"), keyword)
+        target = object_ref(body, ctx, keyword, need_name=True)
+    return PatchStep(ctx.step_source(node), target=target, patch={"spec": {"suspend": suspend}},
+                     shortcut=keyword)
+
+
+def parse_suspend(node: Node, body: Node, ctx: ParseContext) -> Step:
+    return _suspend_or_resume(node, body, ctx, True)
+
+
+def parse_resume(node: Node, body: Node, ctx: ParseContext) -> Step:
+    return _suspend_or_resume(node, body, ctx, False)
+
+
+def _refs_of(objects: tuple[ManifestObject, ...]) -> tuple[ObjectRef, ...]:
+    return tuple(ObjectRef(str(obj.obj["kind"]), str(obj.obj["metadata"]["name"]), pos=obj.pos)
+                 for obj in objects)
+
+
+def parse_delete(node: Node, body: Node, ctx: ParseContext) -> Step:
+    if isinstance(body.value, str) or body.is_sequence:
+        return DeleteStep(ctx.step_source(node), targets=_refs_of(manifest_list(body, ctx)))
+    mapping(body, "delete", "delete: {rayjob: my-job}")
+    if "file" in body.fields:
+        check_keys(body, ("file", "wait", "timeout"), "delete")
+        targets = _refs_of(manifest_list(body.fields["file"], ctx))
+    else:
+        check_keys(body, (*_REF_TARGET_KEYS, "wait", "timeout"), "delete")
+        targets = (object_ref(body, ctx, "delete"),)
+    wait = boolean(body.fields["wait"], "delete wait") if "wait" in body.fields else True
+    timeout = duration(body.fields["timeout"], "delete timeout") if "timeout" in body.fields else None
+    return DeleteStep(ctx.step_source(node), targets=targets, wait=wait, timeout=timeout)
+
+
+def parse_rerun(node: Node, body: Node, ctx: ParseContext) -> Step:
+    timeout = None
+    if body.is_mapping and "timeout" in body.fields:
+        timeout = duration(body.fields["timeout"], "rerun timeout")
+    return RerunStep(ctx.step_source(node), objects=manifest_list(body, ctx, extra=("timeout",)),
+                     timeout=timeout)
+
+
+_UNTIL_WORDS: Final[dict[str, WaitKind]] = {"exists": "exists", "present": "exists", "gone": "gone",
+                                              "absent": "gone"}
+
+
+def parse_wait(node: Node, body: Node, ctx: ParseContext) -> Step:
+    example = "wait: {rayjob: my-job, until: {status.jobDeploymentStatus: Complete}, timeout: 5m}"
+    mapping(body, "wait", example)
+    check_keys(body, (*_REF_TARGET_KEYS, "until", "timeout", "fail_fast", "match", "arrays"), "wait",
+               required=("until",))
+    target = object_ref(body, ctx, "wait")
+    until_node = body.fields["until"]
+    timeout = duration(body.fields["timeout"], "wait timeout") if "timeout" in body.fields else None
+    fail_fast = boolean(body.fields["fail_fast"], "wait fail_fast") if "fail_fast" in body.fields else True
+    match_all = True
+    if "match" in body.fields:
+        word = body.fields["match"].value
+        if word not in ("all", "any"):
+            raise fail(f"wait match={word!r} is not all or any", body.fields["match"].pos,
+                       "with a selector, match: all (every object, the default) or match: any")
+        match_all = word == "all"
+    if isinstance(until_node.value, str):
+        word = until_node.value
+        if word not in _UNTIL_WORDS:
+            raise fail(f"wait until={word!r} is not understood", until_node.pos,
+                       "until is a mapping of fields ({status.jobStatus: SUCCEEDED}), exists, or gone")
+        return WaitStep(ctx.step_source(node), target=target, until=_UNTIL_WORDS[word], timeout=timeout,
+                        fail_fast=fail_fast, match_all=match_all)
+    fields = parse_paths(until_node, array_mode(body))
+    ctx.check_bindings(until_node.value, until_node.pos)
+    return WaitStep(ctx.step_source(node), target=target, until="fields", fields=fields, timeout=timeout,
+                    fail_fast=fail_fast, match_all=match_all)
+
+
+def parse_advance(node: Node, body: Node, ctx: ParseContext) -> Step:
+    return AdvanceStep(ctx.step_source(node), seconds=duration(body, "advance"))
+
+
+def parse_sleep(node: Node, body: Node, ctx: ParseContext) -> Step:
+    return SleepStep(ctx.step_source(node), seconds=duration(body, "sleep"))
+
+
+def _save_string(text: str, pos: SourcePos, ctx: ParseContext) -> tuple[ObjectRef, str]:
+    """``rayjob-ttl.status.rayClusterName`` or ``raycluster/${cluster}.status.state`` (RayJob by default)."""
+    kind = "RayJob"
+    rest = text
+    prefix, slash, after = text.partition("/")
+    if slash and prefix.lower() in KIND_KEYS:
+        kind, rest = KIND_KEYS[prefix.lower()], after
+    match = _SAVE_PATH.search(rest)
+    if match is None or match.start() == 0:
+        raise fail(f"save source={text!r} is not OBJECT.PATH", pos,
+                   "write e.g. my-job.status.rayClusterName or raycluster/${cluster}.status.state, "
+                   "or {pod: {selector: ...}, path: metadata.name}")
+    name, path = rest[: match.start()], rest[match.start() + 1:]
+    ctx.check_bindings(name, pos)
+    return ObjectRef(kind, name, pos=pos), path
+
+
+def parse_save(node: Node, body: Node, ctx: ParseContext) -> Step:
+    mapping(body, "save", "save: {cluster: my-job.status.rayClusterName}")
+    entries = []
+    for name, spec in body.fields.items():
+        pos = body.pos_of_key(name)
+        if re.fullmatch(NAME_PATTERN, name) is None:
+            raise fail(f"binding name={name!r} is not a name", pos, "use letters, digits and _ (e.g. cluster_name)")
+        if name in ("namespace", "scenario"):
+            raise fail(f"binding name={name!r} is reserved", pos, "${namespace} and ${scenario} are builtins")
+        if isinstance(spec.value, str):
+            target, path = _save_string(spec.value, spec.pos, ctx)
+        else:
+            mapping(spec, f"save {name}", "{pod: {selector: ray.io/node-type=head}, path: metadata.name}")
+            check_keys(spec, (*_REF_TARGET_KEYS, "path"), f"save {name}", required=("path",))
+            target = object_ref(spec, ctx, f"save {name}")
+            path = string(spec.fields["path"], "save path", "path: status.jobId")
+        entries.append(SaveEntry(name, target, path, pos))
+        ctx.defined.add(name)  # later entries of the same step may use it: they are saved in order
+    if not entries:
+        raise fail("save names no binding", body.pos, "write save: {cluster: my-job.status.rayClusterName}")
+    return SaveStep(ctx.step_source(node), entries=tuple(entries))
+
+
+StepParser = Callable[[Node, Node, ParseContext], Step]
+
+
+def action_parsers() -> dict[str, StepParser]:
+    return {"apply": parse_apply, "patch": parse_patch, "suspend": parse_suspend, "resume": parse_resume,
+            "delete": parse_delete, "rerun": parse_rerun, "wait": parse_wait, "advance": parse_advance,
+            "sleep": parse_sleep, "save": parse_save}
