@@ -1,0 +1,56 @@
+"""rayjob-harness: a local simulator and test harness for KubeRay RayJob behaviour.
+
+The public names are listed in ``__all__`` and imported on first use (PEP 562), so that ``import harness`` (which
+pytest does when it loads the plugin) stays cheap and never pulls in Ray or a Kubernetes client.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .backends.sim import JobScripts, SimBackend
+    from .errors import (ExecutorError, HarnessError, InputError, ManifestError, MissingDependencyError,
+                         ScenarioError, SimulationError)
+    from .kube.kubelet import Latencies
+    from .kuberay.ray_nodes import RayTimings
+    from .manifests import Manifest, load_manifests, validate_manifest
+    from .model.enums import JobDeploymentStatus, JobFailedReason, JobStatus, SubmissionMode
+    from .runner import RunOptions, ScenarioResult, run_scenario
+    from .scenario import Scenario, load_file
+    from .sim.dashboard import JobScript, ScriptedExecutor
+    from .sim.journal import Journal, JournalEntry
+    from .simulator import Simulator
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "ExecutorError": "errors", "HarnessError": "errors", "InputError": "errors", "ManifestError": "errors",
+    "MissingDependencyError": "errors", "ScenarioError": "errors", "SimulationError": "errors",
+    "JobDeploymentStatus": "model.enums", "JobFailedReason": "model.enums", "JobStatus": "model.enums",
+    "SubmissionMode": "model.enums",
+    "JobScript": "sim.dashboard", "ScriptedExecutor": "sim.dashboard",
+    "Journal": "sim.journal", "JournalEntry": "sim.journal",
+    "Latencies": "kube.kubelet", "RayTimings": "kuberay.ray_nodes",
+    "Manifest": "manifests", "load_manifests": "manifests", "validate_manifest": "manifests",
+    "Simulator": "simulator",
+    "JobScripts": "backends.sim", "SimBackend": "backends.sim",
+    "Scenario": "scenario", "load_file": "scenario",
+    "RunOptions": "runner", "ScenarioResult": "runner", "run_scenario": "runner",
+}
+
+__all__ = sorted([*_EXPORTS, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'harness' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -12,8 +12,8 @@ A JSON line per entry (``to_json``)::
 
 ``type`` is ADDED, MODIFIED or DELETED for object changes, and ACTION for what the harness itself did (apply,
 patch, delete, advance; ``action`` and ``detail`` keys), so that reports can mark them on the timeline.
-``changes`` lists flattened ``status.*`` and tracked ``metadata.*`` paths (labels, annotations, finalizers,
-deletionTimestamp, ownerReferences) and, for kinds without status (Events), the object's own fields; values
+``changes`` lists flattened ``status.*`` and tracked ``metadata.*`` paths (generation, labels, annotations,
+finalizers, deletionTimestamp, ownerReferences) and, for kinds without status (Events), the object's own fields; values
 are ``[old, new]`` with ``null`` for absent. ADDED entries list every tracked field as ``[null, value]``;
 DELETED entries list them as ``[value, null]``.
 """
@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-TRACKED_METADATA = ("labels", "annotations", "finalizers", "deletionTimestamp", "ownerReferences")
+TRACKED_METADATA = ("generation", "labels", "annotations", "finalizers", "deletionTimestamp", "ownerReferences")
 # Keys of kinds without a status that still say what happened (core/v1 Event, ConfigMap data).
 TOP_LEVEL_FIELDS = ("reason", "message", "type", "count", "involvedObject", "data", "spec")
 

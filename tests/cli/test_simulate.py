@@ -1,0 +1,118 @@
+"""``rayjob-harness simulate``: the journal it prints, its JSON lines, its logs, and its answers to bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+DATA = Path(__file__).parent / "data"
+
+
+def simulate(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "harness", "simulate", *args], capture_output=True, text=True,
+                          timeout=120)
+
+
+def _entries(stdout: str) -> list[dict]:
+    return [json.loads(line) for line in stdout.splitlines() if line.strip()]
+
+
+def test_ttl_rayjob_completes_and_only_its_raycluster_is_deleted_60s_after_end_time():
+    result = simulate(str(DATA / "rayjob-ttl.yaml"), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    entries = _entries(result.stdout)
+    rayjob = [e for e in entries if e["kind"] == "RayJob" and e["type"] == "MODIFIED"]
+    states = [e["changes"]["status.jobDeploymentStatus"] for e in rayjob if "status.jobDeploymentStatus" in e["changes"]]
+    assert states == [[None, "Initializing"], ["Initializing", "Running"], ["Running", "Complete"]]
+    complete = next(e for e in rayjob if e["changes"].get("status.jobDeploymentStatus", [0, 0])[1] == "Complete")
+    end_time = complete["changes"]["status.endTime"][1]
+    assert any(e["kind"] == "Job" and e["type"] == "ADDED" and e["name"] == "rayjob-ttl" for e in entries)
+    deleted = [e for e in entries if e["type"] == "DELETED"]
+    cluster_gone = [e for e in deleted if e["kind"] == "RayCluster"]
+    assert len(cluster_gone) == 1
+    # endTime is stored in whole seconds; the operator requeues until(endTime+60s)+2s.
+    end_t = complete["t"] - (complete["t"] % 1)
+    assert end_t + 60 <= cluster_gone[0]["t"] <= end_t + 63, (end_time, cluster_gone[0]["t"])
+    assert not [e for e in deleted if e["kind"] in ("RayJob", "Job")]
+
+
+def test_every_json_line_carries_the_documented_keys():
+    result = simulate(str(DATA / "rayjob-ttl.yaml"), "--format", "json")
+    for entry in _entries(result.stdout):
+        assert {"t", "wall", "seq", "type", "kind", "namespace", "name"} <= entry.keys()
+        if entry["type"] == "MODIFIED":
+            assert all(isinstance(v, list) and len(v) == 2 for v in entry.get("changes", {}).values())
+
+
+def test_text_output_ends_with_a_summary_of_each_rayjob_and_what_is_left():
+    result = simulate(str(DATA / "rayjob-ttl.yaml"), "--job-exit", "1", "--job-output", "boom")
+    assert result.returncode == 0, result.stderr
+    assert "RayJob default/rayjob-ttl: deployment=Failed job=FAILED reason=AppFailed succeeded=0 failed=1" \
+        in result.stdout
+    objects = result.stdout.rsplit("objects: ", 1)[1]
+    assert "RayJob/rayjob-ttl" in objects and "Job/rayjob-ttl" in objects and "RayCluster/" not in objects
+
+
+def test_for_stops_a_run_that_has_not_settled():
+    result = simulate(str(DATA / "rayjob-ttl.yaml"), "--job-runtime", "2h", "--for", "10m")
+    assert result.returncode == 0
+    assert "stopped by --for 10m" in result.stdout
+    assert "deployment=Running" in result.stdout
+
+
+def test_logs_prints_the_driver_and_submitter_logs_after_the_journal():
+    result = simulate(str(DATA / "rayjob-ttl.yaml"), "--job-output", "epoch 1 done", "--logs", "submitter",
+                      "--logs", "driver")
+    assert "==> submitter log of RayJob default/rayjob-ttl <==" in result.stdout
+    submitter = result.stdout.split("==> submitter log", 1)[1]
+    assert "submitted successfully" in submitter and "epoch 1 done" in submitter
+    # After TTL the head pod is gone, and the driver log with it, as on a real cluster.
+    assert "==> driver log of RayJob default/rayjob-ttl: not available" in result.stdout
+
+
+def test_operator_env_switch_deletes_the_rayjob_itself():
+    result = simulate(str(DATA / "rayjob-ttl.yaml"), "--operator-env", "DELETE_RAYJOB_CR_AFTER_JOB_FINISHES=true",
+                      "--format", "json")
+    deleted = [(e["kind"], e["name"]) for e in _entries(result.stdout) if e["type"] == "DELETED"]
+    assert ("RayJob", "rayjob-ttl") in deleted
+
+
+def test_a_file_that_is_not_yaml_is_exit_code_2_with_file_and_line():
+    result = simulate(str(DATA / "not-yaml.yaml"))
+    assert result.returncode == 2
+    assert "not-yaml.yaml:" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_kind_the_simulator_does_not_model_is_exit_code_2_with_a_hint():
+    result = simulate(str(DATA / "unknown-kind.yaml"))
+    assert result.returncode == 2
+    assert "unknown-kind.yaml:2" in result.stderr
+    assert "Hint:" in result.stderr and "RayJob" in result.stderr
+
+
+def test_a_missing_file_is_exit_code_2():
+    result = simulate(str(DATA / "does-not-exist.yaml"))
+    assert result.returncode == 2
+    assert "does-not-exist.yaml" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_bad_flag_value_is_exit_code_2():
+    assert simulate(str(DATA / "rayjob-ttl.yaml"), "--operator-env", "NOVALUE").returncode == 2
+    assert simulate(str(DATA / "rayjob-ttl.yaml"), "--feature-gates", "Bogus=true").returncode == 2
+    assert simulate(str(DATA / "rayjob-ttl.yaml"), "--kuberay-version", "0.9").returncode == 2
+    assert simulate(str(DATA / "rayjob-ttl.yaml"), "--for", "soon").returncode == 2
+
+
+def test_a_rayjob_the_operator_rejects_ends_validation_failed_with_kuberays_message(tmp_path):
+    manifest = (DATA / "rayjob-ttl.yaml").read_text().replace("shutdownAfterJobFinishes: true",
+                                                              "shutdownAfterJobFinishes: false")
+    path = tmp_path / "invalid.yaml"
+    path.write_text(manifest)
+    result = simulate(str(path))
+    assert result.returncode == 0
+    assert "deployment=ValidationFailed" in result.stdout
+    assert ("a RayJob with shutdownAfterJobFinishes set to false cannot have TTLSecondsAfterFinished"
+            in result.stdout)
