@@ -11,8 +11,15 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .backends.sim import JobScripts, SimBackend
-    from .errors import (ExecutorError, HarnessError, InputError, ManifestError, MissingDependencyError,
-                         ScenarioError, SimulationError)
+    from .errors import (
+        ExecutorError,
+        HarnessError,
+        InputError,
+        ManifestError,
+        MissingDependencyError,
+        ScenarioError,
+        SimulationError,
+    )
     from .kube.kubelet import Latencies
     from .kuberay.ray_nodes import RayTimings
     from .manifests import Manifest, load_manifests, validate_manifest

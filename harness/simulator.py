@@ -12,6 +12,7 @@ Several simulators may live in one process (no module-level state): parallel tes
 
 from __future__ import annotations
 
+import builtins
 import math
 import time
 from collections.abc import Callable, Mapping
@@ -38,7 +39,7 @@ from .sim.clock import Clock
 from .sim.dashboard import DashboardError, Executor, JobRecord, ScriptedExecutor, SubmitRequest
 from .sim.events import EventRecorder
 from .sim.journal import Journal
-from .sim.store import NotFound, ObjectStore
+from .sim.store import NotFound, ObjectStore, WatchEvent
 
 Obj = dict[str, Any]
 ManifestSource = "str | Path | Mapping[str, Any] | Manifest | Iterable[Manifest | Mapping[str, Any]]"
@@ -70,7 +71,7 @@ class Simulator:
         self.store = ObjectStore(self.clock, self.names)
         self.store.admission.append(check_builtin)
         self.journal = Journal(lambda: self.clock.now, stream=journal_stream)
-        self.store.watch(lambda e: self.journal.record_change(e.type.value, e.obj, e.old, t=e.t))
+        self.store.watch(self._journal_change)
         self.events = EventRecorder(self.store, self.clock)
         self.executor: Executor = executor or ScriptedExecutor()
         self.field_validation = field_validation
@@ -88,9 +89,12 @@ class Simulator:
         self.warnings: list[str] = []
         self._closed = False
 
+    def _journal_change(self, event: WatchEvent) -> None:
+        self.journal.record_change(event.type.value, event.obj, event.old, t=event.t)
+
     # -- objects ---------------------------------------------------------------------------------------------------
 
-    def _manifests(self, source: Any) -> list[Manifest]:
+    def _manifests(self, source: Any) -> builtins.list[Manifest]:
         if isinstance(source, Manifest):
             return [source]
         if isinstance(source, Mapping):
@@ -100,18 +104,18 @@ class Simulator:
             return load_manifests(source)
         if isinstance(source, str):
             return parse_manifests(source, "<text>")
-        out: list[Manifest] = []
+        out: builtins.list[Manifest] = []
         for item in source:
             out.extend(self._manifests(item))
         return out
 
-    def apply(self, source: Any, *, namespace: str | None = None) -> list[Obj]:
+    def apply(self, source: Any, *, namespace: str | None = None) -> builtins.list[Obj]:
         """``kubectl apply``: validate each document as the API server would, then create or update it.
 
         ``source`` is a path (file or directory), YAML text, a dict, a Manifest or an iterable of those.
         Raises ManifestError (file:line + hint) for input the API server would refuse.
         """
-        applied = []
+        applied: builtins.list[Obj] = []
         for manifest in self._manifests(source):
             result = validate_manifest(manifest, field_validation=self.field_validation)
             raise_for_errors(result, manifest)
@@ -150,7 +154,7 @@ class Simulator:
         return deep_copy(found) if found is not None else None
 
     def list(self, kind: str, namespace: str | None = "default",
-             selector: str | Mapping[str, str] | None = None) -> list[Obj]:
+             selector: str | Mapping[str, str] | None = None) -> builtins.list[Obj]:
         return [deep_copy(o) for o in self.store.list(_rtype(kind), namespace, selector)]
 
     def patch(self, kind: str, name: str, patch: Mapping[str, Any], namespace: str = "default") -> Obj:
@@ -176,7 +180,7 @@ class Simulator:
             raise SimulationError(f"{rtype.kind} {namespace}/{name} still exists after {timeout:g}s",
                                   hint="a finalizer is holding it; see sim.operator_log")
 
-    # -- time --------------------------------------------------------------------------------------------------------
+    # -- time ------------------------------------------------------------------------------------------------------
 
     @property
     def now(self) -> float:
@@ -217,7 +221,7 @@ class Simulator:
         self.clock.run(until=min(limit, self.clock.now + 120.0), stop=lambda: self.clock.pending() == 0)
         return self.settled()
 
-    # -- observation ---------------------------------------------------------------------------------------------
+    # -- observation -----------------------------------------------------------------------------------------------
 
     def rayjob(self, name: str, namespace: str = "default") -> RayJob:
         raw = self.store.find(RAYJOB, namespace, name)
@@ -229,11 +233,11 @@ class Simulator:
         raw = self.store.find(RAYJOB, namespace, name)
         return None if raw is None else str((raw.get("status") or {}).get("jobDeploymentStatus", ""))
 
-    def events_for(self, kind: str, name: str, namespace: str = "default") -> list[Obj]:
+    def events_for(self, kind: str, name: str, namespace: str = "default") -> builtins.list[Obj]:
         obj = self.store.find(_rtype(kind), namespace, name)
         return [] if obj is None else [deep_copy(e) for e in self.events.list_for(obj)]
 
-    def events_in(self, namespace: str = "default") -> list[Obj]:
+    def events_in(self, namespace: str = "default") -> builtins.list[Obj]:
         events = self.store.list(_rtype("Event"), namespace)
         return [deep_copy(e) for e in sorted(events, key=lambda e: int(e["metadata"]["resourceVersion"]))]
 
@@ -275,10 +279,10 @@ class Simulator:
                                            submitted_by="user", rayjob=rayjob))
 
     @property
-    def operator_log(self) -> list[str]:
+    def operator_log(self) -> builtins.list[str]:
         return sorted(self.rayjob_controller.log + self.raycluster_controller.log)
 
-    # -- lifecycle ---------------------------------------------------------------------------------------------------
+    # -- lifecycle -------------------------------------------------------------------------------------------------
 
     def close(self) -> None:
         if self._closed:

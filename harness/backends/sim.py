@@ -6,6 +6,7 @@ executor, time follows the wall clock only while real Ray work is in flight).
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -66,14 +67,16 @@ class SimBackend:
         self.sim.journal.record_action("delete namespace", namespace=name)
 
     def apply(self, obj: Mapping[str, Any], namespace: str) -> Obj:
-        return deep_copy(self.sim.apply(dict(obj), namespace=namespace)[0])
+        applied: Obj = deep_copy(self.sim.apply(dict(obj), namespace=namespace)[0])
+        return applied
 
-    def apply_manifests(self, source: Any, namespace: str) -> list[Obj]:
+    def apply_manifests(self, source: Any, namespace: str) -> builtins.list[Obj]:
         """Apply a path, YAML text or Manifest objects with file:line validation errors."""
         return [deep_copy(o) for o in self.sim.apply(source, namespace=namespace)]
 
     def patch(self, kind: str, namespace: str, name: str, patch: Mapping[str, Any]) -> Obj:
-        return deep_copy(self.sim.patch(kind, name, patch, namespace))
+        patched: Obj = deep_copy(self.sim.patch(kind, name, patch, namespace))
+        return patched
 
     def delete(self, kind: str, namespace: str, name: str, *, wait: bool = True, timeout: float = 300.0) -> None:
         self.sim.delete(kind, name, namespace, wait=wait, timeout=timeout)
@@ -81,10 +84,10 @@ class SimBackend:
     def get(self, kind: str, namespace: str, name: str) -> Obj | None:
         return self.sim.get(kind, name, namespace)
 
-    def list(self, kind: str, namespace: str, selector: str | Mapping[str, str] | None = None) -> list[Obj]:
+    def list(self, kind: str, namespace: str, selector: str | Mapping[str, str] | None = None) -> builtins.list[Obj]:
         return self.sim.list(kind, namespace, selector)
 
-    def events(self, namespace: str) -> list[Obj]:
+    def events(self, namespace: str) -> builtins.list[Obj]:
         return self.sim.events_in(namespace)
 
     def pod_logs(self, namespace: str, pod: str, container: str | None = None) -> str:
@@ -106,7 +109,7 @@ class SimBackend:
     def wait_until(self, condition: Callable[[], bool], timeout: float) -> bool:
         return self.sim.run_until(condition, timeout)
 
-    def operator_log(self) -> list[str]:
+    def operator_log(self) -> builtins.list[str]:
         return self.sim.operator_log
 
     def close(self) -> None:

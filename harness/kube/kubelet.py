@@ -116,7 +116,7 @@ class Kubelet:
         self._next_ip = 5
         store.watch(self._on_event)
 
-    # -- reading logs ----------------------------------------------------------------------------------------
+    # -- reading logs ----------------------------------------------------------------------------------------------
 
     def logs(self, namespace: str, pod: str, container: str | None = None, *, previous: bool = False) -> str:
         """``kubectl logs`` text. Raises NotFound for an unknown pod or container, as the API server does."""
@@ -145,7 +145,7 @@ class Kubelet:
         c = state.containers.get(container) if state else None
         return c.program if c else None
 
-    # -- reacting to the API ----------------------------------------------------------------------------------
+    # -- reacting to the API ---------------------------------------------------------------------------------------
 
     def _on_event(self, event: WatchEvent) -> None:
         if event.rtype != POD:
@@ -205,7 +205,7 @@ class Kubelet:
         state.contexts[c.name] = ctx
         c.program.start(ctx)
 
-    # -- readiness ----------------------------------------------------------------------------------------------
+    # -- readiness -------------------------------------------------------------------------------------------------
 
     def _probe_soon(self, key: tuple[str, str], c: _Container) -> None:
         """Schedule the readiness probe that will notice the program's new readiness."""
@@ -232,7 +232,7 @@ class Kubelet:
             c.ready = ready
             self._write_status(key)
 
-    # -- exits and restarts ---------------------------------------------------------------------------------------
+    # -- exits and restarts ----------------------------------------------------------------------------------------
 
     def _container_exited(self, key: tuple[str, str], c: _Container, code: int, reason: str | None) -> None:
         state = self._pods.get(key)
@@ -263,7 +263,7 @@ class Kubelet:
         self._run_container(key, state, c, pod)
         self._write_status(key)
 
-    # -- deletion -------------------------------------------------------------------------------------------------
+    # -- deletion --------------------------------------------------------------------------------------------------
 
     def _begin_termination(self, key: tuple[str, str], pod: Mapping[str, Any]) -> None:
         state = self._pods.get(key)
@@ -295,7 +295,7 @@ class Kubelet:
                                 "reason": "Error", "startedAt": self.clock.timestamp(c.started_at),
                                 "finishedAt": self.clock.timestamp()}
 
-    # -- status ---------------------------------------------------------------------------------------------------
+    # -- status ----------------------------------------------------------------------------------------------------
 
     def _write_status(self, key: tuple[str, str]) -> None:
         state = self._pods.get(key)

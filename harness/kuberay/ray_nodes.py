@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from ..kube.containers import ContainerContext, ContainerProgram
+from ..kube.containers import ContainerContext, ContainerProgram, ProgramFactory
 from ..model.enums import JobStatus
 from ..model.kinds import RAYCLUSTER, RAYJOB
 from ..model.rayjob import RayJob
@@ -272,7 +272,7 @@ class SubmitterProgram:
 
 
 def ray_program_factory(store: ObjectStore, directory: DashboardDirectory,
-                        timings: RayTimings) -> Callable[[Mapping[str, Any], Mapping[str, Any]], ContainerProgram | None]:
+                        timings: RayTimings) -> ProgramFactory:
     """Choose the program of a container from the labels KubeRay and the Job controller put on its pod."""
 
     def factory(pod: Mapping[str, Any], container: Mapping[str, Any]) -> ContainerProgram | None:

@@ -215,7 +215,8 @@ class RayClusterController:
         status["availableWorkerReplicas"] = sum(
             1 for p in workers if (p.get("status") or {}).get("phase") == PodPhase.RUNNING)
         status["desiredWorkerReplicas"] = desired
-        status["minWorkerReplicas"] = sum(int(g.get("minReplicas", 0) or 0) * h for g, h in zip(groups, hosts, strict=True))
+        status["minWorkerReplicas"] = sum(
+            int(g.get("minReplicas", 0) or 0) * h for g, h in zip(groups, hosts, strict=True))
         status["maxWorkerReplicas"] = sum(
             min(int(g.get("maxReplicas", INT32_MAX) or 0) * h, INT32_MAX) for g, h in zip(groups, hosts, strict=True))
         status.update(desired_resources(spec))

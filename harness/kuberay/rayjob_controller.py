@@ -14,6 +14,7 @@ upstream sets no predicates) or on an owned RayCluster, Service or Job reconcile
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -104,7 +105,7 @@ class RayJobController:
         self.reconciles = 0
         store.watch(self._on_event)
 
-    # -- plumbing ------------------------------------------------------------------------------------------------
+    # -- plumbing --------------------------------------------------------------------------------------------------
 
     def _on_event(self, event: WatchEvent) -> None:
         if event.rtype == RAYJOB:
@@ -138,7 +139,7 @@ class RayJobController:
         self.events.record(job_raw, type_, reason, message, component=CONTROLLER_NAME,
                            action=action if self.profile.events_with_action else "")
 
-    # -- Reconcile -----------------------------------------------------------------------------------------------
+    # -- Reconcile -------------------------------------------------------------------------------------------------
 
     def reconcile(self, key: Key) -> Result:
         """``RayJobReconciler.Reconcile``."""
@@ -203,9 +204,11 @@ class RayJobController:
 
     def _validate(self, job: RayJob) -> tuple[str, str | None]:
         """``validateRayJob``: metadata, then spec, then status; the first error wins."""
-        for event_type, check in (("InvalidRayJobMetadata", lambda: validate_rayjob_metadata(job)),
-                                  ("InvalidRayJobSpec", lambda: validate_rayjob_spec(job, self.gates)),
-                                  ("InvalidRayJobStatus", lambda: validate_rayjob_status(job))):
+        checks: tuple[tuple[str, Callable[[], str | None]], ...] = (
+            ("InvalidRayJobMetadata", lambda: validate_rayjob_metadata(job)),
+            ("InvalidRayJobSpec", lambda: validate_rayjob_spec(job, self.gates)),
+            ("InvalidRayJobStatus", lambda: validate_rayjob_status(job)))
+        for event_type, check in checks:
             error = check()
             if error is not None:
                 return event_type, error
@@ -257,7 +260,7 @@ class RayJobController:
         except ApiError as exc:
             raise ReconcileError(str(exc)) from exc
 
-    # -- deletion -----------------------------------------------------------------------------------------------------
+    # -- deletion --------------------------------------------------------------------------------------------------
 
     def _handle_deletion(self, raw: dict[str, Any], job: RayJob) -> Result:
         """The finalizer: best-effort ``StopJob`` when the Ray job may still run, then remove the finalizer."""
@@ -365,7 +368,7 @@ class RayJobController:
         self._event(raw, NORMAL, "CreatedRayJobSubmitter", f"Created Kubernetes Job {job.namespace}/{job.name}",
                     "Create")
 
-    # -- guards shared by Initializing and Running ---------------------------------------------------------------------
+    # -- guards shared by Initializing and Running -----------------------------------------------------------------
 
     def _to_suspending_if_needed(self, job: RayJob, status: RayJobStatus) -> bool:
         """``updateStatusToSuspendingIfNeeded``: only Initializing and Running may go to Suspending."""
@@ -398,7 +401,7 @@ class RayJobController:
                           f"{go_time(status.start_time)}. PreRunningDeadlineSeconds: {prds}")
         return True
 
-    # -- Running ----------------------------------------------------------------------------------------------------
+    # -- Running ---------------------------------------------------------------------------------------------------
 
     def _running(self, raw: dict[str, Any], job: RayJob, status: RayJobStatus) -> Result | None:
         """The ``JobDeploymentStatusRunning`` case."""
@@ -606,7 +609,7 @@ class RayJobController:
             raise ReconcileError(str(exc)) from exc
         self._event(raw, NORMAL, "UpdatedService", f"Updated the service {job.namespace}/{name}", "Update")
 
-    # -- Suspending / Retrying ------------------------------------------------------------------------------------------
+    # -- Suspending / Retrying -------------------------------------------------------------------------------------
 
     def _release_resources(self, raw: dict[str, Any], job: RayJob, status: RayJobStatus) -> Result | None:
         """The ``Suspending``/``Retrying`` case: delete cluster and submitter, then reset (suspend is atomic)."""
@@ -671,7 +674,7 @@ class RayJobController:
                     f"Deleted submitter K8s Job {job.namespace}/{job.name}", "Delete")
         return False
 
-    # -- terminal --------------------------------------------------------------------------------------------------------
+    # -- terminal --------------------------------------------------------------------------------------------------
 
     def _terminal(self, raw: dict[str, Any], job: RayJob) -> Result:
         """The ``Complete``/``Failed`` case: cleanup by deletionStrategy or shutdownAfterJobFinishes."""
@@ -759,7 +762,7 @@ class RayJobController:
                     f"Set the `suspend` field to true for all worker groups in cluster {job.namespace}/{name}",
                     "Update")
 
-    # -- backoff -------------------------------------------------------------------------------------------------------
+    # -- backoff ---------------------------------------------------------------------------------------------------
 
     @staticmethod
     def _check_backoff_limit(job: RayJob, status: RayJobStatus) -> None:

@@ -76,7 +76,7 @@ class ScenarioSession:
         self.results: list[StepResult] = []  # every step run so far, for reports
         self._t0 = 0.0
 
-    # -- settings and lifecycle ----------------------------------------------------------------------------------
+    # -- settings and lifecycle ------------------------------------------------------------------------------------
 
     def configure(self, **settings: Any) -> None:
         """Scenario-level settings (``executor``, ``operator``, ``timeouts``, ``kuberay``, ``backends``...),
@@ -134,7 +134,7 @@ class ScenarioSession:
         if self._ctx is not None:
             self._ctx.backend.close()
 
-    # -- running steps -------------------------------------------------------------------------------------------
+    # -- running steps ---------------------------------------------------------------------------------------------
 
     def _run(self, keyword: str, body: Any) -> str:
         __tracebackhide__ = True  # pytest shows the test line, not this frame

@@ -75,7 +75,7 @@ class Clock:
         self.poll_interval = poll_interval
         self.events_run = 0
 
-    # -- reading time -------------------------------------------------------------------------------------
+    # -- reading time ----------------------------------------------------------------------------------------------
 
     @property
     def now(self) -> float:
@@ -96,7 +96,7 @@ class Clock:
         """Milliseconds since the UNIX epoch, the unit of Ray's ``start_time``/``end_time``."""
         return round((self.origin + (self._now if t is None else t)) * 1000)
 
-    # -- scheduling ---------------------------------------------------------------------------------------
+    # -- scheduling ------------------------------------------------------------------------------------------------
 
     def call_at(self, when: float, callback: Callable[[], None], *, priority: int = PRIORITY_CONTROLLER,
                 label: str = "") -> Timer:
@@ -128,7 +128,7 @@ class Clock:
     def pending(self) -> int:
         return sum(1 for timer in self._queue if not timer.cancelled)
 
-    # -- running ------------------------------------------------------------------------------------------
+    # -- running ---------------------------------------------------------------------------------------------------
 
     def step(self) -> bool:
         """Run the next event (advancing time to it). False when the queue is empty."""

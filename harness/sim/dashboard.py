@@ -132,7 +132,7 @@ class RayDashboard(JobSink):
         self.serving = False  # the head container is running and `ray start` has brought the dashboard up
         self.gone = False
 
-    # -- the job API, as KubeRay's dashboard client sees it ----------------------------------------------------
+    # -- the job API, as KubeRay's dashboard client sees it --------------------------------------------------------
 
     def _check_serving(self) -> None:
         if self.gone or not self.serving:
@@ -177,7 +177,7 @@ class RayDashboard(JobSink):
             raise JobNotFound(f"Job {submission_id} does not exist on the cluster")
         return "".join(line + "\n" for line in job.driver_log)
 
-    # -- JobSink: executors report here ------------------------------------------------------------------------
+    # -- JobSink: executors report here ----------------------------------------------------------------------------
 
     def set_status(self, submission_id: str, status: JobStatus, *, message: str | None = None,
                    driver_exit_code: int | None = None, error_type: str | None = None) -> None:
@@ -204,7 +204,7 @@ class RayDashboard(JobSink):
         if job is not None and not self.gone:
             job.driver_log.extend(lines)
 
-    # -- lifecycle -----------------------------------------------------------------------------------------
+    # -- lifecycle -------------------------------------------------------------------------------------------------
 
     def shut_down(self) -> None:
         """The head pod is gone: running jobs die with it; the table is unreachable from now on."""

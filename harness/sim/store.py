@@ -18,6 +18,7 @@ Not here: validation of CRD schemas (``harness.manifests``), printing, HTTP.
 
 from __future__ import annotations
 
+import builtins
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -114,7 +115,7 @@ class ObjectStore:
         self.history: deque[WatchEvent] = deque(maxlen=history)
         self.writes = 0
 
-    # -- watching -----------------------------------------------------------------------------------------
+    # -- watching --------------------------------------------------------------------------------------------------
 
     def watch(self, watcher: Watcher) -> Callable[[], None]:
         """Subscribe to every change; returns the function that unsubscribes."""
@@ -136,7 +137,7 @@ class ObjectStore:
         self.writes += 1
         return str(self._rv)
 
-    # -- reading ------------------------------------------------------------------------------------------
+    # -- reading ---------------------------------------------------------------------------------------------------
 
     def get(self, rtype: ResourceType, namespace: str, name: str) -> Obj:
         """The stored snapshot (do not modify it). Raises NotFound as the API server words it."""
@@ -155,17 +156,17 @@ class ObjectStore:
         return self.find(*where)
 
     def list(self, rtype: ResourceType, namespace: str | None = None,
-             selector: str | Mapping[str, str] | None = None) -> list[Obj]:
+             selector: str | Mapping[str, str] | None = None) -> builtins.list[Obj]:
         """Objects of a type, sorted by namespace then name, optionally filtered by a label selector."""
         requirements = parse_selector(selector)
         items = self._objects.get(rtype, {})
         keys = sorted(key for key in items if namespace is None or key[0] == namespace)
         return [items[key] for key in keys if matches(requirements, _meta(items[key]).get("labels"))]
 
-    def namespaces(self) -> list[str]:
+    def namespaces(self) -> builtins.list[str]:
         return [obj["metadata"]["name"] for obj in self.list(NAMESPACE)]
 
-    # -- writing ------------------------------------------------------------------------------------------
+    # -- writing ---------------------------------------------------------------------------------------------------
 
     def _type_of(self, obj: Obj) -> ResourceType:
         kind = obj.get("kind")
@@ -177,7 +178,7 @@ class ObjectStore:
     def create(self, obj: Obj, *, namespace: str | None = None) -> Obj:
         """Create an object; fills server-set metadata. Raises AlreadyExists or NotFound (namespace)."""
         rtype = self._type_of(obj)
-        new = deep_copy(obj)
+        new: Obj = deep_copy(obj)
         new["apiVersion"] = rtype.api_version
         meta = new.setdefault("metadata", {})
         if rtype.namespaced:
@@ -305,7 +306,7 @@ class ObjectStore:
             return self.find(rtype, key[0], key[1]) or new
         return new
 
-    # -- deleting -----------------------------------------------------------------------------------------
+    # -- deleting --------------------------------------------------------------------------------------------------
 
     def delete(self, rtype: ResourceType, namespace: str, name: str, *, propagation: str = "Background",
                grace_period: int | None = None) -> Obj:
@@ -383,7 +384,7 @@ class ObjectStore:
         else:
             self._dependents.pop(meta["uid"], None)
 
-    # -- garbage collection -------------------------------------------------------------------------------
+    # -- garbage collection ----------------------------------------------------------------------------------------
 
     def _schedule_gc(self, uid: str) -> None:
         self.clock.call_later(0.0, lambda: self._collect(uid), priority=PRIORITY_API, label=f"gc {uid}")
@@ -417,7 +418,7 @@ class ObjectStore:
         if owner is not None and FOREGROUND_FINALIZER in (owner["metadata"].get("finalizers") or []):
             self._schedule_gc(owner_uid)
 
-    # -- conveniences for built-in controllers -------------------------------------------------------------
+    # -- conveniences for built-in controllers ---------------------------------------------------------------------
 
     def ensure_namespace(self, name: str) -> Obj:
         existing = self.find(NAMESPACE, "", name)

@@ -24,7 +24,8 @@ def test_ttl_rayjob_completes_and_only_its_raycluster_is_deleted_60s_after_end_t
     assert result.returncode == 0, result.stderr
     entries = _entries(result.stdout)
     rayjob = [e for e in entries if e["kind"] == "RayJob" and e["type"] == "MODIFIED"]
-    states = [e["changes"]["status.jobDeploymentStatus"] for e in rayjob if "status.jobDeploymentStatus" in e["changes"]]
+    path = "status.jobDeploymentStatus"
+    states = [e["changes"][path] for e in rayjob if path in e["changes"]]
     assert states == [[None, "Initializing"], ["Initializing", "Running"], ["Running", "Complete"]]
     complete = next(e for e in rayjob if e["changes"].get("status.jobDeploymentStatus", [0, 0])[1] == "Complete")
     end_time = complete["changes"]["status.endTime"][1]

@@ -4,11 +4,10 @@ through from apply to completion (RAYJOB_BEHAVIOR.md §2, §3.2-3.4, §5)."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from harness.sim.dashboard import JobRecord, JobSink, ScriptedExecutor
-from harness.sim.clock import Clock
 from harness.model.enums import JobStatus
+from harness.sim.clock import Clock
+from harness.sim.dashboard import JobRecord, JobSink, ScriptedExecutor
 
 from .builders import rayjob
 from .conftest import deployment_states, job_states, reached, status, time_of

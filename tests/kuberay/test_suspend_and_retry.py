@@ -84,7 +84,8 @@ def test_suspend_without_shutdown_after_job_finishes_is_a_validation_failure(sim
     assert final["reason"] == "ValidationFailed"
     assert final["message"] == ("The RayJob spec is invalid: a RayJob with shutdownAfterJobFinishes set to false is "
                                 "not allowed to be suspended")
-    assert [(e["type"], e["reason"]) for e in sim.events_for("RayJob", "demo")][0] == \
+    first = sim.events_for("RayJob", "demo")[0]
+    assert (first["type"], first["reason"]) == \
         ("Warning", "InvalidRayJobSpec")
 
 
