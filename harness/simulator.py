@@ -63,7 +63,7 @@ class Simulator:
                  operator_env: Mapping[str, str] | None = None, feature_gates: Mapping[str, bool] | None = None,
                  seed: int = 0, latencies: Latencies | None = None, ray_timings: RayTimings | None = None,
                  origin: int | None = None, journal_stream: IO[str] | None = None,
-                 field_validation: str = "Strict") -> None:
+                 field_validation: str = "Strict", on_warning: Callable[[str], None] | None = None) -> None:
         self.profile: KubeRayProfile = profile_for(kuberay)
         self.config = OperatorConfig(env=dict(operator_env or {}), feature_gates=dict(feature_gates or {}))
         self.clock = Clock(origin) if origin is not None else Clock()
@@ -87,6 +87,7 @@ class Simulator:
             self.clock.add_real_work(self.executor)  # type: ignore[arg-type]
         self.store.ensure_namespace("default")
         self.warnings: list[str] = []
+        self.on_warning = on_warning
         self._closed = False
 
     def _journal_change(self, event: WatchEvent) -> None:
@@ -118,8 +119,12 @@ class Simulator:
         applied: builtins.list[Obj] = []
         for manifest in self._manifests(source):
             result = validate_manifest(manifest, field_validation=self.field_validation)
+            # The API server sends warnings before it answers, so they are shown even for a refused object.
+            for warning in result.warnings:
+                self.warnings.append(warning)
+                if self.on_warning is not None:
+                    self.on_warning(warning)
             raise_for_errors(result, manifest)
-            self.warnings.extend(result.warnings)
             applied.append(self._apply_one(result.obj, namespace))
         return applied
 

@@ -77,7 +77,8 @@ def build_simulator(args: argparse.Namespace) -> Simulator:
         executor = ScriptedExecutor(JobScript(runtime=args.job_runtime, exit_code=args.job_exit,
                                               output=tuple(args.job_output), stopped=args.job_stopped))
     return Simulator(args.kuberay_version, executor=executor, operator_env=env, feature_gates=gates,
-                     seed=args.seed, origin=wall_clock_origin())
+                     seed=args.seed, origin=wall_clock_origin(),
+                     on_warning=lambda text: print(f"Warning: {text}", file=sys.stderr))
 
 
 def command(args: argparse.Namespace) -> int:
@@ -85,8 +86,6 @@ def command(args: argparse.Namespace) -> int:
     try:
         for path in args.manifests:
             sim.apply(path)
-        for warning in sim.warnings:
-            print(f"Warning: {warning}", file=sys.stderr)
         settled = sim.settle(args.duration)
         if args.format == "json":
             for entry in sim.journal:

@@ -117,3 +117,13 @@ def test_a_rayjob_the_operator_rejects_ends_validation_failed_with_kuberays_mess
     assert "deployment=ValidationFailed" in result.stdout
     assert ("a RayJob with shutdownAfterJobFinishes set to false cannot have TTLSecondsAfterFinished"
             in result.stdout)
+
+
+def test_a_v1alpha1_manifest_with_runtime_env_is_refused_after_the_deprecation_warning():
+    result = simulate(str(DATA / "tutorial-like.yaml"))
+    assert result.returncode == 2
+    warning, _, error = result.stderr.partition("error: ")
+    assert warning.startswith("Warning: ray.io/v1alpha1 RayJob is deprecated; use ray.io/v1 RayJob.")
+    assert error.startswith(f"{DATA / 'tutorial-like.yaml'}:7:3: RayJob in version \"v1alpha1\" cannot be handled "
+                            "as a RayJob: strict decoding error: unknown field \"spec.runtimeEnv\"")
+    assert "Hint: runtimeEnv was removed in KubeRay v1.1.0" in error
