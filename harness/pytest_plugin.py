@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import time
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
@@ -68,8 +69,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="backend scenarios run on (default: sim, the in-process simulator)")
     group.addoption("--kuberay-version", default=None, metavar="V",
                     help="KubeRay release to run scenarios against (default: the newest simulated one)")
-    group.addoption("--rayjob-executor", default="scripted", choices=("scripted", "ray"),
-                    help="how Ray jobs run on the simulator: scripted (default) or on a local Ray runtime")
+    group.addoption("--rayjob-executor", default="auto", choices=("auto", "scripted", "ray"),
+                    help="how Ray jobs run on the simulator: auto (default; scripted when a scenario declares "
+                         "'executor:' settings, else local Ray when installed), scripted or ray")
     group.addoption("--rayjob-report", default=None, metavar="DIR",
                     help="write a report folder (journal, timeline, HTML) per scenario under DIR")
 
@@ -95,6 +97,13 @@ def _is_scenario_file(file_path: Path, parent: pytest.Collector) -> bool:
         return _PEEK.search(file_path.read_text(encoding="utf-8")) is not None
     except (OSError, UnicodeDecodeError):
         return False
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Stop this process's shared Ray runtime (if a scenario started one) so xdist workers exit promptly."""
+    runtime = sys.modules.get("harness.executors.ray_runtime")
+    if runtime is not None:
+        runtime.stop_shared_runtime()
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> ScenarioFile | None:

@@ -33,7 +33,7 @@ from .kuberay.raycluster_controller import RayClusterController
 from .kuberay.rayjob_controller import RayJobController
 from .manifests import Manifest, load_manifests, parse_manifests, raise_for_errors, validate_manifest
 from .model.enums import JobDeploymentStatus
-from .model.kinds import JOB, POD, RAYCLUSTER, RAYJOB, ResourceType, resource_type
+from .model.kinds import CONFIGMAP, JOB, POD, RAYCLUSTER, RAYJOB, ResourceType, resource_type
 from .model.rayjob import RayJob
 from .sim.clock import Clock
 from .sim.dashboard import DashboardError, Executor, JobRecord, ScriptedExecutor, SubmitRequest
@@ -85,6 +85,9 @@ class Simulator:
                                                   self.profile, self.config, self.names)
         if hasattr(self.executor, "busy") and hasattr(self.executor, "poll"):
             self.clock.add_real_work(self.executor)  # type: ignore[arg-type]
+        if hasattr(self.executor, "configmap_lookup") and self.executor.configmap_lookup is None:
+            # The real executor materialises ConfigMap volumes of the head pod from this world's ConfigMaps.
+            self.executor.configmap_lookup = lambda ns, name: self.store.find(CONFIGMAP, ns, name)
         self.store.ensure_namespace("default")
         self.warnings: list[str] = []
         self.on_warning = on_warning
@@ -121,12 +124,36 @@ class Simulator:
             result = validate_manifest(manifest, field_validation=self.field_validation)
             # The API server sends warnings before it answers, so they are shown even for a refused object.
             for warning in result.warnings:
-                self.warnings.append(warning)
-                if self.on_warning is not None:
-                    self.on_warning(warning)
+                self._warn(warning)
             raise_for_errors(result, manifest)
+            self._check_ray_version(result.obj)
             applied.append(self._apply_one(result.obj, namespace))
         return applied
+
+    def _warn(self, text: str) -> None:
+        if text in self.warnings:
+            return
+        self.warnings.append(text)
+        if self.on_warning is not None:
+            self.on_warning(text)
+
+    def _check_ray_version(self, obj: Obj) -> None:
+        """With a real executor, say when the manifest's Ray differs from the local Ray (not an error)."""
+        check = getattr(self.executor, "check_versions", None)
+        if check is None:
+            return
+        spec = obj.get("spec") or {}
+        cluster_spec = spec.get("rayClusterSpec") if obj.get("kind") == "RayJob" else spec
+        if isinstance(cluster_spec, Mapping) and cluster_spec.get("rayVersion"):
+            message = check(ray_version=str(cluster_spec["rayVersion"]))
+            if message:
+                self._warn(message)
+
+    def executor_warnings(self) -> builtins.list[str]:
+        """Warnings the executor raised while running jobs (version mismatches, capped resources...)."""
+        for text in getattr(self.executor, "warnings", []):
+            self._warn(text)
+        return list(self.warnings)
 
     def _apply_one(self, obj: Obj, namespace: str | None) -> Obj:
         rtype = _rtype(str(obj["kind"]))

@@ -42,8 +42,10 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
                         help="where scenarios run (default: sim, the in-process simulator)")
     parser.add_argument("--kuberay-version", default=None, metavar="V",
                         help="KubeRay release to run against (default: the newest simulated one)")
-    parser.add_argument("--executor", default="scripted", choices=("scripted", "ray"),
-                        help="how Ray jobs run on the simulator: as the scenario scripts them, or on local Ray")
+    parser.add_argument("--executor", default="auto", choices=("auto", "scripted", "ray"),
+                        help="how Ray jobs run on the simulator: auto (default: scripted when the scenario "
+                             "declares 'executor:' settings, else a local Ray runtime if Ray is installed), "
+                             "scripted, or ray")
     parser.add_argument("-k", dest="keyword", default=None, metavar="EXPR",
                         help="only scenarios whose name, file or markers match, e.g. -k 'ttl and not slow'")
     parser.add_argument("--fail-fast", "-x", action="store_true", help="stop after the first failed scenario")

@@ -73,6 +73,7 @@ def build_simulator(args: argparse.Namespace) -> Simulator:
         from ..executors import create_ray_executor
 
         executor: Any = create_ray_executor(path_map=_pairs(args.path_map, "--path-map"))
+        print("Running Ray jobs on a local Ray runtime (executor=ray)", file=sys.stderr)
     else:
         executor = ScriptedExecutor(JobScript(runtime=args.job_runtime, exit_code=args.job_exit,
                                               output=tuple(args.job_output), stopped=args.job_stopped))
@@ -87,6 +88,7 @@ def command(args: argparse.Namespace) -> int:
         for path in args.manifests:
             sim.apply(path)
         settled = sim.settle(args.duration)
+        sim.executor_warnings()
         if args.format == "json":
             for entry in sim.journal:
                 print(entry.to_json())

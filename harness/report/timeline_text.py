@@ -112,7 +112,8 @@ def format_value(path: str, value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return shorten(clean(value), _MAX_VALUE) if value else '""'
+        # One entry, one line: multi-line values (ConfigMap scripts, Ray messages) show their line breaks as ⏎.
+        return shorten(clean(value).replace("\n", "⏎"), _MAX_VALUE) if value else '""'
     if isinstance(value, list):
         text = _list_text(value)
         if text is not None:

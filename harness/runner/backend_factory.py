@@ -15,6 +15,7 @@ from ..kuberay.profile import profile_for, supported_versions
 from ..scenario.model import ExecutorSettings, Scenario
 from ..scenario.versions import parse_version
 from ..sim.dashboard import JobScript
+from .executor_choice import EXECUTOR_CHOICES, resolve_executor
 from .runner import RunOptions
 
 AVAILABLE_BACKENDS = ("sim",)
@@ -30,8 +31,8 @@ def check_options(options: RunOptions) -> None:
     if options.backend not in AVAILABLE_BACKENDS:
         raise InputError(f"backend={options.backend!r} is not available",
                          hint=f"available backends: {', '.join(AVAILABLE_BACKENDS)}")
-    if options.executor not in ("scripted", "ray"):
-        raise InputError(f"executor={options.executor!r} is unknown", hint="use scripted or ray")
+    if options.executor not in EXECUTOR_CHOICES:
+        raise InputError(f"executor={options.executor!r} is unknown", hint="use auto, scripted or ray")
     if options.kuberay_version is not None:
         profile_for(options.kuberay_version)  # raises InputError naming the supported releases
 
@@ -48,6 +49,7 @@ def create_backend(scenario: Scenario, options: RunOptions) -> Backend:
     """A fresh backend for ``scenario`` (the default factory of the CLI and the pytest plugin)."""
     check_options(options)
     return SimBackend(kuberay_version=options.kuberay_version or default_kuberay_version("sim"),
-                      executor=options.executor, job_scripts=job_scripts(scenario.executor),
+                      executor=resolve_executor(scenario, options.executor),
+                      job_scripts=job_scripts(scenario.executor),
                       operator_env=scenario.operator.env,
                       feature_gates=scenario.operator.feature_gates, seed=options.seed)

@@ -169,13 +169,13 @@ def _operator_log(ctx: RunContext) -> list[str]:
 
 
 def replay_command(file: str, name: str, *, backend: str = "sim", kuberay_version: str | None = None,
-                   executor: str = "scripted") -> str:
+                   executor: str = "auto") -> str:
     parts = ["rayjob-harness", "run", _quote(file), "-k", _quote(name)]
     if backend != "sim":
         parts += ["--backend", backend]
     if kuberay_version:
         parts += ["--kuberay-version", kuberay_version]
-    if executor != "scripted":
+    if executor != "auto":
         parts += ["--executor", executor]
     return " ".join(parts)
 

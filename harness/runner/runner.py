@@ -28,6 +28,7 @@ from ..sim.journal import JournalEntry
 from .bindings import Bindings
 from .context import RunContext, StepFailed
 from .diagnostics import render_failure, replay_command
+from .executor_choice import resolve_executor
 from .steps import run_step
 
 Status = Literal["passed", "failed", "error", "skipped"]
@@ -37,7 +38,7 @@ Status = Literal["passed", "failed", "error", "skipped"]
 class RunOptions:
     backend: str = "sim"
     kuberay_version: str | None = None  # None: the backend's default release
-    executor: str = "scripted"
+    executor: str = "auto"  # "auto": see harness.runner.executor_choice
     seed: int = 0
     worker: str = ""  # pytest-xdist worker id ("gw3"), part of namespaces on shared clusters
     keep_namespace: bool = False
@@ -199,10 +200,11 @@ def run_scenario(scenario: Scenario, options: RunOptions, factory: BackendFactor
     version = options.kuberay_version or ""
     if options.kuberay_version is not None:
         # Decide skips before building a world (a Ray runtime or a cluster connection may be costly).
+        executor = resolve_executor(scenario, options.executor)
         reason = scenario.skip_reason(backend=options.backend, kuberay_version=options.kuberay_version,
-                                      executor=options.executor)
+                                      executor=executor)
         if reason is not None:
-            return ScenarioResult(scenario, "skipped", options.backend, options.executor, version, summary=reason)
+            return ScenarioResult(scenario, "skipped", options.backend, executor, version, summary=reason)
     try:
         backend = factory(scenario, options)
     except HarnessError as exc:
