@@ -69,7 +69,8 @@ def real_status(sim: Simulator, record: Any) -> str:
 
 
 def test_a_successful_entrypoint_prints_into_the_driver_log_and_completes(sim):
-    sim.apply(rayjob("python -c \"import ray; ray.init(); print('sum', ray.get(ray.remote(lambda: 40 + 2).remote()))\""))
+    task = "ray.get(ray.remote(lambda: 40 + 2).remote())"
+    sim.apply(rayjob(f"python -c \"import ray; ray.init(); print('sum', {task})\""))
     assert sim.run_until(lambda: state(sim) == "Complete", timeout="10m")
     assert "sum 42" in sim.driver_log("demo")
     status = sim.get("RayJob", "demo")["status"]
