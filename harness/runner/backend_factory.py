@@ -51,5 +51,5 @@ def create_backend(scenario: Scenario, options: RunOptions) -> Backend:
     return SimBackend(kuberay_version=options.kuberay_version or default_kuberay_version("sim"),
                       executor=resolve_executor(scenario, options.executor),
                       job_scripts=job_scripts(scenario.executor),
-                      operator_env=scenario.operator.env,
+                      operator_env=scenario.operator.env, path_map=scenario.paths,
                       feature_gates=scenario.operator.feature_gates, seed=options.seed)

@@ -46,7 +46,7 @@ from .steps import StepParser, action_parsers
 from .versions import VersionSpec
 
 SCENARIO_KEYS: Final = ("scenario", "description", "kuberay", "backends", "executors", "executor", "operator",
-                        "timeouts", "markers", "expected_failure", "apply", "steps", "finally")
+                        "paths", "timeouts", "markers", "expected_failure", "apply", "steps", "finally")
 SCRIPT_KEYS: Final = ("runtime", "exit", "output", "stopped", "startup")
 _NAME: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 _PEEK: Final = re.compile(r"^(?:-\s+)?scenario\s*:", re.MULTILINE)
@@ -155,6 +155,23 @@ def _timeouts(node: Node) -> Timeouts:
                       for key in ("wait", "delete", "grace")))
 
 
+def _paths(node: Node, base_dir: Path) -> dict[str, str]:
+    """``paths: {/app: ./app}``: container paths the ray executor maps to local folders (relative to the file)."""
+    mapping(node, "paths", "paths: {/app: ./app}")
+    out: dict[str, str] = {}
+    for key, value_node in node.fields.items():
+        if not key.startswith("/"):
+            raise fail(f"paths key={key!r} is not an absolute container path", node.pos_of_key(key),
+                       "write the path as the container sees it, e.g. /app: ./app")
+        local = string(value_node, f"paths {key}", f"{key}: ./local-folder")
+        resolved = (base_dir / local).resolve()
+        if not resolved.exists():
+            raise fail(f"paths {key}: local path={local!r} does not exist (resolved to {resolved})", value_node.pos,
+                       "local paths are relative to the scenario file")
+        out[key] = str(resolved)
+    return out
+
+
 def _choices(node: Node, what: str, allowed: Sequence[str]) -> tuple[str, ...]:
     values = strings(node, what, f"{what}: [{allowed[0]}]")
     if not values:
@@ -218,6 +235,7 @@ def parse_scenario(node: Node, source: SourceFile, base_dir: Path) -> Scenario:
         else None,
         executor=_executor(node.fields["executor"]) if "executor" in node.fields else ExecutorSettings(),
         operator=_operator(node.fields["operator"]) if "operator" in node.fields else OperatorSettings(),
+        paths=_paths(node.fields["paths"], base_dir) if "paths" in node.fields else {},
         timeouts=_timeouts(node.fields["timeouts"]) if "timeouts" in node.fields else Timeouts(),
         markers=strings(node.fields["markers"], "markers", "markers: [slow]") if "markers" in node.fields else (),
         expected_failure=expected_failure)

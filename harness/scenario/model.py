@@ -299,6 +299,7 @@ class Scenario:
     executors: tuple[str, ...] | None = None
     executor: ExecutorSettings = field(default_factory=ExecutorSettings)
     operator: OperatorSettings = field(default_factory=OperatorSettings)
+    paths: Mapping[str, str] = field(default_factory=dict)  # container path -> local path (ray executor)
     timeouts: Timeouts = field(default_factory=Timeouts)
     markers: tuple[str, ...] = ()
     expected_failure: str | None = None  # a regular expression the failure text must match

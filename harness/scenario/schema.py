@@ -160,6 +160,8 @@ def _defs() -> dict[str, Schema]:
             "backends": {"type": "array", "items": {"enum": list(BACKENDS)}},
             "executors": {"type": "array", "items": {"enum": list(EXECUTORS)}},
             "executor": _ref("executor"), "operator": _ref("operator"), "timeouts": _ref("timeouts"),
+            "paths": {"type": "object", "propertyNames": {"pattern": "^/"}, "additionalProperties": {"type": "string"},
+                      "description": "container path -> local path (relative to the file), for the ray executor"},
             "markers": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
             "expected_failure": {"type": "string"},
             "apply": _ref("manifests"), "steps": _ref("steps"), "finally": _ref("steps"),
