@@ -19,7 +19,7 @@ from .._util.jsoncopy import deep_copy
 from ..model.enums import PodPhase, WatchEventType
 from ..model.kinds import POD
 from ..sim.clock import PRIORITY_KUBELET, Clock, Timer
-from ..sim.store import NotFound, ObjectStore, WatchEvent
+from ..sim.store import BadRequest, NotFound, ObjectStore, WatchEvent
 from .containers import ContainerProgram, LongRunning, ProgramFactory
 
 NODE_NAME = "kind-control-plane"
@@ -122,15 +122,21 @@ class Kubelet:
         """``kubectl logs`` text. Raises NotFound for an unknown pod or container, as the API server does."""
         state = self._pods.get((namespace, pod))
         if state is None:
-            raise NotFound(f'pods "{pod}" not found')
+            raw = self.store.find(POD, namespace, pod)
+            if raw is None:
+                raise NotFound(f'pods "{pod}" not found')
+            first = (container or ((raw.get("spec") or {}).get("containers") or [{}])[0].get("name", ""))
+            raise BadRequest(f'container "{first}" in pod "{pod}" is waiting to start: ContainerCreating')
         if container is None:
             if len(state.containers) != 1:
                 names = " ".join(state.containers)
-                raise NotFound(f"a container name must be specified for pod {pod}, choose one of: [{names}]")
+                raise BadRequest(f"a container name must be specified for pod {pod}, choose one of: [{names}]")
             container = next(iter(state.containers))
         c = state.containers.get(container)
         if c is None:
-            raise NotFound(f"container {container} is not valid for pod {pod}")
+            raise BadRequest(f"container {container} is not valid for pod {pod}")
+        if c.started_at is None:
+            raise BadRequest(f'container "{container}" in pod "{pod}" is waiting to start: ContainerCreating')
         lines = c.previous_logs if previous else c.logs
         return "".join(line.text + "\n" for line in lines)
 

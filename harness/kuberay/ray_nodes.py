@@ -142,6 +142,14 @@ def submit_request_for(job: RayJob, submission_id: str, submitted_by: str) -> Su
         rayjob=job.name)
 
 
+def client_side_runtime_env_error(runtime_env: Mapping[str, Any] | None) -> str | None:
+    """What ``ray job submit`` refuses before contacting the cluster: a remote working_dir that is not a .zip."""
+    working_dir = (runtime_env or {}).get("working_dir")
+    if isinstance(working_dir, str) and "://" in working_dir and not working_dir.endswith(".zip"):
+        return "ValueError: Only .zip files supported for remote URIs."
+    return None
+
+
 def submitted_banner(address: str, submission_id: str) -> list[str]:
     line = f"Job '{submission_id}' submitted successfully"
     return [f"Job submission server address: {address}", "", "-" * len(line), line, "-" * len(line), "",
@@ -228,8 +236,13 @@ class SubmitterProgram:
             if self.sidecar or not known:
                 if job is None:
                     raise DashboardError("the RayJob this submitter belongs to is gone")
-                submitted = dashboard.submit_job(submit_request_for(
-                    job, submission_id, "sidecar" if self.sidecar else "submitter"))
+                request = submit_request_for(job, submission_id, "sidecar" if self.sidecar else "submitter")
+                problem = client_side_runtime_env_error(request.runtime_env)
+                if problem is not None:
+                    ctx.log("Traceback (most recent call last):", problem)
+                    ctx.exit(1, "Error")
+                    return
+                submitted = dashboard.submit_job(request)
                 ctx.log(*submitted_banner(self._address(ctx), submitted))
                 if self.sidecar:
                     ctx.log("Tailing logs until the job exits (disable with --no-wait):")

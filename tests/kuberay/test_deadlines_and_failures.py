@@ -157,3 +157,15 @@ def test_managed_by_another_controller_is_left_alone(sim):
     sim.advance(60)
     assert status(sim) == {}
     assert sim.get("RayJob", "demo")["metadata"].get("finalizers") is None
+
+
+def test_a_remote_working_dir_that_is_not_a_zip_fails_the_submission(sim):
+    sim.apply(rayjob(runtimeEnvYAML="working_dir: s3://your-bucket/train-script\n"))
+    assert reached(sim, "Failed", timeout=600)
+    final = status(sim)
+    assert final["reason"] == "SubmissionFailed"
+    assert final["message"] == ("Job submission has failed. Reason: BackoffLimitExceeded. Message: Job has reached "
+                                "the specified backoff limit")
+    pods = sim.list("Pod", selector={"job-name": "demo"})
+    assert len(pods) == 3  # submitterConfig.backoffLimit defaults to 2: three attempts
+    assert "ValueError: Only .zip files supported for remote URIs." in sim.pod_logs(pods[0]["metadata"]["name"])
