@@ -236,8 +236,10 @@ def run_scenario(scenario: Scenario, options: RunOptions, factory: BackendFactor
             return ScenarioResult(scenario, "error", backend.name, backend.executor_name, version, namespace,
                                   summary=exc.message, failure=str(exc), duration_wall=time.monotonic() - wall)
         run.run_steps(scenario.steps, in_finally=False)
+        # Diagnostics describe the world as the failure left it, before `finally` steps clean it up.
+        failure_before_finally = run.failure_text()
         run.run_steps(scenario.finally_steps, in_finally=True)
-        failure = run.failure_text()
+        failure = failure_before_finally or run.failure_text()
         status: Status = run.first_failure[0].status if run.first_failure else "passed"
         summary = run.first_failure[0].message if run.first_failure else None
         detail = run.first_failure[1] if run.first_failure else None

@@ -324,3 +324,21 @@ def test_a_field_expectation_with_a_selector_must_hold_for_every_matching_object
     assert result.steps[2].status == "passed"
     assert result.summary is not None and "metadata.labels.ray.io/node-type: expected 'head', got 'worker'" in (
         result.failure or "")
+
+
+def test_failure_diagnostics_show_the_world_before_finally_steps_clean_up() -> None:
+    result = run(f"""
+        scenario: cleanup-after-failure
+        executor: {{runtime: 5s}}
+        apply: [{JOB}]
+        steps:
+          - wait: {{rayjob: rayjob-ttl, until: {{status.jobDeploymentStatus: Complete}}, timeout: 5m}}
+          - expect: {{rayjob: rayjob-ttl, status: {{jobStatus: FAILED}}}}
+        finally:
+          - delete: {{rayjob: rayjob-ttl}}
+    """)
+    assert result.status == "failed"
+    assert result.failure is not None
+    objects_now = result.failure.split("Objects now", 1)[1]
+    assert "RayJob/rayjob-ttl" in objects_now
+    assert result.steps[-1].status == "passed"  # the finally step still ran
