@@ -548,38 +548,26 @@ class RayJobController:
             container = next((c for c in (head.get("status") or {}).get("containerStatuses") or []
                               if c["name"] == SUBMITTER_CONTAINER), None)
             terminated = ((container or {}).get("state") or {}).get("terminated")
-            should_update = False
-            if terminated and int(terminated.get("exitCode", 0)) != 0:
-                should_update = True
-                status.job_deployment_status = D.FAILED
-                if status.job_status == JobStatus.FAILED:
-                    status.reason = JobFailedReason.APP_FAILED
-                else:
-                    status.reason = JobFailedReason.SUBMISSION_FAILED
-                    status.message = (f"Ray head pod container {SUBMITTER_CONTAINER} terminated with exit code "
-                                      f"{terminated['exitCode']}: {terminated.get('reason', '')}")
-            finished = self.clock.parse_timestamp(terminated["finishedAt"]) if terminated else None
-            return should_update, finished
+            if not terminated:
+                return False, None
+            exit_code = int(terminated.get("exitCode", 0))
+            if exit_code != 0:
+                _submitter_failed(status, f"Ray head pod container {SUBMITTER_CONTAINER} terminated with exit code "
+                                          f"{exit_code}: {terminated.get('reason', '')}")
+            return exit_code != 0, self.clock.parse_timestamp(terminated["finishedAt"])
         submitter = self.store.find(JOB, job.namespace, job.name)
         if submitter is None:
             raise ReconcileError(f'jobs.batch "{job.name}" not found')
         conditions = (submitter.get("status") or {}).get("conditions") or []
         failed = next((c for c in conditions if c["type"] == "Failed" and c["status"] == "True"), None)
-        should_update = False
         if failed is not None:
-            should_update = True
-            status.job_deployment_status = D.FAILED
-            if status.job_status == JobStatus.FAILED:
-                status.reason = JobFailedReason.APP_FAILED
-            else:
-                status.reason = JobFailedReason.SUBMISSION_FAILED
-                status.message = (f"Job submission has failed. Reason: {failed.get('reason', '')}. "
-                                  f"Message: {failed.get('message', '')}")
+            _submitter_failed(status, f"Job submission has failed. Reason: {failed.get('reason', '')}. "
+                                      f"Message: {failed.get('message', '')}")
         finished = next((c for c in conditions if c["type"] in ("Complete", "Failed") and c["status"] == "True"),
                         None)
         finished_at = self.clock.parse_timestamp(finished["lastTransitionTime"]) if finished and \
             finished.get("lastTransitionTime") else None
-        return should_update, finished_at
+        return failed is not None, finished_at
 
     def _reconcile_services(self, raw: dict[str, Any], job: RayJob, cluster: dict[str, Any]) -> None:
         """``reconcileServices`` (v1.5+): the RayJob-owned ``<rayjob>-head-svc`` follows the current cluster."""
@@ -776,6 +764,17 @@ class RayJobController:
             if status.reason in (JobFailedReason.DEADLINE_EXCEEDED, JobFailedReason.STATUS_CHECK_TIMEOUT_EXCEEDED):
                 return
             status.job_deployment_status = D.RETRYING
+
+
+def _submitter_failed(status: RayJobStatus, message: str) -> None:
+    """A failed submitter fails the RayJob: AppFailed if the Ray job already FAILED (its message kept), else
+    SubmissionFailed with the submitter's own message."""
+    status.job_deployment_status = D.FAILED
+    if status.job_status == JobStatus.FAILED:
+        status.reason = JobFailedReason.APP_FAILED
+    else:
+        status.reason = JobFailedReason.SUBMISSION_FAILED
+        status.message = message
 
 
 def inconsistent_cluster_status(old: dict[str, Any], new: dict[str, Any]) -> bool:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._util.jsoncopy import deep_copy
 from .field_errors import ErrorType, FieldError, invalid, json_type, not_supported, required
 from .schema_nodes import Schema
 
@@ -30,14 +31,6 @@ def join(path: str, key: str) -> str:
 
 def index(path: str, position: int) -> str:
     return f"{path}[{position}]"
-
-
-def _deep_copy(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _deep_copy(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_deep_copy(item) for item in value]
-    return value
 
 
 # -- 1. pruning --------------------------------------------------------------------------------------------------
@@ -81,7 +74,7 @@ def apply_defaults(value: Any, schema: Schema) -> None:
                     del value[key]  # PruneNonNullableNullsWithoutDefaults
             for key, child in schema.properties.items():
                 if child.has_default and value.get(key) is None:
-                    value[key] = _deep_copy(child.default)
+                    value[key] = deep_copy(child.default)
                 if key in value:
                     apply_defaults(value[key], child)
         elif schema.additional is not None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
+from .._util.jsoncopy import deep_copy
 from ..errors import ManifestError, SourcePos
 from ..model.kinds import resource_type
 from . import hints
@@ -170,7 +171,7 @@ def _decoding(m: Manifest, obj: dict[str, Any], version: str, root: Schema | Non
 
 
 def _validate_custom(m: Manifest, crd: CrdVersion, mode: str) -> ValidationResult:
-    obj: dict[str, Any] = _copy(m.obj)
+    obj: dict[str, Any] = deep_copy(m.obj)
     warnings: list[str] = [crd.deprecation_warning] if crd.deprecation_warning else []
     unknown, refused = _decoding(m, obj, crd.version, crd.root, mode, warnings, crd.group)
     if refused is not None:
@@ -208,7 +209,7 @@ def _validate_builtin(m: Manifest, mode: str) -> ValidationResult:
     if rtype is None or builtin is None:
         raise ValueError(f"kind={m.kind!r} is not modelled; load manifests through harness.manifests.loader")
     group, version = rtype.group, m.api_version.rpartition("/")[2]
-    obj: dict[str, Any] = _copy(m.obj)
+    obj: dict[str, Any] = deep_copy(m.obj)
     warnings: list[str] = []
     unknown, refused = _decoding(m, obj, version, None, mode, warnings, group)
     if refused is not None:
@@ -227,12 +228,6 @@ def _validate_builtin(m: Manifest, mode: str) -> ValidationResult:
                             tuple(unknown))
 
 
-def _copy(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _copy(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_copy(item) for item in value]
-    return value
 
 
 # -- raising -----------------------------------------------------------------------------------------------------
