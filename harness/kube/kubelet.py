@@ -209,6 +209,8 @@ class Kubelet:
         c.started_at = self.clock.now
         ctx = _Ctx(self, key, c, pod)
         state.contexts[c.name] = ctx
+        if not c.spec.get("readinessProbe"):
+            c.ready = True  # Kubernetes: no readinessProbe means ready as soon as the container runs
         c.program.start(ctx)
 
     # -- readiness -------------------------------------------------------------------------------------------------
@@ -217,7 +219,7 @@ class Kubelet:
         """Schedule the readiness probe that will notice the program's new readiness."""
         probe = c.spec.get("readinessProbe")
         if not probe:
-            self._set_ready(key, c, c.ready_signal)
+            self._set_ready(key, c, True)  # without a readinessProbe a running container counts as ready
             return
         assert c.started_at is not None
         initial = float(probe.get("initialDelaySeconds", 0) or 0)

@@ -204,7 +204,6 @@ class SubmitterProgram:
 
     def start(self, ctx: ContainerContext) -> None:
         self._printed = 0
-        ctx.set_ready(True)  # no readiness probe: ready while running
         self._wait_for_health(ctx)
 
     def _wait_for_health(self, ctx: ContainerContext) -> None:

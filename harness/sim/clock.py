@@ -155,7 +155,7 @@ class Clock:
                 if self._now >= until and next_time > until:
                     return stop() if stop is not None else False
                 continue
-            if next_time > until:
+            if next_time > until or next_time == math.inf:
                 if until != math.inf:
                     self._now = max(self._now, until)
                 return stop() if stop is not None else False
