@@ -53,9 +53,7 @@ class JobController:
                               label=f"job-controller {key[1]}")
 
     def _pods(self, job: Mapping[str, Any]) -> list[dict[str, Any]]:
-        uid = job["metadata"]["uid"]
-        return [p for p in self.store.list(POD, job["metadata"]["namespace"])
-                if any(r.get("uid") == uid for r in p["metadata"].get("ownerReferences") or [])]
+        return self.store.owned_by(job["metadata"]["uid"], POD)
 
     def _sync(self, key: tuple[str, str], from_queue: bool) -> None:
         if from_queue:
@@ -113,7 +111,7 @@ class JobController:
         clean = {k: v for k, v in status.items() if v is not None and v != []}
         current = self.store.find(JOB, *key)
         if current is not None and current.get("status") != clean:
-            self.store.update_status({**current, "status": clean})
+            self.store.update_status({**current, "status": clean}, owned=True)
 
     def _backoff_remaining(self, key: tuple[str, str], failures: int) -> float:
         """Seconds until the next pod may be created after ``failures`` failed pods (0 when none failed)."""

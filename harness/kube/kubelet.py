@@ -178,7 +178,7 @@ class Kubelet:
             return
         bound = deep_copy(pod)
         bound["spec"]["nodeName"] = NODE_NAME
-        self.store.update(bound)
+        self.store.update(bound, owned=True)
         ip = f"10.244.0.{self._next_ip}"
         self._next_ip = self._next_ip + 1 if self._next_ip < 250 else 5
         state = _Pod(key[0], key[1], uid, ip)
@@ -312,7 +312,7 @@ class Kubelet:
             return
         new = dict(pod)
         new["status"] = self._pod_status(state, pod)
-        self.store.update_status(new)
+        self.store.update_status(new, owned=True)
 
     def _pod_status(self, state: _Pod, pod: Mapping[str, Any]) -> dict[str, Any]:
         now = self.clock.timestamp()

@@ -120,7 +120,10 @@ class RayClusterController:
                     self.queue.add((event.namespace, ref["name"]))
 
     def _pods(self, cluster: Mapping[str, Any]) -> list[dict[str, Any]]:
-        return self.store.list(POD, cluster["metadata"]["namespace"], {LABEL_CLUSTER: cluster["metadata"]["name"]})
+        """The cluster's pods: those it owns and that still carry its ``ray.io/cluster`` label."""
+        name = cluster["metadata"]["name"]
+        return [p for p in self.store.owned_by(cluster["metadata"]["uid"], POD)
+                if (p["metadata"].get("labels") or {}).get(LABEL_CLUSTER) == name]
 
     def reconcile(self, key: tuple[str, str]) -> None:
         cluster = self.store.find(RAYCLUSTER, *key)
@@ -206,7 +209,7 @@ class RayClusterController:
     def _write_status(self, cluster: Mapping[str, Any], error: str | None) -> None:
         spec = cluster["spec"]
         status = deep_copy(cluster.get("status") or {})
-        pods = [p for p in self._pods(cluster)]
+        pods = self._pods(cluster)
         workers = [p for p in pods if p["metadata"]["labels"].get(LABEL_NODE_TYPE) == "worker"]
         groups = spec.get("workerGroupSpecs") or []
         desired = sum(desired_replicas(g) for g in groups)
@@ -254,7 +257,7 @@ class RayClusterController:
             return
         status["lastUpdateTime"] = self.clock.timestamp()
         try:
-            self.store.update_status({**cluster, "status": status})
+            self.store.update_status({**cluster, "status": status}, owned=True)
         except NotFound:
             return
 

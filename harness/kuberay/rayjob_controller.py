@@ -103,6 +103,7 @@ class RayJobController:
         self.queue: WorkQueue[Key] = WorkQueue(clock, self._process, name="rayjob")
         self.log: list[str] = []
         self.reconciles = 0
+        self._spec_errors: dict[tuple[str, int, tuple[tuple[str, str], ...]], str | None] = {}
         store.watch(self._on_event)
 
     # -- plumbing --------------------------------------------------------------------------------------------------
@@ -206,13 +207,22 @@ class RayJobController:
         """``validateRayJob``: metadata, then spec, then status; the first error wins."""
         checks: tuple[tuple[str, Callable[[], str | None]], ...] = (
             ("InvalidRayJobMetadata", lambda: validate_rayjob_metadata(job)),
-            ("InvalidRayJobSpec", lambda: validate_rayjob_spec(job, self.gates)),
+            ("InvalidRayJobSpec", lambda: self._validate_spec(job)),
             ("InvalidRayJobStatus", lambda: validate_rayjob_status(job)))
         for event_type, check in checks:
             error = check()
             if error is not None:
                 return event_type, error
         return "", None
+
+    def _validate_spec(self, job: RayJob) -> str | None:
+        """``ValidateRayJobSpec``, remembered per (uid, generation, annotations): what it reads changes only then."""
+        key = (job.meta.uid, job.meta.generation, tuple(sorted(job.meta.annotations.items())))
+        if key not in self._spec_errors:
+            if len(self._spec_errors) > 10_000:
+                self._spec_errors.clear()
+            self._spec_errors[key] = validate_rayjob_spec(job, self.gates)
+        return self._spec_errors[key]
 
     def _ensure_finalizer(self, raw: dict[str, Any]) -> dict[str, Any]:
         finalizers = list(raw["metadata"].get("finalizers") or [])
@@ -221,7 +231,7 @@ class RayJobController:
         updated = deep_copy(raw)
         updated["metadata"]["finalizers"] = [*finalizers, RAYJOB_FINALIZER]
         try:
-            return self.store.update(updated)
+            return self.store.update(updated, owned=True)
         except ApiError as exc:
             raise ReconcileError(str(exc)) from exc
 
@@ -256,7 +266,7 @@ class RayJobController:
         if current is None:
             raise ReconcileError(f'rayjobs.ray.io "{raw["metadata"]["name"]}" not found')
         try:
-            self.store.update_status({**current, "status": body})
+            self.store.update_status({**current, "status": body}, owned=True)
         except ApiError as exc:
             raise ReconcileError(str(exc)) from exc
 
@@ -273,7 +283,7 @@ class RayJobController:
         updated["metadata"]["finalizers"] = [f for f in raw["metadata"].get("finalizers") or []
                                              if f != RAYJOB_FINALIZER]
         try:
-            self.store.update(updated)
+            self.store.update(updated, owned=True)
         except ApiError as exc:
             return Result(DEFAULT_REQUEUE, str(exc))
         return Result(DEFAULT_REQUEUE)
@@ -590,7 +600,7 @@ class RayJobController:
         updated = deep_copy(existing)
         updated["spec"] = {**wanted["spec"], "clusterIP": existing["spec"].get("clusterIP")}
         try:
-            self.store.update(updated)
+            self.store.update(updated, owned=True)
         except ApiError as exc:
             self._event(raw, WARNING, "FailedToUpdateService",
                         f"Failed to update the service {job.namespace}/{name}, {exc}", "Update")
@@ -741,7 +751,7 @@ class RayJobController:
         for group in updated["spec"].get("workerGroupSpecs") or []:
             group["suspend"] = True
         try:
-            self.store.update(updated)
+            self.store.update(updated, owned=True)
         except ApiError as exc:
             self._event(raw, WARNING, "FailedToUpdateRayCluster",
                         f"Failed to suspend worker groups in cluster {job.namespace}/{name}: {exc}", "Update")

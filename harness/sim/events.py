@@ -44,7 +44,7 @@ class EventRecorder:
                 updated = deep_copy(current)
                 updated["count"] = int(updated.get("count", 1)) + 1
                 updated["lastTimestamp"] = now
-                self.store.update(updated)
+                self.store.update(updated, owned=True)
                 return
         self._counter += 1
         name = f"{meta['name']}.{(int(self.clock.origin + self.clock.now) * 1_000_000 + self._counter):x}"

@@ -163,6 +163,17 @@ class ObjectStore:
         keys = sorted(key for key in items if namespace is None or key[0] == namespace)
         return [items[key] for key in keys if matches(requirements, _meta(items[key]).get("labels"))]
 
+    def owned_by(self, owner_uid: str, rtype: ResourceType | None = None) -> builtins.list[Obj]:
+        """The objects whose ownerReferences name ``owner_uid`` (optionally of one type), sorted by name.
+
+        Served from the garbage collector's owner index, so controllers find their pods without scanning
+        every pod of the namespace (what a label-indexed informer cache gives the real controllers).
+        """
+        entries = sorted((e for e in self._dependents.get(owner_uid, ()) if rtype is None or e[0] == rtype),
+                         key=lambda e: (e[0].kind, e[1], e[2]))
+        found = (self.find(*entry) for entry in entries)
+        return [obj for obj in found if obj is not None]
+
     def namespaces(self) -> builtins.list[str]:
         return [obj["metadata"]["name"] for obj in self.list(NAMESPACE)]
 
@@ -226,13 +237,17 @@ class ObjectStore:
                            "the object has been modified; please apply your changes to the latest version and "
                            "try again")
 
-    def update(self, obj: Obj) -> Obj:
-        """Replace everything but ``status`` (for kinds with a status subresource) and server-set metadata."""
+    def update(self, obj: Obj, *, owned: bool = False) -> Obj:
+        """Replace everything but ``status`` (for kinds with a status subresource) and server-set metadata.
+
+        ``owned=True`` hands ``obj`` over to the store (the caller built it fresh and keeps no reference), which
+        saves a deep copy on the controllers' hot paths.
+        """
         rtype = self._type_of(obj)
         meta = _meta(obj)
         current = self.get(rtype, meta.get("namespace", "default"), meta.get("name", ""))
         self._check_rv(rtype, current, obj)
-        new = deep_copy(obj)
+        new = obj if owned else deep_copy(obj)
         new["apiVersion"] = rtype.api_version
         new_meta = new.setdefault("metadata", {})
         cur_meta = current["metadata"]
@@ -257,8 +272,8 @@ class ObjectStore:
             check(rtype, new)
         return self._replace(rtype, current, new)
 
-    def update_status(self, obj: Obj) -> Obj:
-        """Write only ``status`` (the ``/status`` subresource)."""
+    def update_status(self, obj: Obj, *, owned: bool = False) -> Obj:
+        """Write only ``status`` (the ``/status`` subresource); ``owned`` as for :meth:`update`."""
         rtype = self._type_of(obj)
         meta = _meta(obj)
         current = self.get(rtype, meta.get("namespace", "default"), meta.get("name", ""))
@@ -268,7 +283,7 @@ class ObjectStore:
         if obj.get("status") is None:
             new.pop("status", None)
         else:
-            new["status"] = deep_copy(obj["status"])
+            new["status"] = obj["status"] if owned else deep_copy(obj["status"])
         return self._replace(rtype, current, new)
 
     def patch(self, rtype: ResourceType, namespace: str, name: str, patch: Obj, *,
@@ -279,8 +294,8 @@ class ObjectStore:
         merged = merge_patch(current, patch)
         merged["metadata"].pop("resourceVersion", None)
         if subresource == "status":
-            return self.update_status(merged)
-        return self.update(merged)
+            return self.update_status(merged, owned=True)
+        return self.update(merged, owned=True)
 
     def _replace(self, rtype: ResourceType, current: Obj, new: Obj) -> Obj:
         cur_meta, new_meta = current["metadata"], new["metadata"]
@@ -364,7 +379,7 @@ class ObjectStore:
             patched["metadata"]["ownerReferences"] = refs
             if not refs:
                 patched["metadata"].pop("ownerReferences")
-            self.update(patched)
+            self.update(patched, owned=True)
 
     def _remove(self, rtype: ResourceType, obj: Obj) -> None:
         meta = obj["metadata"]
@@ -408,7 +423,7 @@ class ObjectStore:
                 patched = deep_copy(owner)
                 patched["metadata"]["finalizers"] = [
                     f for f in patched["metadata"].get("finalizers", []) if f != FOREGROUND_FINALIZER]
-                self.update(patched)
+                self.update(patched, owned=True)
         elif owner is None and not any(self.find(*e) is not None for e in self._dependents.get(owner_uid, set())):
             self._dependents.pop(owner_uid, None)
 
