@@ -18,7 +18,10 @@ from harness.manifests import CRD_VERSIONS, CrdVersion
 from harness.manifests.schema_nodes import Schema
 from harness.model.kinds import resource_type
 
-CRDS = Path("/work/shared/kuberay/crds")
+# shared/ sits beside the checkout (CI) or at /work/shared (a development machine).
+_SHARED = next((p for p in (Path(__file__).resolve().parents[3] / "shared", Path("/work/shared")) if p.is_dir()),
+               Path("/work/shared"))
+CRDS = _SHARED / "kuberay" / "crds"
 FILES = {"RayJob": "v1.7.0-ray.io_rayjobs.yaml", "RayCluster": "v1.7.0-ray.io_rayclusters.yaml"}
 
 pytestmark = pytest.mark.skipif(not CRDS.is_dir(), reason="the KubeRay CRDs are not available")

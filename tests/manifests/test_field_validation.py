@@ -12,7 +12,10 @@ from harness.manifests import load_manifests, raise_for_errors, validate_manifes
 from .builders import manifest, rayjob
 
 DATA = Path(__file__).parent / "data"
-TUTORIAL = Path("/work/shared/tutorial/rayjob-sample.yaml")
+# shared/ sits beside the checkout (CI) or at /work/shared (a development machine).
+_SHARED = next((p for p in (Path(__file__).resolve().parents[3] / "shared", Path("/work/shared")) if p.is_dir()),
+               Path("/work/shared"))
+TUTORIAL = _SHARED / "tutorial" / "rayjob-sample.yaml"
 DEPRECATED = ("ray.io/v1alpha1 RayJob is deprecated; use ray.io/v1 RayJob. v1alpha1 receives no new fields and "
               "will be unavailable in KubeRay 1.9.")
 
