@@ -142,6 +142,12 @@ def submit_request_for(job: RayJob, submission_id: str, submitted_by: str) -> Su
         rayjob=job.name)
 
 
+def _submits_without_following(container: Mapping[str, Any]) -> bool:
+    """A user-written submitter command that submits with --no-wait and never follows the job's logs."""
+    text = " ".join([*map(str, container.get("command") or []), *map(str, container.get("args") or [])])
+    return "--no-wait" in text and "--follow" not in text
+
+
 def client_side_runtime_env_error(runtime_env: Mapping[str, Any] | None) -> str | None:
     """What ``ray job submit`` refuses before contacting the cluster: a remote working_dir that is not a .zip."""
     working_dir = (runtime_env or {}).get("working_dir")
@@ -248,6 +254,9 @@ class SubmitterProgram:
         except DashboardError as exc:
             ctx.log("Traceback (most recent call last):", f"RuntimeError: {exc}")
             ctx.exit(1, "Error")
+            return
+        if not self.sidecar and _submits_without_following(ctx.container):
+            ctx.exit(0)  # a user command such as `ray job submit --no-wait ...` ends right after submitting
             return
         self._later(ctx, self.timings.cli_call, lambda: self._follow(ctx, submission_id), "submitter follow")
 

@@ -169,3 +169,47 @@ def test_a_remote_working_dir_that_is_not_a_zip_fails_the_submission(sim):
     pods = sim.list("Pod", selector={"job-name": "demo"})
     assert len(pods) == 3  # submitterConfig.backoffLimit defaults to 2: three attempts
     assert "ValueError: Only .zip files supported for remote URIs." in sim.pod_logs(pods[0]["metadata"]["name"])
+
+
+def test_a_submitter_that_finishes_before_the_ray_job_fails_the_rayjob_30s_later(make_sim):
+    sim = make_sim(runtime=600)
+    template = {"spec": {"restartPolicy": "Never", "containers": [{
+        "name": "my-submitter", "image": "rayproject/ray:2.52.0",
+        "command": ["bash", "-c", "ray job submit --address http://$RAY_DASHBOARD_ADDRESS --submission-id "
+                    "$RAY_JOB_SUBMISSION_ID --no-wait -- python /home/ray/samples/sample_code.py"]}]}}
+    sim.apply(rayjob(submitterPodTemplate=template))
+    assert reached(sim, "Failed", timeout=600)
+    final = status(sim)
+    finished = sim.get("Job", "demo")["status"]["conditions"][-1]["lastTransitionTime"]
+    finished_at = sim.clock.parse_timestamp(finished)
+    assert final["reason"] == "JobDeploymentStatusTransitionGracePeriodExceeded"
+    assert final["jobStatus"] == "FAILED"  # set by the operator although the Ray job still runs
+    assert final["message"] == (f"The RayJob submitter finished at {finished[:10]} {finished[11:19]} but the ray job "
+                                "did not reach terminal state within 30s")
+    assert finished_at + 30 <= sim.now <= finished_at + 34
+    assert sim.ray_job_record("demo").status.value == "RUNNING"
+
+
+def test_a_user_submitter_command_is_left_as_written(make_sim):
+    sim = make_sim()
+    command = ["bash", "-c", "ray job submit --no-wait -- python x.py"]
+    template = {"spec": {"restartPolicy": "Never", "containers": [{"name": "s", "image": "ray", "command": command}]}}
+    sim.apply(rayjob(submitterPodTemplate=template))
+    assert reached(sim, "Running")
+    container = sim.get("Job", "demo")["spec"]["template"]["spec"]["containers"][0]
+    assert container["command"] == command
+    assert "args" not in container
+    assert {e["name"] for e in container["env"]} == {"PYTHONUNBUFFERED", "RAY_DASHBOARD_ADDRESS",
+                                                     "RAY_JOB_SUBMISSION_ID"}
+
+
+def test_a_submitter_template_without_restart_policy_is_refused_by_the_api_server(sim):
+    template = {"spec": {"containers": [{"name": "s", "image": "rayproject/ray:2.52.0"}]}}
+    sim.apply(rayjob(submitterPodTemplate=template))
+    sim.advance("5m")
+    assert sim.deployment_status("demo") == "Initializing"
+    warning = next(e for e in sim.events_for("RayJob", "demo") if e["type"] == "Warning")
+    assert warning["reason"] == "FailedToCreateRayJobSubmitter"
+    assert warning["message"] == ('Failed to create new Kubernetes Job default/demo: Job.batch "demo" is invalid: '
+                                  'spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", '
+                                  '"Never"')
