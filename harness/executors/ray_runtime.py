@@ -368,6 +368,8 @@ class RayRuntime:
             "RAY_USAGE_STATS_CONFIG_PATH": str(runtime_dir / "usage_stats.json"),
             # Ray 2.60 drains a node for up to 30 s on SIGTERM; a throwaway local head has nothing to drain.
             "RAY_GRACEFUL_SHUTDOWN_DRAIN_TIMEOUT_S": "0",
+            # `ray start` writes to a file here, not a terminal: unbuffered, its log is complete as it happens.
+            "PYTHONUNBUFFERED": "1",
             # Nothing Ray or a driver writes under ~ may land in the user's home; keep their user site though.
             "HOME": str(runtime_dir / "home"),
             # Ray's dashboard (multiprocessing forkserver) and drivers leave pymp-* dirs in the system temp dir.

@@ -26,6 +26,10 @@ class ContainerContext(Protocol):
         """Write lines to the container's stdout (what ``kubectl logs`` shows)."""
         ...
 
+    def stream(self, source: Callable[[], list[str]]) -> None:
+        """Let the container's stdout be read from ``source`` whenever logs are asked for (a real process)."""
+        ...
+
     def set_ready(self, ready: bool) -> None:
         """The process is able to pass its readiness probe from now on (the kubelet decides when it probes)."""
         ...

@@ -11,7 +11,7 @@ simulator plugs in (Ray head, Ray worker, submitter...). Not here: Jobs (``jobco
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +49,7 @@ class _Container:
     program: ContainerProgram
     logs: list[LogLine] = field(default_factory=list)
     previous_logs: list[LogLine] = field(default_factory=list)
+    live: Callable[[], list[str]] | None = None  # a real process's output, read when logs are asked for
     running: bool = False
     ready_signal: bool = False
     ready: bool = False
@@ -79,6 +80,10 @@ class _Ctx:
     def log(self, *lines: str) -> None:
         if self.running:
             self._c.logs.extend(LogLine(self.clock.now, line) for line in lines)
+
+    def stream(self, source: Callable[[], list[str]]) -> None:
+        if self.running:
+            self._c.live = source
 
     def set_ready(self, ready: bool) -> None:
         if self.running:
@@ -138,7 +143,10 @@ class Kubelet:
         if c.started_at is None:
             raise BadRequest(f'container "{container}" in pod "{pod}" is waiting to start: ContainerCreating')
         lines = c.previous_logs if previous else c.logs
-        return "".join(line.text + "\n" for line in lines)
+        text = "".join(line.text + "\n" for line in lines)
+        if c.live is not None and not previous:
+            text += "".join(line + "\n" for line in c.live())
+        return text
 
     def log_lines(self, namespace: str, pod: str, container: str) -> list[LogLine]:
         state = self._pods.get((namespace, pod))
@@ -266,6 +274,7 @@ class Kubelet:
             return
         c.previous_logs = c.logs
         c.logs = []
+        c.live = None
         c.last_terminated = c.terminated
         c.restart_count += 1
         self._run_container(key, state, c, pod)

@@ -92,9 +92,10 @@ class RayHeadProgram:
             if not ctx.running:
                 return
             custom = getattr(self.directory.executor, "head_log", None)
-            lines = custom() if callable(custom) else None
-            ctx.log(*(lines or head_start_lines("10.244.0.x" if not pod.get("status") else
-                                                pod["status"].get("podIP", "10.244.0.x"), port)))
+            if callable(custom):
+                ctx.stream(custom)  # the real `ray start` output, as complete as it is when someone reads it
+            else:
+                ctx.log(*head_start_lines((pod.get("status") or {}).get("podIP", "10.244.0.x"), port))
             dashboard.serving = True
             ctx.set_ready(True)
 
