@@ -35,7 +35,7 @@ from .kuberay.raycluster_controller import RayClusterController
 from .kuberay.rayjob_controller import RayJobController
 from .manifests import Manifest, load_manifests, parse_manifests, raise_for_errors, validate_manifest
 from .model.enums import JobDeploymentStatus
-from .model.kinds import CONFIGMAP, JOB, POD, RAYCLUSTER, RAYJOB, ResourceType, resource_type
+from .model.kinds import CONFIGMAP, POD, RAYJOB, ResourceType, resolve_kind
 from .model.rayjob import RayJob
 from .sim.clock import Clock
 from .sim.dashboard import DashboardError, Executor, JobRecord, ScriptedExecutor, SubmitRequest
@@ -44,14 +44,10 @@ from .sim.journal import Journal
 from .sim.store import NotFound, ObjectStore, WatchEvent
 
 Obj = dict[str, Any]
-ManifestSource = "str | Path | Mapping[str, Any] | Manifest | Iterable[Manifest | Mapping[str, Any]]"
 
 
 def _rtype(kind: str) -> ResourceType:
-    rtype = resource_type(kind) or next(
-        (rt for rt in (RAYJOB, RAYCLUSTER, POD, JOB) if kind.lower() in (rt.plural, rt.kind.lower())), None)
-    if rtype is None:
-        rtype = resource_type(kind[:1].upper() + kind[1:])
+    rtype = resolve_kind(kind)
     if rtype is None:
         raise InputError(f"kind={kind!r} is not modelled by the simulator",
                          hint="use RayJob, RayCluster, Pod, Service, ConfigMap, Event, Job or Namespace")

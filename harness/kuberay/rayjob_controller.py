@@ -27,7 +27,6 @@ from ..model.enums import (
     JobFailedReason,
     JobStatus,
     SubmissionMode,
-    WatchEventType,
 )
 from ..model.kinds import JOB, POD, RAYCLUSTER, RAYJOB, SERVICE
 from ..model.rayjob import KUBERAY_MANAGER, RayJob, RayJobInfo, RayJobStatus
@@ -110,10 +109,7 @@ class RayJobController:
 
     def _on_event(self, event: WatchEvent) -> None:
         if event.rtype == RAYJOB:
-            if event.type == WatchEventType.DELETED:
-                self.queue.add((event.namespace, event.name))  # the next Get says NotFound and stops
-            else:
-                self.queue.add((event.namespace, event.name))
+            self.queue.add((event.namespace, event.name))  # after a DELETED, the next Get says NotFound and stops
         elif event.rtype in (RAYCLUSTER, SERVICE, JOB):
             for ref in event.obj["metadata"].get("ownerReferences") or []:
                 if ref.get("controller") and ref.get("kind") == "RayJob":

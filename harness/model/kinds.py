@@ -61,3 +61,12 @@ def resource_type_for(api_version: str, kind: str) -> ResourceType | None:
     """The type for an ``apiVersion``/``kind`` pair, or None if that pair is not served."""
     rt = _BY_KIND.get(kind)
     return rt if rt is not None and rt.serves(api_version) else None
+
+
+def resolve_kind(name: str) -> ResourceType | None:
+    """A type from how people name it: ``RayJob``, ``rayjob``, ``rayjobs``, ``svc``, ``rayjobs.ray.io``."""
+    wanted = name.strip().lower()
+    for rt in ALL_TYPES:
+        if wanted in (rt.kind.lower(), rt.plural, rt.qualified, *rt.short_names):
+            return rt
+    return None
