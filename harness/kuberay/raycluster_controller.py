@@ -45,6 +45,13 @@ def desired_replicas(group: Mapping[str, Any]) -> int:
     return count * int(group.get("numOfHosts", 1) or 1)
 
 
+_FINISHED: Final = (PodPhase.FAILED.value, PodPhase.SUCCEEDED.value)
+
+
+def _phase(pod: Mapping[str, Any]) -> str:
+    return str((pod.get("status") or {}).get("phase", ""))
+
+
 def _ready(pod: Mapping[str, Any]) -> bool:
     status = pod.get("status") or {}
     return status.get("phase") == PodPhase.RUNNING and any(
@@ -153,8 +160,7 @@ class RayClusterController:
             self.store.create(build_head_service(cluster))
         except AlreadyExists:
             return
-        self.events.record(cluster, NORMAL, "CreatedService", f"Created service {ns}/{name}",
-                           component=RAYCLUSTER_CONTROLLER_NAME, action="Create")
+        self._event(cluster, "CreatedService", f"Created service {ns}/{name}", "Create")
 
     def _reconcile_pods(self, cluster: Mapping[str, Any]) -> None:
         ns = cluster["metadata"]["namespace"]
@@ -165,46 +171,36 @@ class RayClusterController:
                 if not pod["metadata"].get("deletionTimestamp"):
                     self.store.delete(POD, ns, pod["metadata"]["name"])
             return
-        heads = [p for p in pods if p["metadata"]["labels"].get(LABEL_NODE_TYPE) == "head"
-                 and not p["metadata"].get("deletionTimestamp")]
+        heads = [p for p in pods if p["metadata"]["labels"].get(LABEL_NODE_TYPE) == "head"]
         for head in heads:
-            phase = (head.get("status") or {}).get("phase")
-            restart_disabled = (cluster["metadata"].get("annotations") or {}).get(DISABLE_HEAD_RESTART) == "true"
-            if phase in (PodPhase.FAILED, PodPhase.SUCCEEDED) and not restart_disabled:
+            # A head whose Ray container ended (restartPolicy Never) is deleted, then replaced below.
+            if not head["metadata"].get("deletionTimestamp") and _phase(head) in _FINISHED:
                 self.store.delete(POD, ns, head["metadata"]["name"])
-                heads.remove(head)
-        all_heads = [p for p in pods if p["metadata"]["labels"].get(LABEL_NODE_TYPE) == "head"]
         provisioned = any(c["type"] == "RayClusterProvisioned" and c["status"] == "True"
                           for c in (cluster.get("status") or {}).get("conditions") or [])
         skip_restart = (cluster["metadata"].get("annotations") or {}).get(DISABLE_HEAD_RESTART) == "true"
         # A provisioned SidecarMode cluster does not get a new head (v1.6+): it would not help the RayJob.
-        if not all_heads and not (provisioned and skip_restart):
+        if not heads and not (provisioned and skip_restart):
             created = self.store.create(build_head_pod(cluster, self.config))
-            self.events.record(cluster, NORMAL, "CreatedHeadPod",
-                               f"Created head Pod {ns}/{created['metadata']['name']}",
-                               component=RAYCLUSTER_CONTROLLER_NAME, action="Create")
+            self._event(cluster, "CreatedHeadPod", f"Created head Pod {ns}/{created['metadata']['name']}", "Create")
         for group in spec.get("workerGroupSpecs") or []:
             workers = [p for p in pods if p["metadata"]["labels"].get(LABEL_NODE_TYPE) == "worker"
                        and p["metadata"]["labels"].get(LABEL_GROUP) == group["groupName"]
                        and not p["metadata"].get("deletionTimestamp")]
-            for pod in [p for p in workers if (p.get("status") or {}).get("phase") in
-                        (PodPhase.FAILED, PodPhase.SUCCEEDED)]:
-                self.store.delete(POD, ns, pod["metadata"]["name"])
-                self.events.record(cluster, NORMAL, "DeletedWorkerPod",
-                                   f"Deleted worker Pod {ns}/{pod['metadata']['name']}",
-                                   component=RAYCLUSTER_CONTROLLER_NAME, action="Delete")
-                workers.remove(pod)
+            alive = [p for p in workers if _phase(p) not in _FINISHED]
             want = desired_replicas(group)
-            for _ in range(want - len(workers)):
-                created = self.store.create(build_worker_pod(cluster, group, self.config))
-                self.events.record(cluster, NORMAL, "CreatedWorkerPod",
-                                   f"Created worker Pod {ns}/{created['metadata']['name']}",
-                                   component=RAYCLUSTER_CONTROLLER_NAME, action="Create")
-            for pod in sorted(workers, key=lambda p: p["metadata"]["name"])[want:] if want < len(workers) else []:
+            excess = sorted(alive, key=lambda p: p["metadata"]["name"])[want:]
+            for pod in [p for p in workers if _phase(p) in _FINISHED] + excess:
                 self.store.delete(POD, ns, pod["metadata"]["name"])
-                self.events.record(cluster, NORMAL, "DeletedWorkerPod",
-                                   f"Deleted worker Pod {ns}/{pod['metadata']['name']}",
-                                   component=RAYCLUSTER_CONTROLLER_NAME, action="Delete")
+                self._event(cluster, "DeletedWorkerPod", f"Deleted worker Pod {ns}/{pod['metadata']['name']}",
+                            "Delete")
+            for _ in range(want - len(alive)):
+                created = self.store.create(build_worker_pod(cluster, group, self.config))
+                self._event(cluster, "CreatedWorkerPod", f"Created worker Pod {ns}/{created['metadata']['name']}",
+                            "Create")
+
+    def _event(self, cluster: Mapping[str, Any], reason: str, message: str, action: str) -> None:
+        self.events.record(cluster, NORMAL, reason, message, component=RAYCLUSTER_CONTROLLER_NAME, action=action)
 
     def _write_status(self, cluster: Mapping[str, Any], error: str | None) -> None:
         spec = cluster["spec"]

@@ -1,0 +1,52 @@
+"""The RayCluster reconciler as a RayJob sees it (KubeRay v1.7): pods per group, the head Service, "ready"."""
+
+from __future__ import annotations
+
+from .builders import raycluster
+
+
+def _workers(sim, cluster="shared"):
+    return [p for p in sim.list("Pod", selector={"ray.io/cluster": cluster, "ray.io/node-type": "worker"})
+            if not p["metadata"].get("deletionTimestamp")]
+
+
+def test_a_cluster_becomes_ready_when_every_pod_runs_and_is_ready(sim):
+    sim.apply(raycluster("shared"))
+    sim.run_until(lambda: (sim.get("RayCluster", "shared").get("status") or {}).get("state") == "ready", 120)
+    status = sim.get("RayCluster", "shared")["status"]
+    assert status["readyWorkerReplicas"] == 1 == status["desiredWorkerReplicas"]
+    assert status["endpoints"] == {"gcs-server": "6379", "dashboard": "8265", "client": "10001", "metrics": "8080"}
+    assert status["head"]["serviceName"] == "shared-head-svc"
+    assert {c["type"]: c["status"] for c in status["conditions"]}["RayClusterProvisioned"] == "True"
+
+
+def test_ready_is_sticky_when_a_worker_goes_away(sim):
+    sim.apply(raycluster("shared"))
+    sim.run_until(lambda: (sim.get("RayCluster", "shared").get("status") or {}).get("state") == "ready", 120)
+    sim.delete("Pod", _workers(sim)[0]["metadata"]["name"])
+    sim.advance(2)
+    assert sim.get("RayCluster", "shared")["status"]["state"] == "ready"
+
+
+def test_worker_groups_scale_to_their_replicas_within_min_and_max(sim):
+    sim.apply(raycluster("shared"))
+    sim.advance(30)
+    sim.patch("RayCluster", "shared", {"spec": {"workerGroupSpecs": [
+        {**raycluster("shared")["spec"]["workerGroupSpecs"][0], "replicas": 9}]}})
+    sim.advance(5)
+    assert len(_workers(sim)) == 5  # clamped to maxReplicas
+    sim.patch("RayCluster", "shared", {"spec": {"workerGroupSpecs": [
+        {**raycluster("shared")["spec"]["workerGroupSpecs"][0], "replicas": 0}]}})
+    sim.advance(5)
+    assert len(_workers(sim)) == 1  # clamped to minReplicas
+    reasons = [e["reason"] for e in sim.events_for("RayCluster", "shared")]
+    assert reasons.count("CreatedWorkerPod") == 5 and reasons.count("DeletedWorkerPod") == 4
+
+
+def test_a_deleted_head_pod_is_replaced(sim):
+    sim.apply(raycluster("shared"))
+    sim.advance(30)
+    first = sim.head_pod("shared")["metadata"]["name"]
+    sim.delete("Pod", first, wait=True)
+    sim.advance(1)
+    assert sim.head_pod("shared")["metadata"]["name"] != first
