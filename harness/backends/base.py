@@ -1,7 +1,10 @@
-"""The Backend protocol every runner talks to.
+"""The Backend protocol every runner talks to, and the optional capabilities a backend may add.
 
 A scenario never knows which backend it is on, except by explicit ``backends:`` restrictions. The simulator
 backend moves virtual time; a Kubernetes backend waits for real. Both feed the same :class:`Journal`.
+
+Optional capabilities are protocols of their own (:class:`SupportsRayJobSubmit`), checked with ``isinstance``
+when a step needs one; a backend without it makes that step an error naming the backend.
 """
 
 from __future__ import annotations
@@ -9,9 +12,18 @@ from __future__ import annotations
 import builtins
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
+from ..errors import HarnessError
 from ..sim.journal import Journal
+
+
+class UnsupportedByBackend(HarnessError):
+    """A step needs a capability the backend does not have (e.g. ``ray_job_submit`` on a backend without it)."""
+
+
+class RayJobSubmitRefused(HarnessError):
+    """A user's ``ray job submit`` did not go through: the dashboard is not serving, or the id is taken."""
 
 Obj = dict[str, Any]
 
@@ -76,3 +88,13 @@ class Backend(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class SupportsRayJobSubmit(Protocol):
+    """Optional: a user's ``ray job submit --submission-id ID`` to a RayJob's cluster (InteractiveMode)."""
+
+    def submit_ray_job(self, namespace: str, rayjob: str, submission_id: str, entrypoint: str | None = None) -> None:
+        """Submit to the dashboard of the RayJob's current RayCluster; ``entrypoint`` None means the RayJob's
+        ``spec.entrypoint``. Raises :class:`RayJobSubmitRefused` when the dashboard does not accept the job."""
+        ...

@@ -13,10 +13,11 @@ from typing import Any
 
 from .._util.jsoncopy import deep_copy
 from ..errors import InputError
-from ..sim.dashboard import Executor, JobScript, ScriptedExecutor
+from ..sim.dashboard import DashboardError, Executor, JobScript, ScriptedExecutor
 from ..sim.journal import Journal
 from ..sim.store import NotFound
 from ..simulator import Simulator
+from .base import RayJobSubmitRefused
 
 Obj = dict[str, Any]
 
@@ -97,8 +98,13 @@ class SimBackend:
         return self.sim.driver_log(rayjob, namespace)
 
     def submit_ray_job(self, namespace: str, rayjob: str, submission_id: str, entrypoint: str | None = None) -> None:
-        """A user's ``ray job submit`` to the RayJob's cluster (InteractiveMode)."""
-        self.sim.ray_job_submit(rayjob, submission_id, entrypoint, namespace)
+        """A user's ``ray job submit`` to the RayJob's cluster (InteractiveMode); see SupportsRayJobSubmit."""
+        try:
+            self.sim.ray_job_submit(rayjob, submission_id, entrypoint, namespace)
+        except DashboardError as exc:
+            raise RayJobSubmitRefused(exc.message, hint=exc.hint or
+                                      "submit once the RayJob's cluster is ready (jobDeploymentStatus Waiting), "
+                                      "with a submission id not used before on that cluster") from None
 
     def now(self) -> float:
         return self.sim.now

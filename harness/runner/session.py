@@ -206,6 +206,10 @@ class ScenarioSession:
     def expect_logs(self, **body: Any) -> str:
         return self._run("expect_logs", body)
 
+    def ray_job_submit(self, **body: Any) -> str:
+        """A user's ``ray job submit``: ``rayjob=``, ``submission_id=`` and optionally ``entrypoint=``."""
+        return self._run("ray_job_submit", body)
+
     def advance(self, duration: str | float) -> str:
         return self._run("advance", duration)
 

@@ -1,8 +1,9 @@
-"""Running the action steps: apply, patch (suspend, resume), delete, rerun, advance, sleep, save.
+"""Running the action steps: apply, patch (suspend, resume), delete, rerun, advance, sleep, save,
+ray_job_submit.
 
-Each function takes the typed step and the :class:`RunContext`, acts through the Backend protocol only, and
-returns a short note for the step record (or raises :class:`StepFailed`). Objects are always created in the
-scenario's namespace, whatever their manifest says.
+Each function takes the typed step and the :class:`RunContext`, acts through the Backend protocol (and its
+optional capabilities) only, and returns a short note for the step record (or raises :class:`StepFailed`).
+Objects are always created in the scenario's namespace, whatever their manifest says.
 
 Not here: waits (:mod:`.waiting`) and expectations (:mod:`.expecting`); dispatch (:func:`run_step`, below,
 routes to all of them).
@@ -15,6 +16,8 @@ from typing import Any
 
 from .._util.durations import format_duration
 from .._util.jsoncopy import deep_copy, get_path
+from ..backends.base import RayJobSubmitRefused, SupportsRayJobSubmit, UnsupportedByBackend
+from ..scenario.inline_manifests import check_manifest_object
 from ..scenario.model import (
     AdvanceStep,
     ApplyStep,
@@ -23,6 +26,7 @@ from ..scenario.model import (
     ExpectStep,
     ManifestObject,
     PatchStep,
+    RayJobSubmitStep,
     RerunStep,
     SaveStep,
     SleepStep,
@@ -43,6 +47,15 @@ def _body(obj: ManifestObject, ctx: RunContext) -> dict[str, Any]:
     return body
 
 
+def _checked_body(obj: ManifestObject, ctx: RunContext) -> dict[str, Any]:
+    """The object to apply; one the loader could not validate (it holds bindings) is validated now, so that
+    what the API server refuses is reported at the scenario's line rather than as an anonymous object."""
+    body = _body(obj, ctx)
+    if obj.checked_at_run:
+        check_manifest_object(obj, body)
+    return body
+
+
 def _ref_of(obj: ManifestObject, ctx: RunContext) -> ResolvedRef:
     body = _body(obj, ctx)
     return ResolvedRef(str(body["kind"]), str(body["metadata"]["name"]), None)
@@ -51,7 +64,7 @@ def _ref_of(obj: ManifestObject, ctx: RunContext) -> ResolvedRef:
 def apply(step: ApplyStep, ctx: RunContext) -> str:
     names = []
     for obj in step.objects:
-        body = _body(obj, ctx)
+        body = _checked_body(obj, ctx)
         ctx.backend.apply(body, ctx.namespace)
         ref = ResolvedRef(str(body["kind"]), str(body["metadata"].get("name", "")), None)
         ctx.touch(ref)
@@ -119,6 +132,35 @@ def rerun(step: RerunStep, ctx: RunContext) -> str:
     return "deleted and re-applied " + ", ".join(ref.describe() for ref in refs)
 
 
+def ray_job_submit(step: RayJobSubmitStep, ctx: RunContext) -> str:
+    """A user's ``ray job submit`` to the RayJob's cluster, through the backend's optional capability."""
+    backend = ctx.backend
+    if not isinstance(backend, SupportsRayJobSubmit):
+        raise UnsupportedByBackend(f"backend={backend.name!r} cannot run the ray_job_submit step",
+                                   hint="this backend has no way to submit a Ray job as a user; restrict the "
+                                        "scenario with backends: [sim]")
+    ref = ctx.bindings.ref(step.target)
+    assert ref.name is not None
+    ctx.touch(ref)
+    obj = ctx.get(ref)
+    if obj is None:
+        raise StepFailed(f"cannot submit a Ray job to {ref.describe()}: it does not exist {ctx.at()}",
+                         t=ctx.now(), objects=[ref])
+    submission_id = ctx.bindings.text(step.submission_id)
+    entrypoint = ctx.bindings.text(step.entrypoint) if step.entrypoint is not None else None
+    if entrypoint is None and not get_path(obj, "spec.entrypoint"):
+        # `ray job submit` needs an entrypoint; an InteractiveMode RayJob usually has none in its spec.
+        raise StepFailed(f"cannot submit a Ray job to {ref.describe()}: the step gives no entrypoint and the "
+                         f"RayJob has no spec.entrypoint (write entrypoint: \"python ...\" in the step)",
+                         t=ctx.now(), objects=[ref])
+    try:
+        backend.submit_ray_job(ctx.namespace, ref.name, submission_id, entrypoint)
+    except RayJobSubmitRefused as exc:
+        raise StepFailed(f"ray job submit --submission-id {submission_id} to the cluster of {ref.describe()} "
+                         f"was refused {ctx.at()}: {exc.message}", t=ctx.now(), objects=[ref]) from None
+    return f"submitted Ray job {submission_id!r} to the cluster of {ref.describe()}"
+
+
 def advance(step: AdvanceStep, ctx: RunContext) -> str:
     ctx.backend.advance(step.seconds)
     if ctx.backend.virtual_time:
@@ -177,4 +219,6 @@ def run_step(step: Step, ctx: RunContext) -> str:
         return sleep(step, ctx)
     if isinstance(step, SaveStep):
         return save(step, ctx)
+    if isinstance(step, RayJobSubmitStep):
+        return ray_job_submit(step, ctx)
     raise TypeError(f"unknown step type {type(step).__name__}")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Final
 
@@ -47,7 +48,7 @@ from .versions import VersionSpec
 
 SCENARIO_KEYS: Final = ("scenario", "description", "kuberay", "backends", "executors", "executor", "operator",
                         "paths", "timeouts", "markers", "expected_failure", "apply", "steps", "finally")
-SCRIPT_KEYS: Final = ("runtime", "exit", "output", "stopped", "startup")
+SCRIPT_KEYS: Final = ("runtime", "exit", "output", "stopped", "startup", "attempts")
 _NAME: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 _PEEK: Final = re.compile(r"^(?:-\s+)?scenario\s*:", re.MULTILINE)
 YAML_SUFFIXES: Final = (".yaml", ".yml")
@@ -78,10 +79,12 @@ def parse_step(node: Node, ctx: ParseContext) -> Step:
     return parsers[keyword](node, node.fields[keyword], ctx)
 
 
-def _job_script(node: Node, what: str, extra: Sequence[str] = ()) -> JobScript:
+def _job_script(node: Node, what: str, extra: Sequence[str] = (), base: JobScript | None = None) -> JobScript:
+    """A script's keys; those not given come from ``base`` (the enclosing script, for an ``attempts`` entry)."""
     mapping(node, what, "{runtime: 30s, exit: 0, output: [\"training complete\"]}")
-    check_keys(node, (*SCRIPT_KEYS, *extra), what)
-    script = JobScript()
+    allowed = SCRIPT_KEYS if base is None else tuple(key for key in SCRIPT_KEYS if key != "attempts")
+    check_keys(node, (*allowed, *extra), what)
+    script = base or JobScript()
     output: tuple[str, ...] = script.output
     if "output" in node.fields:
         out_node = node.fields["output"]
@@ -92,11 +95,20 @@ def _job_script(node: Node, what: str, extra: Sequence[str] = ()) -> JobScript:
     exit_code = script.exit_code
     if "exit" in node.fields:
         exit_code = integer(node.fields["exit"], f"{what} exit")
-    return JobScript(
+    parsed = JobScript(
         runtime=duration(node.fields["runtime"], f"{what} runtime") if "runtime" in node.fields else script.runtime,
         exit_code=exit_code, output=output,
-        stopped=boolean(node.fields["stopped"], f"{what} stopped") if "stopped" in node.fields else False,
+        stopped=boolean(node.fields["stopped"], f"{what} stopped") if "stopped" in node.fields else script.stopped,
         startup=duration(node.fields["startup"], f"{what} startup") if "startup" in node.fields else script.startup)
+    if "attempts" not in node.fields:
+        return parsed
+    attempts_node = node.fields["attempts"]
+    if not attempts_node.is_sequence or not attempts_node.items:
+        raise fail(f"{what} attempts must be a non-empty list", attempts_node.pos,
+                   "write attempts: [{exit: 1}, {exit: 0}] (the first Ray job fails, the next ones succeed)")
+    attempts = tuple(_job_script(item, f"{what} attempt {number}", base=parsed)
+                     for number, item in enumerate(attempts_node.items, start=1))
+    return replace(parsed, attempts=attempts)
 
 
 def _executor(node: Node) -> ExecutorSettings:

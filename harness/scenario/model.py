@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 from ..errors import SourcePos
+from ..manifests.positions import PositionTree
 from ..sim.dashboard import JobScript
 from .matchers import MapMatch
 from .versions import VersionSpec
@@ -66,12 +67,19 @@ class StepSource:
 
 @dataclass(frozen=True)
 class ManifestObject:
-    """One Kubernetes object a step applies: from a manifest file (plain YAML) or written inline."""
+    """One Kubernetes object a step applies: from a manifest file (plain YAML) or written inline.
+
+    An inline object, or a file's object with a ``patch:``, is written (at least partly) in the scenario file:
+    ``positions`` says where each of its fields is there. It is validated as the API server would when the
+    file is loaded, unless it holds ``${bindings}`` (``checked_at_run``): then when the step runs.
+    """
 
     obj: Mapping[str, Any]
     origin: str  # "manifests/ttl.yaml:3" or "inline"
     pos: SourcePos
     inline: bool = False  # inline objects may hold ${bindings}; file manifests are applied as written
+    positions: PositionTree | None = field(default=None, compare=False, repr=False)
+    checked_at_run: bool = False
 
     def describe(self) -> str:
         meta = self.obj.get("metadata") or {}
@@ -224,6 +232,16 @@ class ExpectLogsStep(Step):
     lines: CountRange | None = None
     grace: float | None = None
     keyword: str = field(default="expect_logs", init=False)
+
+
+@dataclass(frozen=True)
+class RayJobSubmitStep(Step):
+    """A user's ``ray job submit --submission-id ID`` to a RayJob's cluster (InteractiveMode); may hold bindings."""
+
+    target: ObjectRef = field(default_factory=lambda: ObjectRef("RayJob"))
+    submission_id: str = ""
+    entrypoint: str | None = None  # None: the RayJob's spec.entrypoint
+    keyword: str = field(default="ray_job_submit", init=False)
 
 
 @dataclass(frozen=True)

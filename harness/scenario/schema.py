@@ -82,6 +82,10 @@ def _steps() -> list[Schema]:
             "additionalProperties": {"anyOf": [
                 {"type": "string", "description": "OBJECT.PATH, e.g. my-job.status.rayClusterName"},
                 _obj({**target, "path": {"type": "string"}}, required=("path",))]}}
+    submit = _obj({"rayjob": _ref("name"), "submission_id": _ref("name"),
+                   "entrypoint": {"type": "string", "minLength": 1,
+                                  "description": "default: the RayJob's spec.entrypoint"}},
+                  required=("rayjob", "submission_id"))
     return [
         _step("apply", _ref("manifests"), "create or update objects (files relative to this file, or inline)"),
         _step("patch", patch, "a JSON merge patch on one object"),
@@ -95,6 +99,7 @@ def _steps() -> list[Schema]:
         _step("advance", _ref("duration"), "let time pass (virtual on the simulator)"),
         _step("sleep", _ref("duration"), "let time pass on both the backend and the wall clock"),
         _step("save", save, "bind values from objects for later ${name} references"),
+        _step("ray_job_submit", submit, "a user's `ray job submit` to a RayJob's cluster (InteractiveMode)"),
     ]
 
 
@@ -105,6 +110,9 @@ def _defs() -> dict[str, Schema]:
         "runtime": _ref("duration"), "exit": {"type": "integer", "minimum": 0},
         "output": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
         "stopped": {"type": "boolean"}, "startup": _ref("duration")}.items() if key in SCRIPT_KEYS}
+    script["attempts"] = {"type": "array", "minItems": 1, "items": _obj(dict(script)),
+                          "description": "the N-th Ray job of a RayJob runs the N-th entry (the last repeats); "
+                                         "each entry inherits the keys it does not set"}
     target = _target_properties()
     return {
         "name": {"type": "string", "minLength": 1},

@@ -1,8 +1,10 @@
-"""Parsers for the action steps: apply, patch, suspend, resume, delete, rerun, wait, advance, sleep, save.
+"""Parsers for the action steps: apply, patch, suspend, resume, delete, rerun, wait, advance, sleep, save,
+ray_job_submit.
 
 Each parser takes the step's YAML node and returns a typed step from :mod:`.model`; manifest files are read
 and validated as the API server would (``harness.manifests``) here, at load time, so a missing, malformed or
-refused manifest is reported before anything runs. The expectation steps
+refused manifest is reported before anything runs; inline and patched objects are validated with the scenario's
+own positions (:mod:`.inline_manifests`). The expectation steps
 (``expect``, ``expect_logs``) have their own module, :mod:`.expectations`.
 """
 
@@ -10,12 +12,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Final
 
 from .._util.jsoncopy import merge_patch
 from ..errors import ManifestError, SourcePos
 from ..manifests import load_manifests, raise_for_errors, validate_manifest
+from .inline_manifests import INLINE, manifest_object
 from .matchers import parse_paths
 from .model import (
     KIND_KEYS,
@@ -25,6 +29,7 @@ from .model import (
     ManifestObject,
     ObjectRef,
     PatchStep,
+    RayJobSubmitStep,
     RerunStep,
     SaveEntry,
     SaveStep,
@@ -84,7 +89,7 @@ def _file_objects(node: Node, ctx: ParseContext) -> list[ManifestObject]:
     return objects
 
 
-def _inline_object(node: Node, ctx: ParseContext) -> ManifestObject:
+def _inline_object(node: Node, ctx: ParseContext, *, validate: bool = True) -> ManifestObject:
     check = node.value
     for key in ("apiVersion", "kind"):
         if not isinstance(check.get(key), str) or not check.get(key):
@@ -97,10 +102,14 @@ def _inline_object(node: Node, ctx: ParseContext) -> ManifestObject:
         raise fail("inline manifest creates a Namespace", node.pos,
                    "each scenario runs in a namespace of its own; remove the Namespace object")
     ctx.check_bindings(check, node.pos)
-    return ManifestObject(check, "inline", node.pos, inline=True)
+    if not validate:
+        return ManifestObject(check, INLINE, node.pos, inline=True)
+    # What the API server would refuse is reported now, at the scenario's own line (unless bindings defer it).
+    return manifest_object(check, node)
 
 
-def _manifest_item(node: Node, ctx: ParseContext, *, extra: tuple[str, ...] = ()) -> list[ManifestObject]:
+def _manifest_item(node: Node, ctx: ParseContext, *, extra: tuple[str, ...] = (),
+                   validate: bool = True) -> list[ManifestObject]:
     if isinstance(node.value, str):
         return _file_objects(node, ctx)
     if node.is_mapping and "file" in node.fields:
@@ -111,19 +120,24 @@ def _manifest_item(node: Node, ctx: ParseContext, *, extra: tuple[str, ...] = ()
             return objects
         mapping(patch_node, "patch", "patch: {spec: {suspend: true}}")
         ctx.check_bindings(patch_node.value, patch_node.pos)
-        return [ManifestObject(merge_patch(obj.obj, patch_node.value), obj.origin, obj.pos, inline=True)
-                for obj in objects]
+        if not validate:
+            return [ManifestObject(merge_patch(obj.obj, patch_node.value), obj.origin, obj.pos, inline=True)
+                    for obj in objects]
+        return [replace(manifest_object(merge_patch(obj.obj, patch_node.value), patch_node, obj.origin),
+                        pos=obj.pos) for obj in objects]
     if node.is_mapping and "kind" in node.fields:
-        return [_inline_object(node, ctx)]
+        return [_inline_object(node, ctx, validate=validate)]
     raise fail("a manifest must be a file path, {file: PATH, patch: {...}}, or an inline object", node.pos,
                "write e.g. apply: manifests/rayjob.yaml or apply: [{file: manifests/rayjob.yaml}]")
 
 
-def manifest_list(node: Node, ctx: ParseContext, *, extra: tuple[str, ...] = ()) -> tuple[ManifestObject, ...]:
+def manifest_list(node: Node, ctx: ParseContext, *, extra: tuple[str, ...] = (),
+                  validate: bool = True) -> tuple[ManifestObject, ...]:
+    """The objects of a step's manifests; ``validate=False`` when only their kinds and names matter (delete)."""
     items = node.items if node.is_sequence else (node,)
     if not items:
         raise fail("the list of manifests is empty", node.pos, "name at least one manifest file")
-    return tuple(obj for item in items for obj in _manifest_item(item, ctx, extra=extra))
+    return tuple(obj for item in items for obj in _manifest_item(item, ctx, extra=extra, validate=validate))
 
 
 # -- action steps -----------------------------------------------------------------------------------------------
@@ -170,11 +184,11 @@ def _refs_of(objects: tuple[ManifestObject, ...]) -> tuple[ObjectRef, ...]:
 
 def parse_delete(node: Node, body: Node, ctx: ParseContext) -> Step:
     if isinstance(body.value, str) or body.is_sequence:
-        return DeleteStep(ctx.step_source(node), targets=_refs_of(manifest_list(body, ctx)))
+        return DeleteStep(ctx.step_source(node), targets=_refs_of(manifest_list(body, ctx, validate=False)))
     mapping(body, "delete", "delete: {rayjob: my-job}")
     if "file" in body.fields:
         check_keys(body, ("file", "wait", "timeout"), "delete")
-        targets = _refs_of(manifest_list(body.fields["file"], ctx))
+        targets = _refs_of(manifest_list(body.fields["file"], ctx, validate=False))
     else:
         check_keys(body, (*_REF_TARGET_KEYS, "wait", "timeout"), "delete")
         targets = (object_ref(body, ctx, "delete"),)
@@ -222,6 +236,22 @@ def parse_wait(node: Node, body: Node, ctx: ParseContext) -> Step:
     ctx.check_bindings(until_node.value, until_node.pos)
     return WaitStep(ctx.step_source(node), target=target, until="fields", fields=fields, timeout=timeout,
                     fail_fast=fail_fast, match_all=match_all)
+
+
+def parse_ray_job_submit(node: Node, body: Node, ctx: ParseContext) -> Step:
+    """``ray_job_submit: {rayjob: NAME, submission_id: ID, entrypoint: ...}``: a user's ``ray job submit``."""
+    example = "ray_job_submit: {rayjob: my-job, submission_id: my-run-1, entrypoint: \"python train.py\"}"
+    mapping(body, "ray_job_submit", example)
+    check_keys(body, ("rayjob", "submission_id", "entrypoint"), "ray_job_submit",
+               required=("rayjob", "submission_id"))
+    values: dict[str, str] = {}
+    for key in ("rayjob", "submission_id", "entrypoint"):
+        if key in body.fields:
+            values[key] = string(body.fields[key], f"ray_job_submit {key}", example)
+            ctx.check_bindings(values[key], body.fields[key].pos)
+    target = ObjectRef("RayJob", values["rayjob"], pos=body.pos_of_key("rayjob"))
+    return RayJobSubmitStep(ctx.step_source(node), target=target, submission_id=values["submission_id"],
+                            entrypoint=values.get("entrypoint"))
 
 
 def parse_advance(node: Node, body: Node, ctx: ParseContext) -> Step:
@@ -278,4 +308,4 @@ StepParser = Callable[[Node, Node, ParseContext], Step]
 def action_parsers() -> dict[str, StepParser]:
     return {"apply": parse_apply, "patch": parse_patch, "suspend": parse_suspend, "resume": parse_resume,
             "delete": parse_delete, "rerun": parse_rerun, "wait": parse_wait, "advance": parse_advance,
-            "sleep": parse_sleep, "save": parse_save}
+            "sleep": parse_sleep, "save": parse_save, "ray_job_submit": parse_ray_job_submit}

@@ -225,6 +225,10 @@ class JobScript:
     ``exit_code`` 0 ends SUCCEEDED, anything else FAILED (with Ray's JOB_ENTRYPOINT_COMMAND_ERROR wording);
     ``stopped=True`` ends STOPPED at ``runtime`` (as if someone ran ``ray job stop``). ``output`` lines are the
     driver's stdout. ``startup`` is the PENDING→RUNNING delay (the job supervisor starting).
+
+    ``attempts`` scripts successive Ray jobs of one RayJob (a retry after ``backoffLimit``, a re-submission):
+    the N-th Ray job submitted for the RayJob runs ``attempts[N-1]``, and the last one repeats. Without
+    ``attempts`` every job runs this script.
     """
 
     runtime: float = 5.0
@@ -232,6 +236,13 @@ class JobScript:
     output: tuple[str, ...] = ()
     stopped: bool = False
     startup: float = 0.9
+    attempts: tuple[JobScript, ...] = ()
+
+    def for_attempt(self, attempt: int) -> JobScript:
+        """The script of the ``attempt``-th (1-based) Ray job submitted for one RayJob."""
+        if not self.attempts:
+            return self
+        return self.attempts[min(max(attempt, 1), len(self.attempts)) - 1]
 
 
 JOB_START_TIMEOUT = 900.0  # RAY_JOB_START_TIMEOUT_SECONDS default
@@ -245,7 +256,9 @@ class ScriptedExecutor:
     """Runs Ray jobs as declared by :class:`JobScript` (default, or per entrypoint / submission id), in virtual time.
 
     Matching order for a job's script: an exact submission id, then the RayJob's name, then the first entrypoint
-    substring, then the default. Everything happens through clock events, so the run is deterministic.
+    substring, then the default. A script with ``attempts`` then picks the entry for the job's attempt: the
+    executor counts the Ray jobs submitted for each RayJob (by namespace and ``SubmitRequest.rayjob``; a job
+    with no RayJob is always attempt 1). Everything happens through clock events, so the run is deterministic.
     """
 
     name = "scripted"
@@ -259,19 +272,28 @@ class ScriptedExecutor:
         self.by_submission_id = dict(by_submission_id or {})
         self.by_rayjob = dict(by_rayjob or {})
         self._timers: dict[str, list[Any]] = {}
+        self._submitted: dict[tuple[str, str], int] = {}  # (namespace, RayJob) -> Ray jobs started so far
 
-    def script_for(self, job: JobRecord) -> JobScript:
+    def script_for(self, job: JobRecord, attempt: int = 1) -> JobScript:
+        """The script ``job`` runs as the ``attempt``-th Ray job of its RayJob."""
         if job.submission_id in self.by_submission_id:
-            return self.by_submission_id[job.submission_id]
-        if job.request.rayjob in self.by_rayjob:
-            return self.by_rayjob[job.request.rayjob]
-        for needle, script in self.by_entrypoint.items():
-            if needle in job.request.entrypoint:
-                return script
-        return self.default
+            script = self.by_submission_id[job.submission_id]
+        elif job.request.rayjob in self.by_rayjob:
+            script = self.by_rayjob[job.request.rayjob]
+        else:
+            script = next((script for needle, script in self.by_entrypoint.items()
+                           if needle in job.request.entrypoint), self.default)
+        return script.for_attempt(attempt)
+
+    def _next_attempt(self, job: JobRecord) -> int:
+        if not job.request.rayjob:
+            return 1
+        key = (job.cluster.namespace, job.request.rayjob)
+        self._submitted[key] = self._submitted.get(key, 0) + 1
+        return self._submitted[key]
 
     def start(self, job: JobRecord, sink: JobSink, clock: Clock) -> None:
-        script = self.script_for(job)
+        script = self.script_for(job, self._next_attempt(job))
         sid = job.submission_id
         timers = self._timers.setdefault(f"{job.cluster.uid}/{sid}", [])
 

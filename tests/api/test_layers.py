@@ -1,8 +1,8 @@
 """The package layout is the architecture: imports point downward only (DESIGN.md, "Layers").
 
-entry points (python -m harness, the pytest plugin → the CLI) → reports, runner → backends → scenario language, executors → simulator facade
-→ KubeRay controllers, manifest validation → built-in Kubernetes controllers → simulated world core → object
-model → small utilities. Packages on the same rank do not import each other.
+Entry points (python -m harness; the pytest plugin, which reuses the CLI) → reports, runner → backends →
+scenario language, executors → simulator facade → KubeRay controllers, manifest validation → built-in Kubernetes
+controllers → simulated world core → object model → small utilities. Layers of one rank do not import each other.
 """
 
 from __future__ import annotations

@@ -61,3 +61,14 @@ def test_settings_must_come_before_the_first_step(session: ScenarioSession) -> N
 def test_an_unknown_setting_is_rejected(session: ScenarioSession) -> None:
     with pytest.raises(HarnessError, match="setting='executer' is unknown"):
         session.configure(executer={"runtime": "1s"})
+
+
+def test_a_user_ray_job_submission_is_a_method_too(session: ScenarioSession) -> None:
+    session.configure(executor={"runtime": "10s"})
+    session.apply("manifests/rayjob-interactive.yaml")
+    session.wait(rayjob="notebook-job", until={"status.jobDeploymentStatus": "Waiting"})
+    note = session.ray_job_submit(rayjob="notebook-job", submission_id="by-hand-1", entrypoint="python x.py")
+    assert note == "submitted Ray job 'by-hand-1' to the cluster of RayJob/notebook-job"
+    session.patch(rayjob="notebook-job", merge={"spec": {"jobId": "by-hand-1"}})
+    session.wait(rayjob="notebook-job", until={"status.jobDeploymentStatus": "Complete"})
+    session.expect(rayjob="notebook-job", status={"jobStatus": "SUCCEEDED", "jobId": "by-hand-1"})
