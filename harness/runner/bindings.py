@@ -10,7 +10,7 @@ Not here: the ``${...}`` syntax (``harness.scenario.templates``), reading values
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
 
 from ..errors import HarnessError
@@ -22,20 +22,8 @@ class UnboundBinding(HarnessError):
     """A step refers to a binding that no step has saved (in this run)."""
 
 
-@dataclass(frozen=True)
-class ResolvedRef:
-    """An :class:`ObjectRef` with bindings filled in."""
-
-    kind: str
-    name: str | None
-    selector: str | None
-
-    def describe(self) -> str:
-        if self.name is not None:
-            return f"{self.kind}/{self.name}"
-        if self.selector:
-            return f"{self.kind}s with labels {self.selector}"
-        return f"every {self.kind}"
+# A reference with its bindings filled in is still an ObjectRef (same kinds, names and description).
+ResolvedRef = ObjectRef
 
 
 class Bindings:
@@ -60,8 +48,8 @@ class Bindings:
         return result if isinstance(result, str) else str(result)
 
     def ref(self, ref: ObjectRef) -> ResolvedRef:
-        return ResolvedRef(ref.kind, self.text(ref.name) if ref.name is not None else None,
-                           self.text(ref.selector) if ref.selector is not None else None)
+        return replace(ref, name=self.text(ref.name) if ref.name is not None else None,
+                       selector=self.text(ref.selector) if ref.selector is not None else None)
 
     def snapshot(self) -> dict[str, Any]:
         return dict(self._values)

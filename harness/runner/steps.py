@@ -12,6 +12,7 @@ routes to all of them).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from .._util.durations import format_duration
@@ -196,29 +197,17 @@ def save(step: SaveStep, ctx: RunContext) -> str:
     return "saved " + ", ".join(saved)
 
 
+_RUNNERS: dict[type[Any], Callable[[Any, RunContext], str]] = {
+    ApplyStep: apply, PatchStep: patch, DeleteStep: delete, RerunStep: rerun, WaitStep: run_wait,
+    ExpectStep: run_expect, ExpectLogsStep: run_expect_logs, AdvanceStep: advance, SleepStep: sleep,
+    SaveStep: save, RayJobSubmitStep: ray_job_submit,
+}
+
+
 def run_step(step: Step, ctx: RunContext) -> str:
     """Run one step; returns a note for the step record, raises StepFailed when the step's check fails."""
     ctx.notes.clear()
-    if isinstance(step, ApplyStep):
-        return apply(step, ctx)
-    if isinstance(step, PatchStep):
-        return patch(step, ctx)
-    if isinstance(step, DeleteStep):
-        return delete(step, ctx)
-    if isinstance(step, RerunStep):
-        return rerun(step, ctx)
-    if isinstance(step, WaitStep):
-        return run_wait(step, ctx)
-    if isinstance(step, ExpectStep):
-        return run_expect(step, ctx)
-    if isinstance(step, ExpectLogsStep):
-        return run_expect_logs(step, ctx)
-    if isinstance(step, AdvanceStep):
-        return advance(step, ctx)
-    if isinstance(step, SleepStep):
-        return sleep(step, ctx)
-    if isinstance(step, SaveStep):
-        return save(step, ctx)
-    if isinstance(step, RayJobSubmitStep):
-        return ray_job_submit(step, ctx)
-    raise TypeError(f"unknown step type {type(step).__name__}")
+    runner = _RUNNERS.get(type(step))
+    if runner is None:
+        raise TypeError(f"unknown step type {type(step).__name__}")
+    return runner(step, ctx)
