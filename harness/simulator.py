@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ._util.durations import parse_duration
-from ._util.jsoncopy import deep_copy
+from ._util.jsoncopy import deep_copy, merge_patch
 from ._util.names import NameGenerator
 from .errors import InputError, SimulationError
 from .kube.admission import check_builtin
@@ -192,6 +192,10 @@ class Simulator:
         rtype = _rtype(kind)
         self.journal.record_action("patch", kind=rtype.kind, namespace=namespace, name=name,
                                    detail=str(dict(patch)))
+        # The API server decodes and validates the patched object as it would a new one (strict fields, types).
+        patched = merge_patch(self.store.get(rtype, namespace, name), dict(patch))
+        manifest = Manifest(obj=patched, source=f"<patch of {rtype.kind} {namespace}/{name}>", line=0)
+        raise_for_errors(validate_manifest(manifest, field_validation=self.field_validation), manifest)
         return self.store.patch(rtype, namespace, name, dict(patch))
 
     def suspend(self, name: str, namespace: str = "default") -> Obj:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from harness.errors import ManifestError
 from harness.kuberay.ray_nodes import RayTimings
 from harness.model.kinds import POD
 
@@ -213,3 +216,11 @@ def test_a_submitter_template_without_restart_policy_is_refused_by_the_api_serve
     assert warning["message"] == ('Failed to create new Kubernetes Job default/demo: Job.batch "demo" is invalid: '
                                   'spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", '
                                   '"Never"')
+
+
+def test_a_patch_with_an_unknown_field_is_refused_as_the_api_server_refuses_it(sim):
+    sim.apply(rayjob())
+    with pytest.raises(ManifestError) as info:
+        sim.patch("RayJob", "demo", {"spec": {"jobid": "x"}})
+    assert 'strict decoding error: unknown field "spec.jobid"' in str(info.value)
+    assert "jobId" not in (sim.get("RayJob", "demo")["spec"])
