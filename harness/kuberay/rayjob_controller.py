@@ -299,7 +299,7 @@ class RayJobController:
             cluster_status = cluster.get("status") or {}
             if cluster_status.get("state") != "ready":
                 if self.profile.mirror_cluster_status_while_initializing:
-                    status.ray_cluster_status = deep_copy(cluster_status)
+                    status.ray_cluster_status = cluster_status  # a stored snapshot: shared, never mutated
                     return None
                 return Result(DEFAULT_REQUEUE)
             try:
@@ -457,7 +457,7 @@ class RayJobController:
             deployment = D.COMPLETE
             if job_status == JobStatus.FAILED:
                 deployment, reason = D.FAILED, JobFailedReason.APP_FAILED
-        status.ray_cluster_status = deep_copy(cluster.get("status") or {})
+        status.ray_cluster_status = cluster.get("status") or {}  # a stored snapshot: shared, never mutated
         status.job_status = job_status
         status.job_deployment_status = deployment
         status.reason = reason
@@ -579,9 +579,12 @@ class RayJobController:
         """``reconcileServices`` (v1.5+): the RayJob-owned ``<rayjob>-head-svc`` follows the current cluster."""
         if not self.profile.rayjob_head_service or job.spec.uses_cluster_selector:
             return
-        wanted = build_rayjob_head_service(raw, build_head_service(cluster))
-        name = wanted["metadata"]["name"]
+        name = f"{job.name}-head-svc"
         existing = self.store.find(SERVICE, job.namespace, name)
+        if existing is not None and \
+                existing["spec"].get("selector", {}).get(LABEL_CLUSTER) == cluster["metadata"]["name"]:
+            return  # upstream updates the Service only when the RayCluster behind it changed
+        wanted = build_rayjob_head_service(raw, build_head_service(cluster))
         if existing is None:
             try:
                 self.store.create(wanted)
@@ -590,8 +593,6 @@ class RayJobController:
                             f"Failed to create the service {job.namespace}/{name}, {exc}", "Create")
                 raise ReconcileError(str(exc)) from exc
             self._event(raw, NORMAL, "CreatedService", f"Created the service {job.namespace}/{name}", "Create")
-            return
-        if existing["spec"].get("selector", {}).get(LABEL_CLUSTER) == wanted["spec"]["selector"].get(LABEL_CLUSTER):
             return
         updated = deep_copy(existing)
         updated["spec"] = {**wanted["spec"], "clusterIP": existing["spec"].get("clusterIP")}

@@ -56,8 +56,10 @@ def tracked_fields(obj: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def diff_fields(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> dict[str, list[Any]]:
-    before = tracked_fields(old) if old is not None else {}
-    after = tracked_fields(new) if new is not None else {}
+    return _diff(tracked_fields(old) if old is not None else {}, tracked_fields(new) if new is not None else {})
+
+
+def _diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
     changes: dict[str, list[Any]] = {}
     for path in sorted(set(before) | set(after)):
         if before.get(path) != after.get(path) or (path in before) != (path in after):
@@ -114,6 +116,7 @@ class Journal:
         self.entries: list[JournalEntry] = []
         self._stream = stream
         self._listeners: list[Callable[[JournalEntry], None]] = []
+        self._fields: dict[str, tuple[str, dict[str, Any]]] = {}  # uid -> (resourceVersion, tracked fields)
 
     def attach_stream(self, stream: IO[str] | None) -> None:
         self._stream = stream
@@ -133,12 +136,23 @@ class Journal:
     def record_change(self, type_: str, obj: Mapping[str, Any], old: Mapping[str, Any] | None, *,
                       t: float | None = None) -> JournalEntry:
         meta = obj.get("metadata") or {}
-        if type_ == "ADDED":
-            changes = diff_fields(None, obj)
-        elif type_ == "DELETED":
+        uid = str(meta.get("uid", ""))
+        rv = str(meta.get("resourceVersion", ""))
+        if type_ == "DELETED":
+            self._fields.pop(uid, None)
             changes = diff_fields(obj, None)
         else:
-            changes = diff_fields(old, obj)
+            # The previous version's fields were flattened when it was recorded: reuse them (a hot path).
+            cached = self._fields.get(uid)
+            if type_ == "ADDED" or old is None:
+                before: Mapping[str, Any] = {}
+            elif cached is not None and cached[0] == str((old.get("metadata") or {}).get("resourceVersion", "")):
+                before = cached[1]
+            else:
+                before = tracked_fields(old)
+            after = tracked_fields(obj)
+            self._fields[uid] = (rv, after)
+            changes = _diff(before, after)
         return self._append(JournalEntry(
             t=self._now() if t is None else t, wall=time.monotonic() - self._wall0, seq=len(self.entries),
             type=type_, kind=str(obj.get("kind", "")), namespace=str(meta.get("namespace", "")),
