@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 from ..errors import HarnessError
@@ -26,13 +25,6 @@ class RayJobSubmitRefused(HarnessError):
     """A user's ``ray job submit`` did not go through: the dashboard is not serving, or the id is taken."""
 
 Obj = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class LogSource:
-    """A named log a scenario can assert on: ``head``, ``driver``, ``submitter``, ``worker``."""
-
-    name: str
 
 
 class Backend(Protocol):

@@ -148,12 +148,6 @@ class Kubelet:
             text += "".join(line + "\n" for line in c.live())
         return text
 
-    def log_lines(self, namespace: str, pod: str, container: str) -> list[LogLine]:
-        state = self._pods.get((namespace, pod))
-        if state is None or container not in state.containers:
-            return []
-        return list(state.containers[container].logs)
-
     def program(self, namespace: str, pod: str, container: str) -> ContainerProgram | None:
         state = self._pods.get((namespace, pod))
         c = state.containers.get(container) if state else None

@@ -65,11 +65,3 @@ class DashboardDirectory:
             raise DashboardUnavailable(f'Get "http://{host}/api/jobs/": dial tcp: lookup {host}: '
                                        "connect: connection refused")
         return dashboard
-
-    def find_job(self, namespace: str, cluster: str, submission_id: str) -> RayDashboard | None:
-        """The most recent head of ``cluster`` that knows ``submission_id`` (for driver logs after the fact)."""
-        for dashboard in reversed(self.history):
-            if (dashboard.cluster.namespace, dashboard.cluster.name) == (namespace, cluster) \
-                    and submission_id in dashboard.jobs:
-                return dashboard
-        return None

@@ -174,9 +174,6 @@ class ObjectStore:
         found = (self.find(*entry) for entry in entries)
         return [obj for obj in found if obj is not None]
 
-    def namespaces(self) -> builtins.list[str]:
-        return [obj["metadata"]["name"] for obj in self.list(NAMESPACE)]
-
     # -- writing ---------------------------------------------------------------------------------------------------
 
     def _type_of(self, obj: Obj) -> ResourceType:
