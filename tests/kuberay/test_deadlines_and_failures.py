@@ -224,3 +224,19 @@ def test_a_patch_with_an_unknown_field_is_refused_as_the_api_server_refuses_it(s
         sim.patch("RayJob", "demo", {"spec": {"jobid": "x"}})
     assert 'strict decoding error: unknown field "spec.jobid"' in str(info.value)
     assert "jobId" not in (sim.get("RayJob", "demo")["spec"])
+
+
+def test_http_mode_records_failing_status_checks_and_resubmits_to_a_new_head(make_sim):
+    sim = make_sim(runtime=600)
+    sim.apply(rayjob(submissionMode="HTTPMode"))
+    sim.run_until(lambda: status(sim).get("jobStatus") == "RUNNING")
+    head = sim.head_pod(status(sim)["rayClusterName"])
+    sim.delete("Pod", head["metadata"]["name"])
+    sim.run_until(lambda: "jobStatusCheckFailureStartTime" in status(sim), 60)
+    assert "jobStatusCheckFailureStartTime" in status(sim)
+    assert sim.deployment_status("demo") == "Running"
+    # The re-created head has an empty job table: the operator submits the job again, and checks succeed again.
+    sim.run_until(lambda: "jobStatusCheckFailureStartTime" not in status(sim), 120)
+    assert "jobStatusCheckFailureStartTime" not in status(sim)
+    assert sim.ray_job_record("demo").request.submitted_by == "operator"
+    assert sim.deployment_status("demo") == "Running"
