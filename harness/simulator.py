@@ -227,9 +227,11 @@ class Simulator:
             self.clock.advance(seconds)
 
     def run_until(self, condition: Callable[[], bool], timeout: float | str = math.inf) -> bool:
-        """Run until ``condition()`` holds (True) or ``timeout`` virtual seconds pass (False)."""
+        """Run until ``condition()`` holds (True) or ``timeout`` virtual seconds pass (False; ``math.inf``: no
+        timeout, for a condition known to come)."""
+        limit = math.inf if timeout == math.inf else self.clock.now + parse_duration(timeout)
         with _relaxed_gc():
-            return self.clock.run(until=self.clock.now + parse_duration(timeout), stop=condition)
+            return self.clock.run(until=limit, stop=condition)
 
     def _at_instant_end(self, condition: Callable[[], bool]) -> Callable[[], bool]:
         """``condition`` evaluated once per virtual instant, after its last event (for costly whole-world checks)."""
