@@ -80,10 +80,12 @@ class _Ctx:
     def log(self, *lines: str) -> None:
         if self.running:
             self._c.logs.extend(LogLine(self.clock.now, line) for line in lines)
+            self.clock.touch()
 
     def stream(self, source: Callable[[], list[str]]) -> None:
         if self.running:
             self._c.live = source
+            self.clock.touch()
 
     def set_ready(self, ready: bool) -> None:
         if self.running:

@@ -97,6 +97,7 @@ class RayHeadProgram:
             else:
                 ctx.log(*head_start_lines((pod.get("status") or {}).get("podIP", "10.244.0.x"), port))
             dashboard.serving = True
+            ctx.clock.touch()
             ctx.set_ready(True)
 
         self._timer = ctx.clock.call_later(self.timings.head_start, up, priority=PRIORITY_KUBELET,
@@ -187,12 +188,15 @@ class SubmitterProgram:
         self._timer: Timer | None = None
         self._printed = 0
 
-    def _later(self, ctx: ContainerContext, delay: float, step: Callable[[], None], label: str) -> None:
+    def _later(self, ctx: ContainerContext, delay: float, step: Callable[[], None], label: str, *,
+               loop: str | None = None) -> None:
+        """Run ``step`` after ``delay`` if the container still runs; ``loop`` names a step that repeats itself."""
         def run() -> None:
             if ctx.running:
                 step()
 
-        self._timer = ctx.clock.call_later(delay, run, priority=PRIORITY_KUBELET, label=label)
+        self._timer = ctx.clock.call_later(delay, run, priority=PRIORITY_KUBELET, label=label,
+                                           loop=(self, loop) if loop else None)
 
     def _dashboard(self, ctx: ContainerContext) -> RayDashboard:
         namespace = ctx.pod["metadata"]["namespace"]
@@ -219,7 +223,7 @@ class SubmitterProgram:
         except DashboardError:
             ctx.log(f"Waiting for Ray Dashboard GCS to become healthy at {self._address(ctx)} ...")
             self._later(ctx, self.timings.health_retry + self.timings.cli_call, lambda: self._wait_for_health(ctx),
-                        "submitter health wait")
+                        "submitter health wait", loop="health")
             return
         self._later(ctx, self.timings.cli_call, lambda: self._submit(ctx), "submitter submit")
 
@@ -274,7 +278,8 @@ class SubmitterProgram:
         if new_lines:
             ctx.log(*new_lines)
         if not record.status.is_terminal:
-            self._later(ctx, self.timings.follow_poll, lambda: self._follow(ctx, submission_id), "submitter tail")
+            self._later(ctx, self.timings.follow_poll, lambda: self._follow(ctx, submission_id), "submitter tail",
+                        loop="follow")
             return
 
         def finish() -> None:

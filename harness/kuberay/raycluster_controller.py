@@ -143,6 +143,7 @@ class RayClusterController:
         except ApiError as exc:
             error = str(exc)
             self.log.append(f"{self.clock.now:.3f} RayCluster {key[0]}/{key[1]}: {exc}")
+            self.clock.touch()
         current = self.store.find(RAYCLUSTER, *key)
         if current is not None:
             self._write_status(current, error)

@@ -127,6 +127,7 @@ class ObjectStore:
         return self._rv
 
     def _emit(self, kind: WatchEventType, rtype: ResourceType, obj: Obj, old: Obj | None) -> None:
+        self.clock.touch()
         event = WatchEvent(kind, rtype, obj, old, self.clock.now, self._rv)
         self.history.append(event)
         for watcher in list(self._watchers):
