@@ -2,7 +2,8 @@
 
 The Ray jobs run on the scripted executor (declared runtime, exit code and output) or, with ``--executor ray``,
 for real on a local Ray runtime. The run ends when every RayJob is settled (terminal with its cleanup done,
-ValidationFailed, or Suspended) or when ``--for`` has elapsed in virtual time.
+ValidationFailed, or Suspended) or when ``--for`` has elapsed in virtual time. The journal is printed entry by
+entry as the run goes (flushed), so a run stopped by a timeout still leaves what it saw.
 """
 
 from __future__ import annotations
@@ -82,30 +83,33 @@ def build_simulator(args: argparse.Namespace) -> Simulator:
                      on_warning=lambda text: print(f"Warning: {text}", file=sys.stderr))
 
 
+def stream_journal(sim: Simulator, fmt: str) -> None:
+    """Print each journal entry as it is recorded, so that a run cut short still shows what happened."""
+    from ..report import TextTimeline
+
+    timeline = TextTimeline()
+
+    def show(entry: JournalEntry) -> None:
+        print(entry.to_json() if fmt == "json" else timeline.line(entry), flush=True)
+
+    sim.journal.listen(show)
+
+
 def command(args: argparse.Namespace) -> int:
     sim = build_simulator(args)
     try:
+        stream_journal(sim, args.format)
         for path in args.manifests:
             sim.apply(path)
         settled = sim.settle(args.duration)
         sim.executor_warnings()
-        if args.format == "json":
-            for entry in sim.journal:
-                print(entry.to_json())
-        else:
-            print(render_journal(list(sim.journal)))
+        if args.format != "json":
             print(summary(sim, settled, args.duration))
         for source in args.logs:
             print_logs(sim, source)
     finally:
         sim.close()
     return 0
-
-
-def render_journal(entries: list[JournalEntry]) -> str:
-    from ..report import render_text_timeline
-
-    return render_text_timeline(entries)
 
 
 def summary(sim: Simulator, settled: bool, duration: float) -> str:
