@@ -16,8 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
+from .._util.yamllimits import safe_load
 from ..kube.containers import ContainerContext, ContainerProgram, ProgramFactory
 from ..model.enums import JobStatus
 from ..model.kinds import RAYCLUSTER, RAYJOB
@@ -133,7 +132,7 @@ class RayWorkerProgram:
 
 def submit_request_for(job: RayJob, submission_id: str, submitted_by: str) -> SubmitRequest:
     """What ``ray job submit`` (or the operator's HTTP client) sends for a RayJob's spec."""
-    runtime_env = yaml.safe_load(job.spec.runtime_env_yaml) if job.spec.runtime_env_yaml else None
+    runtime_env = safe_load(job.spec.runtime_env_yaml) if job.spec.runtime_env_yaml else None
     resources = json.loads(job.spec.entrypoint_resources) if job.spec.entrypoint_resources else None
     return SubmitRequest(
         submission_id=submission_id, entrypoint=job.spec.entrypoint.strip() if submitted_by != "operator"

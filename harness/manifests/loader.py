@@ -19,9 +19,11 @@ from typing import Any
 
 import yaml
 
+from .._util.files import kind_of, shown
+from .._util.yamllimits import YamlLimitError
 from ..errors import ManifestError, SourcePos
 from ..model.kinds import ALL_TYPES, resource_type
-from .positions import JsonLoader, PositionTree, convert
+from .positions import JsonLoader, NotJson, PositionTree, convert
 
 
 def _empty_tree() -> PositionTree:
@@ -72,11 +74,15 @@ class Manifest:
 def load_manifests(path: str | Path) -> list[Manifest]:
     """Every object in a file, or in every ``*.yaml``/``*.yml`` file of a directory (sorted by file name)."""
     location = Path(path)
-    if location.is_dir():
-        files = sorted(p for p in location.iterdir() if p.is_file() and p.suffix in (".yaml", ".yml"))
+    kind, problem = kind_of(location)
+    if problem is not None:
+        raise ManifestError(f"manifest path={shown(location)} cannot be used: {problem}",
+                            hint="give the path of a manifest file or of a folder of them")
+    if kind == "dir":
+        files = sorted(p for p in location.iterdir() if kind_of(p)[0] == "file" and p.suffix in (".yaml", ".yml"))
         return [manifest for file in files for manifest in _load_file(file)]
-    if not location.exists():
-        raise ManifestError(f"manifest file not found path={str(location)!r}",
+    if kind == "missing":
+        raise ManifestError(f"manifest file not found path={shown(location)}",
                             hint="check the path; relative paths are resolved from the current directory")
     return _load_file(location)
 
@@ -85,16 +91,17 @@ def _load_file(file: Path) -> list[Manifest]:
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ManifestError(f"manifest file cannot be read path={str(file)!r}: {exc}",
+        raise ManifestError(f"manifest file cannot be read path={shown(file)}: {exc}",
                             hint="manifests are UTF-8 text files") from None
     return parse_manifests(text, str(file))
 
 
 def parse_manifests(text: str, source: str) -> list[Manifest]:
     """Every object in a YAML text; ``source`` names the file in positions and errors."""
-    loader = JsonLoader(text)
+    loader: JsonLoader | None = None
     manifests: list[Manifest] = []
     try:
+        loader = JsonLoader(text)  # reading starts here: a control character fails already
         while loader.check_node():
             node = loader.get_node()
             if node is None or (isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"):
@@ -108,6 +115,12 @@ def parse_manifests(text: str, source: str) -> list[Manifest]:
             manifest = Manifest(converted.value, source, start.line, converted.tree,
                                 tuple(converted.duplicates))
             manifests.extend(_expand_list(manifest))
+    except NotJson as exc:
+        raise ManifestError(f"manifest cannot be converted to JSON: {exc.problem}", pos=_mark_pos(source, exc),
+                            hint=exc.hint) from None
+    except YamlLimitError as exc:
+        raise ManifestError(f"manifest is not valid YAML: {exc.problem}", pos=_mark_pos(source, exc),
+                            hint=exc.hint) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         pos = SourcePos(source, mark.line + 1, mark.column + 1) if mark else SourcePos(source)
@@ -119,10 +132,16 @@ def parse_manifests(text: str, source: str) -> list[Manifest]:
         raise ManifestError(f"manifest is not valid YAML: {exc}", pos=SourcePos(source),
                             hint="the file must be YAML or JSON text") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     for manifest in manifests:
         check_identity(manifest)
     return manifests
+
+
+def _mark_pos(source: str, exc: yaml.MarkedYAMLError) -> SourcePos:
+    mark = exc.problem_mark
+    return SourcePos(source, mark.line + 1, mark.column + 1) if mark else SourcePos(source)
 
 
 def _yaml_kind(value: Any) -> str:

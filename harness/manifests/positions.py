@@ -12,15 +12,18 @@ Not here: splitting files into manifests and checking kinds (:mod:`.loader`).
 from __future__ import annotations
 
 import base64
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
+from .._util.yamllimits import LimitedSafeLoader, YamlLimitError
 
-class JsonLoader(yaml.SafeLoader):
-    """SafeLoader without the implicit types go-yaml v2 does not produce for untyped targets."""
+
+class JsonLoader(LimitedSafeLoader):
+    """The bounded safe loader without the implicit types go-yaml v2 does not produce for untyped targets."""
 
     yaml_implicit_resolvers = {
         first: [(tag, regexp) for tag, regexp in resolvers
@@ -95,10 +98,19 @@ def _key_text(value: Any) -> str:
 _NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 
 
+class NotJson(YamlLimitError):
+    """YAML that has no JSON form (``.inf``, ``.nan``): kubectl fails to convert it before any request."""
+
+
 def _scalar(node: yaml.ScalarNode, loader: JsonLoader) -> Any:
     if node.tag in _NUMBER_TAGS and ":" in node.value:
         return node.value  # YAML 1.1 base-60 numbers (10:30): go-yaml keeps them as text
     value = loader.construct_object(node, deep=True)
+    if isinstance(value, float) and not math.isfinite(value):
+        shown = "NaN" if math.isnan(value) else ("+Inf" if value > 0 else "-Inf")
+        raise NotJson(f"json: unsupported value: {shown}", node.start_mark,
+                      hint="Kubernetes objects are JSON, which has no infinity or NaN: write a number, or quote the "
+                           "value if it is text")
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
         return int(value)
     if isinstance(value, bytes):  # !!binary arrives as base64 text, as Go's []byte marshals

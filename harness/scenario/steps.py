@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Final
 
+from .._util.files import kind_of, resolved, shown
 from .._util.jsoncopy import merge_patch
 from ..errors import ManifestError, SourcePos
 from ..manifests import load_manifests, raise_for_errors, validate_manifest
@@ -66,9 +67,13 @@ def _file_objects(node: Node, ctx: ParseContext) -> list[ManifestObject]:
     if "${" in text:
         raise fail(f"manifest file={text!r} contains a binding", node.pos,
                    "file names are fixed at load time; use an inline manifest for values known at run time")
-    path = (ctx.base_dir / text).resolve() if not Path(text).is_absolute() else Path(text)
-    if not path.is_file():
-        raise fail(f"manifest file={text!r} does not exist (looked for {path})", node.pos,
+    path = resolved(ctx.base_dir / text) if not Path(text).is_absolute() else Path(text)
+    kind, problem = kind_of(path)
+    if problem is not None:
+        raise fail(f"manifest file={shown(text)} cannot be used: {problem}", node.pos,
+                   "name a manifest file; paths are relative to the scenario file's folder")
+    if kind != "file":
+        raise fail(f"manifest file={shown(text)} does not exist (looked for {shown(path)})", node.pos,
                    "paths are relative to the scenario file's folder")
     try:
         manifests = load_manifests(path)
