@@ -33,6 +33,7 @@ from .kuberay.profile import KubeRayProfile, OperatorConfig, profile_for
 from .kuberay.ray_nodes import RayTimings, ray_program_factory
 from .kuberay.raycluster_controller import RayClusterController
 from .kuberay.rayjob_controller import RayJobController
+from .kuberay.validation import FeatureGates
 from .manifests import Manifest, load_manifests, parse_manifests, raise_for_errors, validate_manifest
 from .model.enums import JobDeploymentStatus
 from .model.kinds import CONFIGMAP, POD, RAYJOB, ResourceType, resolve_kind
@@ -78,7 +79,9 @@ class Simulator:
         self.kubelet = Kubelet(self.store, self.clock,
                                ray_program_factory(self.store, self.directory, self.ray_timings), latencies)
         self.job_controller = JobController(self.store, self.clock)
-        self.raycluster_controller = RayClusterController(self.store, self.clock, self.events, self.config)
+        self.raycluster_controller = RayClusterController(
+            self.store, self.clock, self.events, self.config,
+            FeatureGates.from_lookup(lambda gate: self.config.gate(gate, self.profile)))
         self.rayjob_controller = RayJobController(self.store, self.clock, self.events, self.directory,
                                                   self.profile, self.config, self.names)
         if hasattr(self.executor, "busy") and hasattr(self.executor, "poll"):

@@ -16,7 +16,7 @@ from .._util.jsoncopy import deep_copy
 from ..model.enums import ClusterState, PodPhase
 from ..model.kinds import POD, RAYCLUSTER, SERVICE
 from ..sim.clock import Clock
-from ..sim.events import NORMAL, EventRecorder
+from ..sim.events import NORMAL, WARNING, EventRecorder
 from ..sim.store import AlreadyExists, ApiError, NotFound, ObjectStore, WatchEvent
 from ..sim.workqueue import WorkQueue
 from .profile import RAYCLUSTER_CONTROLLER_NAME, OperatorConfig
@@ -30,8 +30,11 @@ from .resources import (
     build_worker_pod,
     head_service_name,
 )
+from .validation import FeatureGates, dns1035_label, go_list
+from .validation_cluster import validate_raycluster_spec
 
 INT32_MAX: Final = 2_147_483_647
+MAX_RAYCLUSTER_NAME_LENGTH: Final = 53  # MaxRayClusterNameLength
 
 
 def desired_replicas(group: Mapping[str, Any]) -> int:
@@ -109,11 +112,13 @@ def desired_resources(spec: Mapping[str, Any]) -> dict[str, str]:
 
 
 class RayClusterController:
-    def __init__(self, store: ObjectStore, clock: Clock, events: EventRecorder, config: OperatorConfig) -> None:
+    def __init__(self, store: ObjectStore, clock: Clock, events: EventRecorder, config: OperatorConfig,
+                 gates: FeatureGates | None = None) -> None:
         self.store = store
         self.clock = clock
         self.events = events
         self.config = config
+        self.gates = gates or FeatureGates()
         self.queue: WorkQueue[tuple[str, str]] = WorkQueue(clock, self.reconcile, name="raycluster")
         self.log: list[str] = []
         store.watch(self._on_event)
@@ -136,6 +141,12 @@ class RayClusterController:
         cluster = self.store.find(RAYCLUSTER, *key)
         if cluster is None or cluster["metadata"].get("deletionTimestamp"):
             return
+        if (problem := self._validation_problem(cluster)) is not None:
+            reason, message = problem
+            self.events.record(cluster, WARNING, reason, message, component=RAYCLUSTER_CONTROLLER_NAME,
+                               action="Validate")
+            self.queue.forget(key)
+            return
         error: str | None = None
         try:
             self._reconcile_service(cluster)
@@ -151,6 +162,27 @@ class RayClusterController:
             self.queue.add_rate_limited(key)
         else:
             self.queue.forget(key)
+
+    def _validation_problem(self, cluster: Mapping[str, Any]) -> tuple[str, str] | None:
+        """``rayClusterReconcile``'s checks before anything is created: metadata, then spec (v1.7.0); the
+        event reason and message of the first failure. The operator records it and does not requeue."""
+        meta = cluster["metadata"]
+        where = f"{meta.get('namespace', '')}/{meta['name']}"
+        name = str(meta["name"])
+        if len(name) > MAX_RAYCLUSTER_NAME_LENGTH:
+            problem = f"RayCluster name should be no more than {MAX_RAYCLUSTER_NAME_LENGTH} characters"
+        elif errors := dns1035_label(name):
+            problem = f"RayCluster name should be a valid DNS1035 label: {go_list(errors)}"
+        else:
+            problem = None
+        if problem is not None:
+            return "InvalidRayClusterMetadata", f"The RayCluster metadata is invalid {where}: {problem}"
+        spec = cluster.get("spec")
+        problem = validate_raycluster_spec(spec if isinstance(spec, Mapping) else {},
+                                           meta.get("annotations") or {}, self.gates)
+        if problem is not None:
+            return "InvalidRayClusterSpec", f"The RayCluster spec is invalid {where}: {problem}"
+        return None
 
     def _reconcile_service(self, cluster: Mapping[str, Any]) -> None:
         ns = cluster["metadata"]["namespace"]

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from .field_errors import FieldError, invalid, json_type, not_supported, required
+from .field_errors import FieldError, invalid, not_supported, required
 from .names import NameCheck, dns1035_label, dns1123_label, dns1123_subdomain, regex_error
 
 Check = Callable[[Mapping[str, Any]], list[FieldError]]
@@ -98,44 +98,21 @@ def _configmap(obj: Mapping[str, Any]) -> list[FieldError]:
     return errors
 
 
-_GO_JSON_TYPES: Final = {"integer": "number", "number": "number", "boolean": "bool", "array": "array",
-                         "object": "object"}
-
-
-def _configmap_decode(obj: Mapping[str, Any]) -> str | None:
-    """ConfigMap ``data`` is ``map[string]string``: a number or boolean there fails JSON decoding (400)."""
-    data = obj.get("data")
-    if isinstance(data, Mapping):
-        for value in data.values():
-            if value is not None and not isinstance(value, str):
-                found = _GO_JSON_TYPES[json_type(value)]
-                return f"json: cannot unmarshal {found} into Go struct field ConfigMap.data of type string"
-    return None
-
-
-def _no_decode_errors(_: Mapping[str, Any]) -> str | None:
-    return None
-
-
 @dataclass(frozen=True)
 class BuiltinKind:
-    """What the API server knows about one built-in kind, as far as this project checks it."""
+    """What the API server checks on one built-in kind once it is decoded (:mod:`.schema_builtin` has its
+    fields and their Go types)."""
 
     kind: str
-    top_fields: frozenset[str]
     name_check: NameCheck
     check: Check = _no_checks
-    decode: Callable[[Mapping[str, Any]], str | None] = _no_decode_errors
 
 
 BUILTIN_KINDS: Final = {bk.kind: bk for bk in (
-    BuiltinKind("Pod", _WITH_SPEC, dns1123_subdomain, _pod),
-    BuiltinKind("Service", _WITH_SPEC, dns1035_label, _service),
-    BuiltinKind("ConfigMap", _COMMON | {"data", "binaryData", "immutable"}, dns1123_subdomain, _configmap,
-                _configmap_decode),
-    BuiltinKind("Job", _WITH_SPEC, dns1123_subdomain, _job),
-    BuiltinKind("Namespace", _WITH_SPEC, dns1123_label),
-    BuiltinKind("Event", _COMMON | {"action", "count", "eventTime", "firstTimestamp", "involvedObject",
-                                    "lastTimestamp", "message", "reason", "related", "reportingComponent",
-                                    "reportingInstance", "series", "source", "type"}, dns1123_subdomain),
+    BuiltinKind("Pod", dns1123_subdomain, _pod),
+    BuiltinKind("Service", dns1035_label, _service),
+    BuiltinKind("ConfigMap", dns1123_subdomain, _configmap),
+    BuiltinKind("Job", dns1123_subdomain, _job),
+    BuiltinKind("Namespace", dns1123_label),
+    BuiltinKind("Event", dns1123_subdomain),
 )}

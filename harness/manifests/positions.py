@@ -15,19 +15,25 @@ import base64
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import yaml
 
 from .._util.yamllimits import LimitedSafeLoader, YamlLimitError
 
+# go-yaml v2 reads a plain scalar as a float when it looks like one, exponent without a dot included (1e3)
+_GO_FLOAT: Final = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
+_FLOAT_TAG: Final = "tag:yaml.org,2002:float"
+
 
 class JsonLoader(LimitedSafeLoader):
-    """The bounded safe loader without the implicit types go-yaml v2 does not produce for untyped targets."""
+    """The bounded safe loader with go-yaml v2's implicit types: no timestamps or ``=``, and floats as go-yaml
+    spells them."""
 
     yaml_implicit_resolvers = {
         first: [(tag, regexp) for tag, regexp in resolvers
                 if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value")]
+        + ([(_FLOAT_TAG, _GO_FLOAT)] if first in "+-.0123456789" else [])
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
 
@@ -106,6 +112,8 @@ def _scalar(node: yaml.ScalarNode, loader: JsonLoader) -> Any:
     if node.tag in _NUMBER_TAGS and ":" in node.value:
         return node.value  # YAML 1.1 base-60 numbers (10:30): go-yaml keeps them as text
     value = loader.construct_object(node, deep=True)
+    if node.tag in _NUMBER_TAGS and node.style is None and not isinstance(value, bool):
+        value = _go_yaml_number(node, value)
     if isinstance(value, float) and not math.isfinite(value):
         shown = "NaN" if math.isnan(value) else ("+Inf" if value > 0 else "-Inf")
         raise NotJson(f"json: unsupported value: {shown}", node.start_mark,
@@ -115,6 +123,19 @@ def _scalar(node: yaml.ScalarNode, loader: JsonLoader) -> Any:
         return int(value)
     if isinstance(value, bytes):  # !!binary arrives as base64 text, as Go's []byte marshals
         return base64.b64encode(value).decode()
+    return value
+
+
+def _go_yaml_number(node: yaml.ScalarNode, value: Any) -> Any:
+    """A plain number as go-yaml v2 resolves it: an integer beyond 64 bits becomes a float, and a number beyond
+    float64 stays text (only ``.inf`` and ``.nan`` are infinite)."""
+    if isinstance(value, int) and not -(2**63) <= value < 2**64:
+        try:
+            return float(value)
+        except OverflowError:
+            return node.value
+    if isinstance(value, float) and math.isinf(value) and "inf" not in node.value.lower():
+        return node.value
     return value
 
 

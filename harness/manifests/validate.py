@@ -28,10 +28,13 @@ from ..model.kinds import resource_type
 from . import hints
 from .builtin import BUILTIN_KINDS
 from .field_errors import CEL_SKIPPED, NIL_PATH, FieldError, go_quote, invalid, kubectl_invalid_lines
+from .godecode import decode_error
 from .loader import Manifest
 from .names import OBJECT_META_FIELDS, dns1123_subdomain, validate_object_meta
 from .positions import split_path
 from .schema import CrdVersion, crd_version, storage_version
+from .schema_builtin import BUILTIN_SCHEMAS
+from .schema_meta import OBJECT_META
 from .schema_nodes import Schema
 from .structural import apply_defaults, list_map_duplicates, prune, validate, validate_rules
 
@@ -120,18 +123,18 @@ def _decode_error(m: Manifest, version: str, text: str) -> str:
     return f"{m.kind} in version {go_quote(version)} cannot be handled as a {m.kind}: {text}"
 
 
-def _meta_decode_error(meta: dict[str, Any]) -> str | None:
-    """ObjectMeta is a Go struct: label and annotation values that are not strings cannot be decoded."""
+def _meta_round_trip(meta: dict[str, Any]) -> None:
+    """What decoding into ``ObjectMeta`` and encoding again does to values that decoded: a null label,
+    annotation or finalizer becomes the empty string (Go's zero value), a null field disappears."""
+    for key in [k for k, v in meta.items() if v is None]:
+        del meta[key]
     for block in ("labels", "annotations"):
-        values = meta.get(block)
-        if isinstance(values, dict):
-            for value in values.values():
-                if value is not None and not isinstance(value, str):
-                    found = {bool: "bool", int: "number", float: "number", list: "array"}.get(type(value),
-                                                                                              "object")
-                    return (f"json: cannot unmarshal {found} into Go struct field ObjectMeta.metadata.{block} "
-                            f"of type string")
-    return None
+        if isinstance(meta.get(block), dict):
+            meta[block] = {k: "" if v is None else v for k, v in meta[block].items()}
+    if isinstance(meta.get("finalizers"), list):
+        meta["finalizers"] = ["" if v is None else v for v in meta["finalizers"]]
+    if isinstance(meta.get("ownerReferences"), list):
+        meta["ownerReferences"] = [{} if v is None else v for v in meta["ownerReferences"]]
 
 
 def _unknown_metadata(meta: dict[str, Any]) -> list[str]:
@@ -148,20 +151,25 @@ def _strict_result(m: Manifest, obj: dict[str, Any], version: str, unknown: list
     return ValidationResult(obj, tuple(warnings), (issue,), m.kind, m.name, group, 400, tuple(unknown))
 
 
-def _decoding(m: Manifest, obj: dict[str, Any], version: str, root: Schema | None, mode: str,
-              warnings: list[str], group: str) -> tuple[list[str], ValidationResult | None]:
-    """Step 2: prune unknown fields; a refusal when Strict (or when metadata cannot be decoded)."""
+def _decoding(m: Manifest, obj: dict[str, Any], version: str, root: Schema, mode: str,
+              warnings: list[str], group: str, *, go_struct: bool) -> tuple[list[str], ValidationResult | None]:
+    """Step 2: decode and prune unknown fields; a refusal when a value cannot be decoded, or when Strict.
+
+    kubectl decodes ``metadata`` into ``ObjectMeta`` before sending anything; the API server decodes a built-in
+    kind (``go_struct``) into its Go struct, where a wrong type fails before unknown fields are looked at.
+    """
     meta = obj.get("metadata")
-    if isinstance(meta, dict) and (problem := _meta_decode_error(meta)):
-        issue = ManifestIssue(f"unable to decode {go_quote(m.source)}: {problem}", "metadata", m.pos("metadata"))
+    if isinstance(meta, dict) and (problem := decode_error(meta, OBJECT_META, stack=("metadata",),
+                                                           struct="metadataOnlyObject", where="metadata")):
+        issue = ManifestIssue(f"unable to decode {go_quote(m.source)}: {problem.message}", problem.path,
+                              m.pos(problem.path))
         return [], ValidationResult(obj, tuple(warnings), (issue,), m.kind, m.name, group, 400)
-    if root is not None:
-        unknown = prune(obj, root)
-    else:
-        builtin = BUILTIN_KINDS[m.kind]
-        unknown = sorted((key for key in obj if key not in builtin.top_fields), key=str.encode)
-        for key in unknown:
-            del obj[key]
+    if go_struct and (problem := decode_error(obj, root)) is not None:
+        issue = ManifestIssue(_decode_error(m, version, problem.message), problem.path, m.pos(problem.path))
+        return [], ValidationResult(obj, tuple(warnings), (issue,), m.kind, m.name, group, 400)
+    if isinstance(meta, dict):
+        _meta_round_trip(meta)
+    unknown = prune(obj, root)
     unknown += _unknown_metadata(meta) if isinstance(meta, dict) else []
     if unknown and mode == "Strict":
         return unknown, _strict_result(m, obj, version, unknown, warnings, group)
@@ -173,7 +181,7 @@ def _decoding(m: Manifest, obj: dict[str, Any], version: str, root: Schema | Non
 def _validate_custom(m: Manifest, crd: CrdVersion, mode: str) -> ValidationResult:
     obj: dict[str, Any] = deep_copy(m.obj)
     warnings: list[str] = [crd.deprecation_warning] if crd.deprecation_warning else []
-    unknown, refused = _decoding(m, obj, crd.version, crd.root, mode, warnings, crd.group)
+    unknown, refused = _decoding(m, obj, crd.version, crd.root, mode, warnings, crd.group, go_struct=False)
     if refused is not None:
         return refused
     apply_defaults(obj, crd.root)
@@ -211,12 +219,9 @@ def _validate_builtin(m: Manifest, mode: str) -> ValidationResult:
     group, version = rtype.group, m.api_version.rpartition("/")[2]
     obj: dict[str, Any] = deep_copy(m.obj)
     warnings: list[str] = []
-    unknown, refused = _decoding(m, obj, version, None, mode, warnings, group)
+    unknown, refused = _decoding(m, obj, version, BUILTIN_SCHEMAS[m.kind], mode, warnings, group, go_struct=True)
     if refused is not None:
         return refused
-    if (problem := builtin.decode(obj)) is not None:
-        issue = ManifestIssue(_decode_error(m, version, problem), "data", m.pos("data"))
-        return ValidationResult(obj, tuple(warnings), (issue,), m.kind, m.name, group, 400, tuple(unknown))
     meta = obj.get("metadata")
     errors = validate_object_meta(meta, builtin.name_check, namespaced=rtype.namespaced) \
         if isinstance(meta, dict) else []
@@ -245,6 +250,8 @@ def hint_for(result: ValidationResult, m: Manifest) -> str:
         path = result.unknown_fields[0]
         newer = crd is not None and not crd.storage and _node(storage_version(m.kind).root, path) is not None
         return hints.unknown_field_hint(path, _siblings(m.kind, crd, path), newer_version_has_it=newer)
+    if result.code == 400 and result.errors:
+        return hints.decode_hint(result.errors[0].path, result.errors[0].message)
     for issue in result.errors:
         required = issue.cause == "FieldValueRequired"
         if found := hints.required_hint(issue.path) if required else hints.value_hint(issue.path):
@@ -279,9 +286,10 @@ def _siblings(kind: str, crd: CrdVersion | None, path: str) -> list[str]:
     parent = path.rpartition(".")[0]
     if parent == "metadata":
         return sorted(OBJECT_META_FIELDS)
-    if crd is None:
-        return sorted(BUILTIN_KINDS[kind].top_fields) if not parent and kind in BUILTIN_KINDS else []
-    node = _node(crd.root, parent) if parent else crd.root
+    root = crd.root if crd is not None else BUILTIN_SCHEMAS.get(kind)
+    if root is None:
+        return []
+    node = _node(root, parent) if parent else root
     if node is not None and node.type == "array":
         node = node.items
     return sorted(node.properties) if node is not None and node.properties else []

@@ -50,3 +50,26 @@ def test_a_deleted_head_pod_is_replaced(sim):
     sim.delete("Pod", first, wait=True)
     sim.advance(1)
     assert sim.head_pod("shared")["metadata"]["name"] != first
+
+
+def _events(sim, name):
+    return [(e["type"], e["reason"], e["message"]) for e in sim.events_for("RayCluster", name)]
+
+
+def test_a_raycluster_without_a_spec_is_reported_invalid_and_gets_nothing(sim):
+    sim.apply({"apiVersion": "ray.io/v1", "kind": "RayCluster", "metadata": {"name": "empty"}})
+    sim.advance(60)
+    assert _events(sim, "empty") == [("Warning", "InvalidRayClusterSpec", "The RayCluster spec is invalid "
+                                      "default/empty: headGroupSpec should have at least one container")]
+    assert sim.list("Pod") == [] and sim.list("Service") == []
+    assert "status" not in sim.get("RayCluster", "empty")
+
+
+def test_a_raycluster_name_that_is_not_a_dns1035_label_is_reported_invalid(sim):
+    sim.apply(raycluster("1st-cluster"))
+    sim.advance(10)
+    [(kind, reason, message)] = _events(sim, "1st-cluster")
+    assert (kind, reason) == ("Warning", "InvalidRayClusterMetadata")
+    assert message.startswith("The RayCluster metadata is invalid default/1st-cluster: RayCluster name should be a "
+                              "valid DNS1035 label: [a DNS-1035 label must consist of lower case alphanumeric")
+    assert sim.list("Pod") == []
