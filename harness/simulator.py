@@ -31,10 +31,11 @@ from .kube.kubelet import Kubelet, Latencies
 from .kuberay.dashboards import DashboardDirectory
 from .kuberay.profile import KubeRayProfile, OperatorConfig, profile_for
 from .kuberay.ray_nodes import RayTimings, ray_program_factory
-from .kuberay.raycluster_controller import RayClusterController
+from .kuberay.raycluster_controller import MAX_WORKER_PODS, RayClusterController, worker_pods_wanted
 from .kuberay.rayjob_controller import RayJobController
 from .kuberay.validation import FeatureGates
 from .manifests import Manifest, load_manifests, parse_manifests, raise_for_errors, validate_manifest
+from .manifests.validate import operator_decode_error
 from .model.enums import JobDeploymentStatus
 from .model.kinds import CONFIGMAP, POD, RAYJOB, ResourceType, resolve_kind
 from .model.rayjob import RayJob
@@ -127,6 +128,7 @@ class Simulator:
             for warning in result.warnings:
                 self._warn(warning)
             raise_for_errors(result, manifest)
+            check_operator_limits(result.obj, manifest)
             self._check_ray_version(result.obj)
             applied.append(self._apply_one(result.obj, namespace))
         return applied
@@ -198,7 +200,9 @@ class Simulator:
         # The API server decodes and validates the patched object as it would a new one (strict fields, types).
         patched = merge_patch(self.store.get(rtype, namespace, name), dict(patch))
         manifest = Manifest(obj=patched, source=f"<patch of {rtype.kind} {namespace}/{name}>", line=0)
-        raise_for_errors(validate_manifest(manifest, field_validation=self.field_validation), manifest)
+        result = validate_manifest(manifest, field_validation=self.field_validation)
+        raise_for_errors(result, manifest)
+        check_operator_limits(result.obj, manifest)
         return self.store.patch(rtype, namespace, name, dict(patch))
 
     def suspend(self, name: str, namespace: str = "default") -> Obj:
@@ -348,6 +352,33 @@ class Simulator:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def check_operator_limits(obj: Mapping[str, Any], manifest: Manifest) -> None:
+    """Refuse what the API server accepts but the simulator cannot model: a number KubeRay's client cannot
+    decode, or a RayCluster with more worker Pods than :data:`MAX_WORKER_PODS`."""
+    problem = operator_decode_error(dict(obj))
+    if problem is not None:
+        kind = obj.get("kind")
+        raise InputError(f"KubeRay cannot decode {kind} {manifest.name!r}: {problem.path}: {problem.message}",
+                         pos=manifest.pos(problem.path),
+                         hint="Kubernetes 1.35 stores the value, but the operator's client fails to read the object "
+                              "(and, with it, every object of its kind); the simulator does not model that. Use a "
+                              "number that fits the field")
+    spec = obj.get("spec")
+    if not isinstance(spec, Mapping):
+        return
+    cluster = spec.get("rayClusterSpec") if obj.get("kind") == "RayJob" else spec if obj.get("kind") == "RayCluster" \
+        else None
+    if not isinstance(cluster, Mapping):
+        return
+    wanted, path = worker_pods_wanted(cluster)
+    if wanted > MAX_WORKER_PODS:
+        where = f"spec.rayClusterSpec.{path.removeprefix('spec.')}" if obj.get("kind") == "RayJob" else path
+        raise InputError(f"{obj.get('kind')} {manifest.name!r} asks for {wanted} worker Pods; the simulator models "
+                         f"RayClusters of at most {MAX_WORKER_PODS}", pos=manifest.pos(where),
+                         hint="the simulator creates every Pod it is asked for; scale the worker groups down (their "
+                              "behaviour does not depend on the count)")
 
 
 @contextlib.contextmanager

@@ -27,6 +27,12 @@ BACKOFF_BASE: Final = 10.0
 BACKOFF_CAP: Final = 360.0
 
 
+def replacement_delay(failures: int) -> float:
+    """The Job controller's pod back-off after ``failures`` failed pods: 10 s doubling, at most 6 minutes (the
+    doubling stops counting at the cap, so thousands of failures do not overflow it)."""
+    return min(BACKOFF_BASE * float(2 ** min(failures - 1, 64)), BACKOFF_CAP)
+
+
 class JobController:
     def __init__(self, store: ObjectStore, clock: Clock) -> None:
         self.store = store
@@ -119,7 +125,7 @@ class JobController:
             return 0.0
         due = self._retry_at.get(key)
         if due is None or due < 0:
-            due = self.clock.now + min(BACKOFF_BASE * (2 ** (failures - 1)), BACKOFF_CAP)
+            due = self.clock.now + replacement_delay(failures)
             self._retry_at[key] = due
         remaining = due - self.clock.now
         if remaining <= 0:

@@ -36,6 +36,15 @@ class Latencies:
     restart_backoff: float = 10.0  # CrashLoopBackOff starts at 10 s and doubles up to 5 min
 
 
+MAX_RESTART_DELAY = 300.0
+
+
+def restart_delay(base: float, restarts: int) -> float:
+    """CrashLoopBackOff: ``base`` doubling with each restart, at most five minutes (and no overflow after
+    thousands of restarts: the doubling stops counting once the cap is reached)."""
+    return min(base * float(2 ** min(restarts, 64)), MAX_RESTART_DELAY)
+
+
 @dataclass
 class LogLine:
     t: float
@@ -258,7 +267,7 @@ class Kubelet:
                         "containerID": f"containerd://{state.uid[:8]}{c.name}{c.restart_count}"}
         policy = pod["spec"].get("restartPolicy", "Always")
         if policy == "Always" or (policy == "OnFailure" and code != 0):
-            delay = min(self.latencies.restart_backoff * (2 ** c.restart_count), 300.0)
+            delay = restart_delay(self.latencies.restart_backoff, c.restart_count)
             self.clock.call_later(delay, lambda: self._restart(key, c), priority=PRIORITY_KUBELET,
                                   label=f"restart {key[1]}/{c.name}")
         self._write_status(key)

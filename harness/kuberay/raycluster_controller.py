@@ -48,6 +48,22 @@ def desired_replicas(group: Mapping[str, Any]) -> int:
     return count * int(group.get("numOfHosts", 1) or 1)
 
 
+# The simulator creates every Pod it is asked for; beyond this many workers per RayCluster it refuses the object.
+MAX_WORKER_PODS: Final = 1_000
+
+
+def worker_pods_wanted(spec: Mapping[str, Any]) -> tuple[int, str]:
+    """How many worker Pods ``spec`` asks for (``desired_replicas`` summed) and the path of its largest group."""
+    total, largest, path = 0, -1, "spec.workerGroupSpecs"
+    for index, group in enumerate(spec.get("workerGroupSpecs") or []):
+        if isinstance(group, Mapping):
+            wanted = desired_replicas(group)
+            total += wanted
+            if wanted > largest:
+                largest, path = wanted, f"spec.workerGroupSpecs[{index}].replicas"
+    return total, path
+
+
 _FINISHED: Final = (PodPhase.FAILED.value, PodPhase.SUCCEEDED.value)
 
 

@@ -130,6 +130,8 @@ def _go_yaml_number(node: yaml.ScalarNode, value: Any) -> Any:
     """A plain number as go-yaml v2 resolves it: an integer beyond 64 bits becomes a float, and a number beyond
     float64 stays text (only ``.inf`` and ``.nan`` are infinite)."""
     if isinstance(value, int) and not -(2**63) <= value < 2**64:
+        if not _GO_FLOAT.match(node.value.replace("_", "")):
+            return node.value  # hexadecimal, octal, binary: not a float to go-yaml either
         try:
             return float(value)
         except OverflowError:

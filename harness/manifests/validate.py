@@ -28,7 +28,7 @@ from ..model.kinds import resource_type
 from . import hints
 from .builtin import BUILTIN_KINDS
 from .field_errors import CEL_SKIPPED, NIL_PATH, FieldError, go_quote, invalid, kubectl_invalid_lines
-from .godecode import decode_error
+from .godecode import DecodeError, decode_error
 from .loader import Manifest
 from .names import OBJECT_META_FIELDS, dns1123_subdomain, validate_object_meta
 from .positions import split_path
@@ -233,6 +233,16 @@ def _validate_builtin(m: Manifest, mode: str) -> ValidationResult:
                             tuple(unknown))
 
 
+
+
+def operator_decode_error(obj: dict[str, Any]) -> DecodeError | None:
+    """What KubeRay's typed client cannot decode in a custom resource the API server accepted, or None.
+
+    The API server of Kubernetes 1.35 checks that an ``int32`` field holds an integer, not that it fits in 32 bits
+    (range checks of CRD formats came in 1.36); the operator's informer then fails to decode the object.
+    """
+    crd = crd_version(str(obj.get("kind", "")), str(obj.get("apiVersion", "")))
+    return None if crd is None else decode_error(obj, crd.root)
 
 
 # -- raising -----------------------------------------------------------------------------------------------------

@@ -48,6 +48,7 @@ from .parsing import (
     fail,
     mapping,
     object_ref,
+    show_duration,
     string,
 )
 from .source import Node
@@ -263,8 +264,15 @@ def parse_advance(node: Node, body: Node, ctx: ParseContext) -> Step:
     return AdvanceStep(ctx.step_source(node), seconds=duration(body, "advance"))
 
 
+MAX_SLEEP: Final = 3600.0
+
+
 def parse_sleep(node: Node, body: Node, ctx: ParseContext) -> Step:
-    return SleepStep(ctx.step_source(node), seconds=duration(body, "sleep"))
+    seconds = duration(body, "sleep")
+    if seconds > MAX_SLEEP:
+        raise fail(f"sleep={show_duration(seconds)} is longer than {show_duration(MAX_SLEEP)}", body.pos,
+                   "sleep waits in wall-clock time too; let virtual time pass with advance instead")
+    return SleepStep(ctx.step_source(node), seconds=seconds)
 
 
 def _save_string(text: str, pos: SourcePos, ctx: ParseContext) -> tuple[ObjectRef, str]:
