@@ -224,3 +224,25 @@ def test_any_duration_in_a_scenario_is_used_or_refused_with_a_message(cli: Cli, 
     document = {"scenario": "durations", "apply": ["manifests/rayjob.yaml"], "steps": [body]}
     path = write(workdir / "scenarios", yaml.safe_dump(document, allow_unicode=True))
     assert_handled(cli.run("run", str(path), "--executor", "scripted"), source=path.name)
+
+
+flag_values = st.sampled_from(ODD_STRINGS) | st.text(max_size=30) | st.integers(-(2**70), 2**70).map(str)
+OPERATOR_ENV = ("RAYJOB_DEPLOYMENT_STATUS_TRANSITION_GRACE_PERIOD_SECONDS", "RAYJOB_STATUS_CHECK_TIMEOUT_SECONDS",
+                "DELETE_RAYJOB_CR_AFTER_JOB_FINISHES", "ENABLE_DETERMINISTIC_HEAD_POD_NAME", "CLUSTER_DOMAIN")
+
+
+@PROFILE
+@given(flag=st.sampled_from(["--seed", "--job-exit", "--kuberay-version", "--feature-gates", "--operator-env",
+                             "--format", "--logs"]),
+       value=flag_values, env=st.sampled_from(OPERATOR_ENV))
+def test_any_simulate_flag_value_is_used_or_refused_with_a_message(cli: Cli, flag: str, value: str, env: str) -> None:
+    manifest = ROOT / "tests" / "cli" / "data" / "rayjob-ttl.yaml"
+    argument = f"{env}={value}" if flag == "--operator-env" else value
+    assert_handled(cli.run("simulate", str(manifest), flag, argument, "--for", "2h"))
+
+
+@PROFILE
+@given(expression=st.text(alphabet="abcdefg-_ ()!&|*.: andornot", max_size=30) | flag_values)
+def test_any_selection_expression_is_used_or_refused_with_a_message(cli: Cli, expression: str) -> None:
+    assert_handled(cli.run("run", str(ROOT / "scenarios" / "ttl-cleanup.yaml"), "-k", expression,
+                           "--executor", "scripted"))
