@@ -19,7 +19,7 @@ Not here: deciding that a run is a no-op (the clock's watch of one run), the eve
 
 from __future__ import annotations
 
-import itertools
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -122,6 +122,75 @@ def _order(move: Move) -> tuple[float, int, int]:
     return (previous, armed_by_start, move.loop.seq)
 
 
+def _compare(first: Move, second: Move) -> int:
+    """Which of two moved loops comes first at their landing instant, as stepping would order them."""
+    one = (first.position.value, first.loop.priority, *_order(first))
+    two = (second.position.value, second.loop.priority, *_order(second))
+    if one[:4] != two[:4] or one[3] == 0:
+        return -1 if one < two else (1 if one > two else 0)
+    # Both landing runs were armed at one instant by runs that were themselves re-armed during the skip: their
+    # order is that of those runs, kept since the two loops first met.
+    if first.loop.period != second.loop.period:
+        raise Undecidable(f"loops of different periods tie at t={first.position.value}")
+    return _meeting_order(first.loop, second.loop)
+
+
+def _meeting_order(first: Loop, second: Loop) -> int:
+    """Loops of one period that run together from some instant on keep the order they had when they met."""
+    if first.start == second.start:
+        return -1 if first.seq < second.seq else 1
+    met = meeting(first.start, second.start, first.period)
+    if met is None:
+        raise Undecidable(f"cannot find where loops starting at {first.start} and {second.start} meet")
+    _, before_first, before_second = met
+    # At the meeting instant a loop's own start timer (old) runs before a timer re-armed during the skip;
+    # otherwise the loop re-armed earlier (at its earlier previous run) runs first.
+    first_key = (0, 0.0) if before_first is None else (1, before_first)
+    second_key = (0, 0.0) if before_second is None else (1, before_second)
+    return -1 if first_key < second_key else 1
+
+
+def _is_tie(period: float, spacing: float) -> bool:
+    ratio = period / spacing
+    return ratio - math.floor(ratio) == 0.5
+
+
+def meeting(a: float, b: float, period: float) -> tuple[float, float | None, float | None] | None:
+    """The first value the orbits from ``a`` and ``b`` share (same ``period``), and the value before it on each
+    orbit (None where it is that orbit's start); None when it cannot be found with certainty.
+
+    Inside one binade, where the increment is constant, two orbits meet only if their offset is a multiple of
+    it; so orbits are moved a binade at a time, and met values are found where one catches the other up.
+    """
+    positions = [Position(a, None, 0), Position(b, None, 0)]
+    for _ in range(10_000):
+        if positions[0].value == positions[1].value:
+            return positions[0].value, positions[0].previous, positions[1].previous
+        low = 0 if positions[0].value < positions[1].value else 1
+        behind, ahead = positions[low], positions[1 - low]
+        x = behind.value
+        top = math.ldexp(1.0, math.frexp(x)[1])
+        spacing = math.ldexp(1.0, math.frexp(x)[1] - 53)
+        if x < _SMALL * period or ahead.value >= top or _is_tie(period, spacing):
+            # not both inside one settled binade: move the one behind to the first value not behind the other
+            step = orbit(x, period, ahead.value)
+            positions[low] = Position(step.value, step.previous if step.steps else behind.previous, 0)
+            continue
+        increment = round(period / spacing) * spacing  # exact: no halfway case in this binade
+        gap = int((ahead.value - x) / spacing)
+        if gap % int(increment / spacing) == 0:
+            return _in_order(low, ahead.value, ahead.value - increment, ahead.previous)
+        for index in (0, 1):  # no meeting in this binade: both go to their first value in the next one
+            step = orbit(positions[index].value, period, top)
+            positions[index] = Position(step.value, step.previous, 0)
+    return None
+
+
+def _in_order(low: int, value: float, behind_previous: float, ahead_previous: float | None,
+              ) -> tuple[float, float | None, float | None]:
+    return (value, behind_previous, ahead_previous) if low == 0 else (value, ahead_previous, behind_previous)
+
+
 def plan(loops: Sequence[Loop], boundary: float) -> list[Move]:
     """Where each loop stands after passing over its runs before ``boundary`` and before its quiet end.
 
@@ -137,15 +206,7 @@ def plan(loops: Sequence[Loop], boundary: float) -> list[Move]:
     for loop in loops:
         position = orbit(loop.start, loop.period, stop) if loop.start < stop else Position(loop.start, None, 0)
         moves.append(Move(loop, position, None))
-    ranked = sorted((move for move in moves if move.position.steps),
-                    key=lambda m: (m.position.value, m.loop.priority, *_order(m)))
-    for first, second in itertools.pairwise(ranked):
-        same_slot = (first.position.value, first.loop.priority) == (second.position.value, second.loop.priority)
-        if same_slot and _order(first)[:2] == _order(second)[:2] == (_order(first)[0], 1) and \
-                (first.loop.period, first.loop.start) != (second.loop.period, second.loop.start):
-            # Both were re-armed at one instant by runs that were themselves re-armed: their order is that of
-            # those runs, which only loops sharing start and period are known to keep.
-            raise Undecidable(f"loops tie at t={first.position.value}")
+    ranked = sorted((move for move in moves if move.position.steps), key=functools.cmp_to_key(_compare))
     rank = {id(move): index for index, move in enumerate(ranked)}
     return [Move(m.loop, m.position, (m.position.value, m.loop.priority, rank[id(m)]) if id(m) in rank else None)
             for m in moves]
