@@ -13,6 +13,7 @@ from typing import Any, Final
 
 import yaml
 
+from .._util.gofmt import go_quote
 from .._util.jsoncopy import deep_copy
 from ..model.enums import SubmissionMode
 from ..model.meta import controller_ref
@@ -37,11 +38,6 @@ LABEL_ORIGIN_CRD: Final = "ray.io/originated-from-crd"
 LABEL_SUBMISSION_MODE: Final = "ray.io/job-submission-mode"
 DISABLE_HEAD_RESTART: Final = "ray.io/disable-provisioned-head-restart"
 MAX_PREFIX: Final = 50
-
-
-def go_quote(text: str) -> str:
-    """``strconv.Quote`` for the ASCII text KubeRay quotes (JSON flags, the wait-loop message)."""
-    return json.dumps(text, ensure_ascii=False)
 
 
 # -- RayCluster --------------------------------------------------------------------------------------------------

@@ -15,8 +15,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from .._util.gofmt import dns1035_label, dns1123_label, dns1123_subdomain, regex_error
 from .field_errors import FieldError, invalid, json_type, not_supported, required
-from .names import NameCheck, dns1035_label, dns1123_label, dns1123_subdomain, regex_error
+from .names import NameCheck
 
 Check = Callable[[Mapping[str, Any]], list[FieldError]]
 
