@@ -20,6 +20,7 @@ if TYPE_CHECKING:
         ScenarioError,
         SimulationError,
     )
+    from .journal import Journal, JournalEntry
     from .kube.kubelet import Latencies
     from .kuberay.ray_nodes import RayTimings
     from .manifests import Manifest, load_manifests, validate_manifest
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
     from .runner import RunOptions, ScenarioResult, run_scenario
     from .scenario import Scenario, load_file
     from .sim.dashboard import JobScript, ScriptedExecutor
-    from .sim.journal import Journal, JournalEntry
     from .simulator import Simulator
 
 __version__ = "0.1.0"
@@ -38,7 +38,7 @@ _EXPORTS = {
     "JobDeploymentStatus": "model.enums", "JobFailedReason": "model.enums", "JobStatus": "model.enums",
     "SubmissionMode": "model.enums",
     "JobScript": "sim.dashboard", "ScriptedExecutor": "sim.dashboard",
-    "Journal": "sim.journal", "JournalEntry": "sim.journal",
+    "Journal": "journal", "JournalEntry": "journal",
     "Latencies": "kube.kubelet", "RayTimings": "kuberay.ray_nodes",
     "Manifest": "manifests", "load_manifests": "manifests", "validate_manifest": "manifests",
     "Simulator": "simulator",

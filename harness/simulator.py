@@ -25,6 +25,7 @@ from ._util.durations import parse_duration
 from ._util.jsoncopy import deep_copy, merge_patch
 from ._util.names import NameGenerator
 from .errors import InputError, SimulationError
+from .journal import Journal
 from .kube.admission import check_builtin
 from .kube.jobcontroller import JobController
 from .kube.kubelet import Kubelet, Latencies
@@ -40,7 +41,6 @@ from .model.rayjob import RayJob
 from .sim.clock import Clock
 from .sim.dashboard import DashboardError, Executor, JobRecord, ScriptedExecutor, SubmitRequest
 from .sim.events import EventRecorder
-from .sim.journal import Journal
 from .sim.store import NotFound, ObjectStore, WatchEvent
 
 Obj = dict[str, Any]

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol, runtime_checkable
 
 from ..errors import HarnessError
-from ..sim.journal import Journal
+from ..journal import Journal
 
 
 class UnsupportedByBackend(HarnessError):

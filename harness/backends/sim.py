@@ -13,8 +13,8 @@ from typing import Any
 
 from .._util.jsoncopy import deep_copy
 from ..errors import InputError
+from ..journal import Journal
 from ..sim.dashboard import DashboardError, Executor, JobScript, ScriptedExecutor
-from ..sim.journal import Journal
 from ..sim.store import NotFound
 from ..simulator import Simulator
 from .base import RayJobSubmitRefused

@@ -13,11 +13,11 @@ from typing import Any
 
 from .._util.durations import format_duration, parse_duration
 from ..errors import HarnessError, InputError
+from ..journal import JournalEntry
 from ..kuberay.profile import parse_feature_gates, supported_versions
 from ..model.kinds import RAYJOB
 from ..model.rayjob import RayJob
 from ..sim.dashboard import JobScript, ScriptedExecutor
-from ..sim.journal import JournalEntry
 from ..simulator import Simulator, wall_clock_origin
 
 LOG_SOURCES = ("driver", "head", "submitter")

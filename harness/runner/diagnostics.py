@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from .._util.jsoncopy import get_path
-from ..sim.journal import JournalEntry
+from ..journal import JournalEntry
 from .assertions import format_event, state_name, tail
 from .bindings import ResolvedRef
 from .context import RunContext

@@ -23,8 +23,8 @@ from typing import IO, Literal
 
 from ..backends.base import Backend
 from ..errors import HarnessError
+from ..journal import JournalEntry
 from ..scenario.model import Scenario, Step
-from ..sim.journal import JournalEntry
 from .bindings import Bindings
 from .context import RunContext, StepFailed
 from .diagnostics import render_failure, replay_command

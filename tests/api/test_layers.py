@@ -21,6 +21,7 @@ RANK = {
     "kuberay": 3, "manifests": 3,
     "kube": 2,
     "sim": 1,
+    "journal": 0,
     "model": 0,
     "_util": -1, "errors": -1,
 }

@@ -25,10 +25,10 @@ from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
+from harness.journal import JournalEntry
 from harness.model.enums import JobDeploymentStatus
 from harness.model.kinds import RAYCLUSTER, RAYJOB
 from harness.sim.dashboard import JobScript, ScriptedExecutor
-from harness.sim.journal import JournalEntry
 from harness.simulator import Simulator
 
 Obj = dict[str, Any]
