@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from .executors import ExecutorChoice
     from .runner import RunOptions, ScenarioResult
     from .runner.runner import Status
     from .runner.session import ScenarioSession
@@ -44,7 +45,7 @@ _PEEK = re.compile(r"^(?:-\s+)?scenario\s*:", re.MULTILINE)
 class _Settings:
     backend: str
     kuberay_version: str | None
-    executor: str
+    executor: ExecutorChoice
     report_dir: Path | None
     worker: str
 

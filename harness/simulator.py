@@ -25,21 +25,22 @@ from ._util.durations import parse_duration
 from ._util.jsoncopy import deep_copy, merge_patch
 from ._util.names import NameGenerator
 from .errors import InputError, SimulationError
+from .executors.scripted import ScriptedExecutor
 from .journal import Journal
 from .kube.admission import check_builtin
 from .kube.jobcontroller import JobController
 from .kube.kubelet import Kubelet, Latencies
-from .kuberay.dashboards import DashboardDirectory
 from .kuberay.profile import KubeRayProfile, OperatorConfig, profile_for
-from .kuberay.ray_nodes import RayTimings, ray_program_factory
 from .kuberay.raycluster_controller import RayClusterController
 from .kuberay.rayjob_controller import RayJobController
 from .manifests import Manifest, load_manifests, parse_manifests, raise_for_errors, validate_manifest
 from .model.enums import JobDeploymentStatus
 from .model.kinds import CONFIGMAP, POD, RAYJOB, ResourceType, resolve_kind
 from .model.rayjob import RayJob
+from .raysim.dashboard import DashboardError, Executor, JobRecord, SubmitRequest
+from .raysim.directory import DashboardDirectory
+from .raysim.nodes import RayTimings, ray_program_factory
 from .sim.clock import Clock
-from .sim.dashboard import DashboardError, Executor, JobRecord, ScriptedExecutor, SubmitRequest
 from .sim.events import EventRecorder
 from .sim.store import NotFound, ObjectStore, WatchEvent
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol, runtime_checkable
 
 from ..errors import HarnessError
+from ..executors import ExecutorName
 from ..journal import Journal
 
 
@@ -30,7 +31,7 @@ Obj = dict[str, Any]
 class Backend(Protocol):
     name: str  # "sim" or "kube"
     kuberay_version: str
-    executor_name: str  # "scripted", "ray", or "cluster" for a real cluster
+    executor_name: ExecutorName  # "scripted", "ray", or "cluster" for a real cluster
     virtual_time: bool  # True when advance() costs no wall time
 
     @property

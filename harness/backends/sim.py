@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from .._util.jsoncopy import deep_copy
-from ..errors import InputError
+from ..executors import ExecutorName, ExecutorSettings
+from ..executors.build import build_executor
 from ..journal import Journal
-from ..sim.dashboard import DashboardError, Executor, JobScript, ScriptedExecutor
+from ..raysim.dashboard import DashboardError
 from ..sim.store import NotFound
 from ..simulator import Simulator
 from .base import RayJobSubmitRefused
@@ -22,37 +22,16 @@ from .base import RayJobSubmitRefused
 Obj = dict[str, Any]
 
 
-@dataclass(frozen=True)
-class JobScripts:
-    """Scripted-executor behaviour: a default, and overrides per RayJob name or entrypoint substring."""
-
-    default: JobScript = field(default_factory=JobScript)
-    by_rayjob: Mapping[str, JobScript] = field(default_factory=dict)
-    by_entrypoint: Mapping[str, JobScript] = field(default_factory=dict)
-
-
-def make_executor(name: str, job_scripts: JobScripts | None = None,
-                  path_map: Mapping[str, str] | None = None) -> Executor:
-    if name == "scripted":
-        scripts = job_scripts or JobScripts()
-        return ScriptedExecutor(scripts.default, by_entrypoint=scripts.by_entrypoint, by_rayjob=scripts.by_rayjob)
-    if name == "ray":
-        from ..executors import create_ray_executor
-
-        return create_ray_executor(path_map=dict(path_map or {}))
-    raise InputError(f"executor={name!r} is unknown", hint="use 'scripted' or 'ray'")
-
-
 class SimBackend:
     name = "sim"
     virtual_time = True
 
-    def __init__(self, kuberay_version: str = "1.7", executor: str = "scripted", job_scripts: JobScripts | None = None,
+    def __init__(self, kuberay_version: str = "1.7", executor: ExecutorSettings | None = None,
                  operator_env: Mapping[str, str] | None = None, feature_gates: Mapping[str, bool] | None = None,
-                 seed: int = 0, path_map: Mapping[str, str] | None = None,
-                 simulator: Simulator | None = None) -> None:
-        self.executor_name = executor
-        self.sim = simulator or Simulator(kuberay_version, executor=make_executor(executor, job_scripts, path_map),
+                 seed: int = 0, simulator: Simulator | None = None) -> None:
+        settings = executor or ExecutorSettings()
+        self.executor_name: ExecutorName = settings.name
+        self.sim = simulator or Simulator(kuberay_version, executor=build_executor(settings),
                                           operator_env=operator_env, feature_gates=feature_gates, seed=seed)
         self.kuberay_version = self.sim.profile.version
 
@@ -122,4 +101,4 @@ class SimBackend:
         self.sim.close()
 
 
-__all__ = ["JobScripts", "NotFound", "SimBackend", "make_executor"]
+__all__ = ["NotFound", "SimBackend"]

@@ -13,11 +13,12 @@ from typing import Any
 
 from .._util.durations import format_duration, parse_duration
 from ..errors import HarnessError, InputError
+from ..executors.scripted import ScriptedExecutor
+from ..executors.settings import JobScript
 from ..journal import JournalEntry
 from ..kuberay.profile import parse_feature_gates, supported_versions
 from ..model.kinds import RAYJOB
 from ..model.rayjob import RayJob
-from ..sim.dashboard import JobScript, ScriptedExecutor
 from ..simulator import Simulator, wall_clock_origin
 
 LOG_SOURCES = ("driver", "head", "submitter")
@@ -70,7 +71,7 @@ def build_simulator(args: argparse.Namespace) -> Simulator:
     env = _pairs(args.operator_env, "--operator-env")
     gates = parse_feature_gates(args.feature_gates) if args.feature_gates else {}
     if args.executor == "ray":
-        from ..executors import create_ray_executor
+        from ..executors.ray_executor import create_ray_executor
 
         executor: Any = create_ray_executor(path_map=_pairs(args.path_map, "--path-map"))
         print("Running Ray jobs on a local Ray runtime (executor=ray)", file=sys.stderr)

@@ -15,16 +15,13 @@ from typing import Any, Final
 from .._util.jsoncopy import deep_copy
 from ..model.enums import ClusterState, PodPhase
 from ..model.kinds import POD, RAYCLUSTER, SERVICE
+from ..model.labels import DISABLE_HEAD_RESTART, LABEL_CLUSTER, LABEL_GROUP, LABEL_NODE_TYPE
 from ..sim.clock import Clock
 from ..sim.events import NORMAL, EventRecorder
 from ..sim.store import AlreadyExists, ApiError, NotFound, ObjectStore, WatchEvent
 from ..sim.workqueue import WorkQueue
 from .profile import RAYCLUSTER_CONTROLLER_NAME, OperatorConfig
 from .resources import (
-    DISABLE_HEAD_RESTART,
-    LABEL_CLUSTER,
-    LABEL_GROUP,
-    LABEL_NODE_TYPE,
     build_head_pod,
     build_head_service,
     build_worker_pod,

@@ -30,13 +30,15 @@ from ..model.enums import (
     SubmissionMode,
 )
 from ..model.kinds import JOB, POD, RAYCLUSTER, RAYJOB, SERVICE
+from ..model.labels import LABEL_CLUSTER, LABEL_NODE_TYPE, SUBMITTER_CONTAINER
 from ..model.rayjob import KUBERAY_MANAGER, RayJob, RayJobInfo, RayJobStatus
+from ..raysim.dashboard import DashboardError, JobNotFound, RayDashboard
+from ..raysim.directory import DashboardDirectory
+from ..raysim.nodes import submit_request_for
 from ..sim.clock import Clock
-from ..sim.dashboard import DashboardError, JobNotFound, RayDashboard
 from ..sim.events import NORMAL, WARNING, EventRecorder
 from ..sim.store import ApiError, NotFound, ObjectStore, WatchEvent
 from ..sim.workqueue import WorkQueue
-from .dashboards import DashboardDirectory
 from .deletion import RuleDecision, decide_deletion_rules, legacy_policy
 from .gates import FeatureGates
 from .profile import (
@@ -47,12 +49,8 @@ from .profile import (
     KubeRayProfile,
     OperatorConfig,
 )
-from .ray_nodes import submit_request_for
 from .resources import (
     DASHBOARD_PORT_NAME,
-    LABEL_CLUSTER,
-    LABEL_NODE_TYPE,
-    SUBMITTER_CONTAINER,
     SubmitCommandError,
     build_head_service,
     build_rayjob_head_service,

@@ -9,13 +9,12 @@ Not here: the backends themselves (``harness.backends``).
 from __future__ import annotations
 
 from ..backends.base import Backend
-from ..backends.sim import JobScripts, SimBackend
+from ..backends.sim import SimBackend
 from ..errors import InputError
+from ..executors import EXECUTOR_CHOICES, ExecutorSettings
 from ..kuberay.profile import profile_for, supported_versions
-from ..scenario.model import ExecutorSettings, Scenario
+from ..scenario.model import Scenario
 from ..scenario.versions import parse_version
-from ..sim.dashboard import JobScript
-from .executor_choice import EXECUTOR_CHOICES, resolve_executor
 from .runner import RunOptions
 
 AVAILABLE_BACKENDS = ("sim",)
@@ -37,19 +36,11 @@ def check_options(options: RunOptions) -> None:
         profile_for(options.kuberay_version)  # raises InputError naming the supported releases
 
 
-def job_scripts(settings: ExecutorSettings) -> JobScripts | None:
-    """The simulator's JobScripts for the scenario's ``executor:`` settings (None when it has none)."""
-    if settings.is_empty:
-        return None
-    return JobScripts(default=settings.default or JobScript(), by_rayjob=dict(settings.by_rayjob),
-                      by_entrypoint=dict(settings.by_entrypoint))
-
-
 def create_backend(scenario: Scenario, options: RunOptions) -> Backend:
     """A fresh backend for ``scenario`` (the default factory of the CLI and the pytest plugin)."""
     check_options(options)
     return SimBackend(kuberay_version=options.kuberay_version or default_kuberay_version("sim"),
-                      executor=resolve_executor(scenario, options.executor),
-                      job_scripts=job_scripts(scenario.executor),
-                      operator_env=scenario.operator.env, path_map=scenario.paths,
+                      executor=ExecutorSettings(name=scenario.resolve_executor(options.executor),
+                                                scripts=scenario.executor, path_map=scenario.paths),
+                      operator_env=scenario.operator.env,
                       feature_gates=scenario.operator.feature_gates, seed=options.seed)

@@ -23,12 +23,12 @@ from typing import IO, Literal
 
 from ..backends.base import Backend
 from ..errors import HarnessError
+from ..executors import ExecutorChoice
 from ..journal import JournalEntry
 from ..scenario.model import Scenario, Step
 from .bindings import Bindings
 from .context import RunContext, StepFailed
 from .diagnostics import render_failure, replay_command
-from .executor_choice import resolve_executor
 from .steps import run_step
 
 Status = Literal["passed", "failed", "error", "skipped"]
@@ -38,7 +38,7 @@ Status = Literal["passed", "failed", "error", "skipped"]
 class RunOptions:
     backend: str = "sim"
     kuberay_version: str | None = None  # None: the backend's default release
-    executor: str = "auto"  # "auto": see harness.runner.executor_choice
+    executor: ExecutorChoice = "auto"  # "auto": see harness.executors.choice
     seed: int = 0
     worker: str = ""  # pytest-xdist worker id ("gw3"), part of namespaces on shared clusters
     keep_namespace: bool = False
@@ -200,7 +200,7 @@ def run_scenario(scenario: Scenario, options: RunOptions, factory: BackendFactor
     version = options.kuberay_version or ""
     if options.kuberay_version is not None:
         # Decide skips before building a world (a Ray runtime or a cluster connection may be costly).
-        executor = resolve_executor(scenario, options.executor)
+        executor = scenario.resolve_executor(options.executor)
         reason = scenario.skip_reason(backend=options.backend, kuberay_version=options.kuberay_version,
                                       executor=executor)
         if reason is not None:

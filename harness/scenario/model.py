@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 from ..errors import SourcePos
+from ..executors.choice import resolve_executor
+from ..executors.settings import EXECUTOR_NAMES, ExecutorChoice, ExecutorName, JobScripts, SimExecutorName
 from ..manifests.positions import PositionTree
-from ..sim.dashboard import JobScript
 from .matchers import MapMatch
 from .versions import VersionSpec
 
@@ -32,7 +33,7 @@ DEFAULT_STATE_FIELD: Final[Mapping[str, str]] = {
 }
 LOG_SOURCES: Final = ("head", "driver", "submitter", "worker")
 BACKENDS: Final = ("sim", "kube")
-EXECUTORS: Final = ("scripted", "ray", "cluster")
+EXECUTORS: Final = EXECUTOR_NAMES
 BUILTIN_BINDINGS: Final = ("namespace", "scenario")
 
 LogSourceName = Literal["head", "driver", "submitter", "worker", "pod"]
@@ -274,19 +275,6 @@ class SaveStep(Step):
 
 
 @dataclass(frozen=True)
-class ExecutorSettings:
-    """How the scripted executor runs each Ray job: a default, then per entrypoint substring or per RayJob."""
-
-    default: JobScript | None = None
-    by_entrypoint: tuple[tuple[str, JobScript], ...] = ()
-    by_rayjob: tuple[tuple[str, JobScript], ...] = ()
-
-    @property
-    def is_empty(self) -> bool:
-        return self.default is None and not self.by_entrypoint and not self.by_rayjob
-
-
-@dataclass(frozen=True)
 class OperatorSettings:
     """The KubeRay operator's environment variables and feature gates for this scenario."""
 
@@ -314,13 +302,18 @@ class Scenario:
     description: str = ""
     kuberay: VersionSpec | None = None
     backends: tuple[str, ...] | None = None
-    executors: tuple[str, ...] | None = None
-    executor: ExecutorSettings = field(default_factory=ExecutorSettings)
+    executors: tuple[ExecutorName, ...] | None = None
+    executor: JobScripts = field(default_factory=JobScripts)  # the scripted executor's behaviour
     operator: OperatorSettings = field(default_factory=OperatorSettings)
     paths: Mapping[str, str] = field(default_factory=dict)  # container path -> local path (ray executor)
     timeouts: Timeouts = field(default_factory=Timeouts)
     markers: tuple[str, ...] = ()
     expected_failure: str | None = None  # a regular expression the failure text must match
+
+    def resolve_executor(self, requested: ExecutorChoice, *, ray_present: bool | None = None) -> SimExecutorName:
+        """The executor this scenario runs on when ``requested`` (``auto``: see :mod:`harness.executors.choice`)."""
+        return resolve_executor(requested, scripted=not self.executor.is_empty, allowed=self.executors,
+                                ray_present=ray_present)
 
     def skip_reason(self, *, backend: str, kuberay_version: str, executor: str) -> str | None:
         """Why this scenario does not apply to the run, or None when it does."""

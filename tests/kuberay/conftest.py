@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from harness.sim.dashboard import JobScript, ScriptedExecutor
+from harness.executors.scripted import ScriptedExecutor
+from harness.executors.settings import JobScript
 from harness.simulator import Simulator
 
 
