@@ -24,13 +24,13 @@ from typing import IO, Any
 from ._util.durations import parse_duration
 from ._util.jsoncopy import deep_copy, merge_patch
 from ._util.names import NameGenerator
-from .errors import InputError, SimulationError
+from .errors import DeletionTimeout, InputError
 from .executors.scripted import ScriptedExecutor
 from .journal import Journal
 from .kube.admission import check_builtin
 from .kube.jobcontroller import JobController
 from .kube.kubelet import Kubelet, Latencies
-from .kuberay.profile import KubeRayProfile, OperatorConfig, profile_for
+from .kuberay.profile import KubeRayProfile, checked_operator_config, profile_for
 from .kuberay.raycluster_controller import RayClusterController
 from .kuberay.rayjob_controller import RayJobController
 from .manifests import Manifest, load_manifests, parse_manifests, raise_for_errors, validate_manifest
@@ -64,7 +64,7 @@ class Simulator:
                  origin: int | None = None, journal_stream: IO[str] | None = None,
                  field_validation: str = "Strict", on_warning: Callable[[str], None] | None = None) -> None:
         self.profile: KubeRayProfile = profile_for(kuberay)
-        self.config = OperatorConfig(env=dict(operator_env or {}), feature_gates=dict(feature_gates or {}))
+        self.config = checked_operator_config(self.profile, operator_env, feature_gates)
         self.clock = Clock(origin) if origin is not None else Clock()
         self.names = NameGenerator(seed)
         self.store = ObjectStore(self.clock, self.names)
@@ -180,15 +180,16 @@ class Simulator:
     def create_namespace(self, name: str) -> None:
         self.store.ensure_namespace(name)
 
-    def get(self, kind: str, name: str, namespace: str = "default") -> Obj | None:
+    def get(self, kind: str, name: str, *, namespace: str = "default") -> Obj | None:
         found = self.store.find(_rtype(kind), namespace, name)
         return deep_copy(found) if found is not None else None
 
-    def list(self, kind: str, namespace: str | None = "default",
+    def list(self, kind: str, *, namespace: str | None = "default",
              selector: str | Mapping[str, str] | None = None) -> builtins.list[Obj]:
+        """Objects of ``kind`` in ``namespace`` (None: every namespace) matching ``selector``, by name."""
         return [deep_copy(o) for o in self.store.list(_rtype(kind), namespace, selector)]
 
-    def patch(self, kind: str, name: str, patch: Mapping[str, Any], namespace: str = "default") -> Obj:
+    def patch(self, kind: str, name: str, patch: Mapping[str, Any], *, namespace: str = "default") -> Obj:
         """A JSON merge patch on the main resource (``kubectl patch --type=merge``)."""
         rtype = _rtype(kind)
         self.journal.record_action("patch", kind=rtype.kind, namespace=namespace, name=name,
@@ -199,21 +200,23 @@ class Simulator:
         raise_for_errors(validate_manifest(manifest, field_validation=self.field_validation), manifest)
         return self.store.patch(rtype, namespace, name, dict(patch))
 
-    def suspend(self, name: str, namespace: str = "default") -> Obj:
-        return self.patch("RayJob", name, {"spec": {"suspend": True}}, namespace)
+    def suspend(self, name: str, *, namespace: str = "default") -> Obj:
+        return self.patch("RayJob", name, {"spec": {"suspend": True}}, namespace=namespace)
 
-    def resume(self, name: str, namespace: str = "default") -> Obj:
-        return self.patch("RayJob", name, {"spec": {"suspend": False}}, namespace)
+    def resume(self, name: str, *, namespace: str = "default") -> Obj:
+        return self.patch("RayJob", name, {"spec": {"suspend": False}}, namespace=namespace)
 
-    def delete(self, kind: str, name: str, namespace: str = "default", *, propagation: str = "Background",
-               wait: bool = False, timeout: float = 300.0) -> None:
-        """Delete; with ``wait``, run the world until the object is really gone (finalizers, GC)."""
+    def delete(self, kind: str, name: str, *, namespace: str = "default", propagation: str = "Background",
+               wait: bool = True, timeout: float = 300.0) -> None:
+        """``kubectl delete``: by default, run the world until the object is really gone (finalizers, garbage
+        collection) and raise :class:`DeletionTimeout` if it is still there after ``timeout`` virtual seconds;
+        with ``wait=False``, return once the deletion is requested (``kubectl delete --wait=false``)."""
         rtype = _rtype(kind)
         self.journal.record_action("delete", kind=rtype.kind, namespace=namespace, name=name)
         self.store.delete(rtype, namespace, name, propagation=propagation)
         if wait and not self.run_until(lambda: self.store.find(rtype, namespace, name) is None, timeout):
-            raise SimulationError(f"{rtype.kind} {namespace}/{name} still exists after {timeout:g}s",
-                                  hint="a finalizer is holding it; see sim.operator_log")
+            raise DeletionTimeout(f"{rtype.kind} {namespace}/{name} still exists after {timeout:g}s",
+                                  hint="a finalizer is holding it; see the operator log")
 
     # -- time ------------------------------------------------------------------------------------------------------
 
@@ -270,35 +273,35 @@ class Simulator:
 
     # -- observation -----------------------------------------------------------------------------------------------
 
-    def rayjob(self, name: str, namespace: str = "default") -> RayJob:
+    def rayjob(self, name: str, *, namespace: str = "default") -> RayJob:
         raw = self.store.find(RAYJOB, namespace, name)
         if raw is None:
             raise NotFound(f'rayjobs.ray.io "{name}" not found')
         return RayJob.from_raw(raw)
 
-    def deployment_status(self, name: str, namespace: str = "default") -> str | None:
+    def deployment_status(self, name: str, *, namespace: str = "default") -> str | None:
         raw = self.store.find(RAYJOB, namespace, name)
         return None if raw is None else str((raw.get("status") or {}).get("jobDeploymentStatus", ""))
 
-    def events_for(self, kind: str, name: str, namespace: str = "default") -> builtins.list[Obj]:
+    def events_for(self, kind: str, name: str, *, namespace: str = "default") -> builtins.list[Obj]:
         obj = self.store.find(_rtype(kind), namespace, name)
         return [] if obj is None else [deep_copy(e) for e in self.events.list_for(obj)]
 
-    def events_in(self, namespace: str = "default") -> builtins.list[Obj]:
+    def events_in(self, *, namespace: str = "default") -> builtins.list[Obj]:
         events = self.store.list(_rtype("Event"), namespace)
         return [deep_copy(e) for e in sorted(events, key=lambda e: int(e["metadata"]["resourceVersion"]))]
 
-    def pod_logs(self, pod: str, namespace: str = "default", container: str | None = None) -> str:
+    def pod_logs(self, pod: str, *, namespace: str = "default", container: str | None = None) -> str:
         return self.kubelet.logs(namespace, pod, container)
 
-    def head_pod(self, cluster: str, namespace: str = "default") -> Obj | None:
+    def head_pod(self, cluster: str, *, namespace: str = "default") -> Obj | None:
         pods = self.store.list(POD, namespace, {"ray.io/cluster": cluster, "ray.io/node-type": "head"})
         return deep_copy(pods[0]) if pods else None
 
-    def driver_log(self, name: str, namespace: str = "default") -> str:
+    def driver_log(self, name: str, *, namespace: str = "default") -> str:
         """``/tmp/ray/session_latest/logs/job-driver-<jobId>.log`` on the RayJob's head pod."""
-        job = self.rayjob(name, namespace)
-        record = self.ray_job_record(name, namespace)
+        job = self.rayjob(name, namespace=namespace)
+        record = self.ray_job_record(name, namespace=namespace)
         if record is None:
             cluster = job.status.ray_cluster_name or "<none>"
             raise NotFound(f"no driver log for RayJob {namespace}/{name}: the head pod of RayCluster {cluster} "
@@ -306,17 +309,17 @@ class Simulator:
                            hint="read the submitter pod's log instead (kubectl logs -l job-name=" + name + ")")
         return "".join(line + "\n" for line in record.driver_log)
 
-    def ray_job_record(self, name: str, namespace: str = "default") -> JobRecord | None:
-        job = self.rayjob(name, namespace)
+    def ray_job_record(self, name: str, *, namespace: str = "default") -> JobRecord | None:
+        job = self.rayjob(name, namespace=namespace)
         dashboard = self.directory.current(namespace, job.status.ray_cluster_name)
         if dashboard is None:
             return None
         return dashboard.jobs.get(job.status.job_id)
 
-    def ray_job_submit(self, rayjob: str, submission_id: str, entrypoint: str | None = None,
+    def ray_job_submit(self, rayjob: str, submission_id: str, entrypoint: str | None = None, *,
                        namespace: str = "default") -> None:
         """A user's ``ray job submit --submission-id ID`` against a RayJob's cluster (InteractiveMode)."""
-        job = self.rayjob(rayjob, namespace)
+        job = self.rayjob(rayjob, namespace=namespace)
         dashboard = self.directory.current(namespace, job.status.ray_cluster_name)
         if dashboard is None or not dashboard.serving:
             raise DashboardError(f"the dashboard of RayCluster {job.status.ray_cluster_name!r} is not serving")

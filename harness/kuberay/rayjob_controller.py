@@ -91,8 +91,7 @@ class RayJobController:
         self.profile = profile
         self.config = config
         self.names = names
-        self.gates = FeatureGates(rayjob_deletion_policy=config.gate("RayJobDeletionPolicy", profile),
-                                  sidecar_submitter_restart=config.gate("SidecarSubmitterRestart", profile))
+        self.gates: FeatureGates = config.gates(profile)
         self.queue: WorkQueue[Key] = WorkQueue(clock, self._process, name="rayjob")
         self.log: list[str] = []
         self.reconciles = 0

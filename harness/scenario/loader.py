@@ -152,14 +152,17 @@ def _operator(node: Node) -> OperatorSettings:
     check_keys(node, ("env", "feature_gates"), "operator")
     env: dict[str, str] = {}
     gates: dict[str, bool] = {}
+    positions: dict[str, SourcePos] = {}
     if "env" in node.fields:
         env_node = mapping(node.fields["env"], "operator env", "env: {NAME: value}")
         env = {key: _env_value(child, key) for key, child in env_node.fields.items()}
+        positions.update((key, env_node.pos_of_key(key)) for key in env_node.fields)
     if "feature_gates" in node.fields:
         gates_node = mapping(node.fields["feature_gates"], "operator feature_gates",
                              "feature_gates: {RayJobDeletionPolicy: true}")
         gates = {key: boolean(child, f"feature gate {key}") for key, child in gates_node.fields.items()}
-    return OperatorSettings(env, gates)
+        positions.update((key, gates_node.pos_of_key(key)) for key in gates_node.fields)
+    return OperatorSettings(env, gates, pos=node.pos, positions=positions)
 
 
 def _timeouts(node: Node) -> Timeouts:

@@ -31,12 +31,12 @@ KINDS: Final = tuple(KIND_KEYS.values())
 DEFAULT_STATE_FIELD: Final[Mapping[str, str]] = {
     "RayJob": "status.jobDeploymentStatus", "RayCluster": "status.state", "Pod": "status.phase",
 }
-LOG_SOURCES: Final = ("head", "driver", "submitter", "worker")
+LOG_SOURCES: Final = ("head", "driver", "submitter", "worker", "operator")
 BACKENDS: Final = ("sim", "kube")
 EXECUTORS: Final = EXECUTOR_NAMES
 BUILTIN_BINDINGS: Final = ("namespace", "scenario")
 
-LogSourceName = Literal["head", "driver", "submitter", "worker", "pod"]
+LogSourceName = Literal["head", "driver", "submitter", "worker", "operator", "pod"]
 
 
 @dataclass(frozen=True)
@@ -280,6 +280,16 @@ class OperatorSettings:
 
     env: Mapping[str, str] = field(default_factory=dict)
     feature_gates: Mapping[str, bool] = field(default_factory=dict)
+    pos: SourcePos = field(default=SourcePos(""), compare=False)
+    positions: Mapping[str, SourcePos] = field(default_factory=dict, compare=False)  # env var or gate -> its line
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.env and not self.feature_gates
+
+    def pos_of(self, name: str) -> SourcePos:
+        """Where the env var or gate ``name`` is written (the ``operator:`` block when not known)."""
+        return self.positions.get(name, self.pos)
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,23 @@
 """The package layout is the architecture: imports point downward only (DESIGN.md, "Layers").
 
 Entry points (python -m harness; the pytest plugin, which reuses the CLI) → reports, runner → backends →
-scenario language, executors → simulator facade → KubeRay controllers, manifest validation → built-in Kubernetes
-controllers → simulated world core → object model → small utilities. Layers of one rank do not import each other.
+scenario language → simulator facade → KubeRay controllers, manifest validation, executors → the Ray side in pods
+→ built-in Kubernetes controllers → simulated machinery → journal, object model → small utilities. Layers of one
+rank do not import each other.
+
+The backend-neutral front (runner, scenario language, reports, CLI, pytest plugin) never imports the simulator or
+the operator model, neither directly nor through what it imports: it reaches them only through the backend
+registry, which loads a backend when one is made.
 """
 
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "harness"
 RANK = {
@@ -22,10 +31,13 @@ RANK = {
     "raysim": 2.5,
     "kube": 2,
     "sim": 1,
-    "journal": 0,
-    "model": 0,
+    "journal": 0, "model": 0,
     "_util": -1, "errors": -1,
 }
+
+
+SIMULATOR_SIDE = ("sim", "kuberay", "simulator", "raysim", "kube")
+NEUTRAL_FRONT = ("runner", "scenario", "report", "cli", "pytest_plugin")
 
 
 def _imports() -> list[tuple[str, str, str]]:
@@ -61,3 +73,20 @@ def test_imports_point_downward_only():
     upward = [f"{file}: {src} (rank {RANK[src]}) imports {dst} (rank {RANK[dst]})"
               for src, dst, file in _imports() if RANK[dst] >= RANK[src]]
     assert upward == []
+
+
+@pytest.mark.parametrize("front", NEUTRAL_FRONT)
+def test_the_backend_neutral_front_names_no_simulator_module(front):
+    offending = [f"{file}: imports harness.{dst}" for src, dst, file in _imports()
+                 if src == front and dst in SIMULATOR_SIDE]
+    assert offending == []
+
+
+def test_importing_the_front_loads_no_simulator_module_through_what_it_imports():
+    fronts = ["harness.runner", "harness.scenario", "harness.report", "harness.cli.main", "harness.cli.run",
+              "harness.cli.simulate", "harness.pytest_plugin", "harness.backends.registry"]
+    code = (f"import importlib, sys\nfor name in {fronts!r}: importlib.import_module(name)\n"
+            f"print(' '.join(sorted(m for m in sys.modules if m.split('.')[1:2] and "
+            f"m.split('.')[0] == 'harness' and m.split('.')[1] in {SIMULATOR_SIDE!r})))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == ""

@@ -11,8 +11,10 @@ DATA = Path(__file__).parent / "data"
 
 
 def simulate(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "harness", "simulate", *args], capture_output=True, text=True,
-                          timeout=120)
+    """The command as a user runs it, on the scripted executor unless the test says otherwise."""
+    executor = [] if "--executor" in args else ["--executor", "scripted"]
+    return subprocess.run([sys.executable, "-m", "harness", "simulate", *executor, *args], capture_output=True,
+                          text=True, timeout=120)
 
 
 def _entries(stdout: str) -> list[dict]:

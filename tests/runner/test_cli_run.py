@@ -140,4 +140,4 @@ def test_the_same_scenario_name_in_two_files_is_bad_input(folder: Path, capsys: 
 def test_an_unknown_kuberay_version_is_bad_input(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write(folder, "a.yaml", PASSING)
     assert main(["run", str(folder), "--kuberay-version", "0.9"]) == 2
-    assert "kuberay version='0.9' is not simulated" in capsys.readouterr().err
+    assert "kuberay version='0.9' is not supported by backend=sim" in capsys.readouterr().err

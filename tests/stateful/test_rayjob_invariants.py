@@ -159,7 +159,7 @@ class RayJobInvariants(RuleBasedStateMachine):
     # -- helpers --------------------------------------------------------------------------------------------------
 
     def names(self, kind: str, selector: Mapping[str, str] | None = None) -> list[str]:
-        return [o["metadata"]["name"] for o in self.sim.list(kind, "default", selector)
+        return [o["metadata"]["name"] for o in self.sim.list(kind, namespace="default", selector=selector)
                 if not o["metadata"].get("deletionTimestamp")]
 
     def absent(self) -> list[str]:
