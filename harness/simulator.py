@@ -30,9 +30,11 @@ from .journal import Journal
 from .kube.admission import check_builtin
 from .kube.jobcontroller import JobController
 from .kube.kubelet import Kubelet, Latencies
+from .kuberay.networkpolicy_controller import NetworkPolicyController
 from .kuberay.profile import KubeRayProfile, checked_operator_config, profile_for
 from .kuberay.raycluster_controller import RayClusterController
 from .kuberay.rayjob_controller import RayJobController
+from .kuberay.switches import network_policy_warning, unmodelled_use
 from .manifests import Manifest, load_manifests, parse_manifests, raise_for_errors, validate_manifest
 from .model.enums import JobDeploymentStatus
 from .model.kinds import CONFIGMAP, POD, RAYJOB, ResourceType, resolve_kind
@@ -51,7 +53,8 @@ def _rtype(kind: str) -> ResourceType:
     rtype = resolve_kind(kind)
     if rtype is None:
         raise InputError(f"kind={kind!r} is not modelled by the simulator",
-                         hint="use RayJob, RayCluster, Pod, Service, ConfigMap, Event, Job or Namespace")
+                         hint="use RayJob, RayCluster, Pod, Service, ConfigMap, Event, Job, NetworkPolicy or "
+                              "Namespace")
     return rtype
 
 
@@ -79,14 +82,15 @@ class Simulator:
         self.kubelet = Kubelet(self.store, self.clock,
                                ray_program_factory(self.store, self.directory, self.ray_timings), latencies)
         self.job_controller = JobController(self.store, self.clock)
-        self.raycluster_controller = RayClusterController(self.store, self.clock, self.events, self.config)
+        self.gates = self.config.gates(self.profile)
+        self.raycluster_controller = RayClusterController(self.store, self.clock, self.events, self.config,
+                                                          self.gates)
         self.rayjob_controller = RayJobController(self.store, self.clock, self.events, self.directory,
                                                   self.profile, self.config, self.names)
-        if hasattr(self.executor, "busy") and hasattr(self.executor, "poll"):
-            self.clock.add_real_work(self.executor)  # type: ignore[arg-type]
-        if hasattr(self.executor, "configmap_lookup") and self.executor.configmap_lookup is None:
-            # The real executor materialises ConfigMap volumes of the head pod from this world's ConfigMaps.
-            self.executor.configmap_lookup = lambda ns, name: self.store.find(CONFIGMAP, ns, name)
+        # v1.7.0 starts the NetworkPolicy controller only with the RayClusterNetworkPolicy gate.
+        self.networkpolicy_controller = NetworkPolicyController(self.store, self.clock, self.events) \
+            if self.gates.ray_cluster_network_policy else None
+        self.executor.attach(self.clock, lambda ns, name: self.store.find(CONFIGMAP, ns, name))
         self.store.ensure_namespace("default")
         self.warnings: list[str] = []
         self.on_warning = on_warning
@@ -125,9 +129,23 @@ class Simulator:
             for warning in result.warnings:
                 self._warn(warning)
             raise_for_errors(result, manifest)
+            self._check_modelled(result.obj, manifest)
             self._check_ray_version(result.obj)
             applied.append(self._apply_one(result.obj, namespace))
         return applied
+
+    def _check_modelled(self, obj: Obj, manifest: Manifest | None) -> None:
+        """Refuse an object the operator would handle with what the simulator does not model (under a gate)."""
+        problem = unmodelled_use(obj, self.gates)
+        if problem is not None:
+            path, reason = problem
+            name = (obj.get("metadata") or {}).get("name", "")
+            raise InputError(f"{obj.get('kind')} {name}: {reason}",
+                             pos=manifest.pos(path) if manifest is not None and manifest.line else None,
+                             hint="run it against a real cluster, or leave the gate off")
+        warning = network_policy_warning(obj, self.gates)
+        if warning is not None:
+            self._warn(warning)
 
     def _warn(self, text: str) -> None:
         if text in self.warnings:
@@ -138,19 +156,16 @@ class Simulator:
 
     def _check_ray_version(self, obj: Obj) -> None:
         """With a real executor, say when the manifest's Ray differs from the local Ray (not an error)."""
-        check = getattr(self.executor, "check_versions", None)
-        if check is None:
-            return
         spec = obj.get("spec") or {}
         cluster_spec = spec.get("rayClusterSpec") if obj.get("kind") == "RayJob" else spec
         if isinstance(cluster_spec, Mapping) and cluster_spec.get("rayVersion"):
-            message = check(ray_version=str(cluster_spec["rayVersion"]))
+            message = self.executor.check_versions(ray_version=str(cluster_spec["rayVersion"]))
             if message:
                 self._warn(message)
 
     def executor_warnings(self) -> builtins.list[str]:
         """Warnings the executor raised while running jobs (version mismatches, capped resources...)."""
-        for text in getattr(self.executor, "warnings", []):
+        for text in self.executor.warnings:
             self._warn(text)
         return list(self.warnings)
 
@@ -198,6 +213,7 @@ class Simulator:
         patched = merge_patch(self.store.get(rtype, namespace, name), dict(patch))
         manifest = Manifest(obj=patched, source=f"<patch of {rtype.kind} {namespace}/{name}>", line=0)
         raise_for_errors(validate_manifest(manifest, field_validation=self.field_validation), manifest)
+        self._check_modelled(patched, None)
         return self.store.patch(rtype, namespace, name, dict(patch))
 
     def suspend(self, name: str, *, namespace: str = "default") -> Obj:
@@ -330,7 +346,8 @@ class Simulator:
 
     @property
     def operator_log(self) -> builtins.list[str]:
-        return sorted(self.rayjob_controller.log + self.raycluster_controller.log)
+        networkpolicy = self.networkpolicy_controller.log if self.networkpolicy_controller is not None else []
+        return sorted(self.rayjob_controller.log + self.raycluster_controller.log + networkpolicy)
 
     # -- lifecycle -------------------------------------------------------------------------------------------------
 

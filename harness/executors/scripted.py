@@ -9,10 +9,11 @@ Not here: choosing the script (:class:`~.settings.JobScripts`), the real executo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..model.enums import JobStatus
-from ..raysim.dashboard import ClusterHandle, JobRecord, JobSink
+from ..raysim.dashboard import ClusterHandle, ConfigMapLookup, JobRecord, JobSink
 from ..sim.clock import PRIORITY_KUBELET, Clock
 from .settings import JobScript, JobScripts
 
@@ -37,8 +38,18 @@ class ScriptedExecutor:
     def __init__(self, scripts: JobScripts | JobScript | None = None) -> None:
         """``scripts``: the behaviour of every job; a lone :class:`JobScript` is the default of all jobs."""
         self.scripts = scripts if isinstance(scripts, JobScripts) else JobScripts(default=scripts)
+        self.warnings: list[str] = []
         self._timers: dict[str, list[Any]] = {}
         self._submitted: dict[tuple[str, str], int] = {}  # (namespace, RayJob) -> Ray jobs started so far
+
+    def attach(self, clock: Clock, configmaps: ConfigMapLookup) -> None:
+        return None  # pure virtual time; reads no files
+
+    def check_versions(self, *, ray_version: str) -> str | None:
+        return None  # a scripted job runs on no Ray at all
+
+    def head_log_source(self) -> Callable[[], list[str]] | None:
+        return None
 
     def script_for(self, job: JobRecord, attempt: int = 1) -> JobScript:
         """The script ``job`` runs as the ``attempt``-th Ray job of its RayJob."""

@@ -10,14 +10,18 @@ what is not modelled. Never accepted-and-ignored:
   behaviour (``ENABLE_PROBES_INJECTION=true``); names v1.7.0 does not read are refused as probable typos.
 
 Gate and variable names, defaults and value parsing are upstream's (``pkg/features/features.go``, ``os.Getenv``
-call sites in ``ray-operator``). Not here: the parsed configuration the controllers read (:mod:`.profile`).
+call sites in ``ray-operator``). Also here: the objects refused because a gate makes the operator build what the
+simulator does not model (:func:`unmodelled_use`). Not here: the parsed configuration the controllers read
+(:mod:`.profile`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
+
+from .gates import FeatureGates
 
 
 @dataclass(frozen=True)
@@ -115,3 +119,52 @@ def operator_problems(env: Mapping[str, str], feature_gates: Mapping[str, bool],
         elif not switch.honoured(text):
             problems.append((name, f"operator env {name}={text} is not modelled by the simulator: {switch.missing}"))
     return problems
+
+
+# -- objects that use what a gate turns on -------------------------------------------------------------------------
+
+
+def _cluster_spec(obj: Mapping[str, Any]) -> Mapping[str, Any]:
+    spec = obj.get("spec") or {}
+    cluster = spec.get("rayClusterSpec") if obj.get("kind") == "RayJob" else spec
+    return cluster if isinstance(cluster, Mapping) else {}
+
+
+def unmodelled_use(obj: Mapping[str, Any], gates: FeatureGates) -> tuple[str, str] | None:
+    """Why the simulator refuses ``obj`` (a RayJob or RayCluster) under these gates: (field path, reason), or None.
+
+    With a gate on, valid specs make the operator build things the simulator does not model; refusing the object
+    is honest where running it without them would not be.
+    """
+    spec = _cluster_spec(obj)
+    base = "spec.rayClusterSpec" if obj.get("kind") == "RayJob" else "spec"
+    if gates.ray_cluster_history_server and (spec.get("historyServerOptions") or {}).get("collectorOptions"):
+        return (f"{base}.historyServerOptions",
+                "historyServerOptions.collectorOptions with the RayClusterHistoryServer gate on: the operator then "
+                "injects the ray-history-collector sidecar into every Ray pod, which the simulator does not model")
+    options = spec.get("gcsFaultToleranceOptions")
+    if gates.gcs_fault_tolerance_embedded_storage and isinstance(options, Mapping) and \
+            options.get("backend") == "rocksdb":
+        return (f"{base}.gcsFaultToleranceOptions.backend",
+                "gcsFaultToleranceOptions.backend=rocksdb with the GCSFaultToleranceEmbeddedStorage gate on: the "
+                "operator then creates the GCS storage PersistentVolumeClaim and wires it into the head pod, which "
+                "the simulator does not model")
+    return None
+
+
+def network_policy_warning(obj: Mapping[str, Any], gates: FeatureGates) -> str | None:
+    """A warning for a network policy that would isolate a real cluster more than the simulator can show."""
+    if not gates.ray_cluster_network_policy:
+        return None
+    config = _cluster_spec(obj).get("networkPolicy")
+    if not isinstance(config, Mapping) or (config.get("mode") or "DenyAll") not in ("DenyAll", "DenyAllEgress"):
+        return None
+    head_rules = (config.get("head") or {}).get("egressRules")
+    worker_rules = (config.get("worker") or {}).get("egressRules")
+    if head_rules or worker_rules or any(g.get("egressRules") for g in config.get("workerGroups") or []):
+        return None
+    name = (obj.get("metadata") or {}).get("name", "")
+    return (f"{obj.get('kind')} {name}: networkPolicy mode {config.get('mode') or 'DenyAll'} restricts egress and "
+            "KubeRay adds no DNS egress rule, so on a real cluster the workers cannot resolve the head Service; "
+            "the simulator does not enforce NetworkPolicies (add a DNS rule to head.egressRules and "
+            "worker.egressRules)")

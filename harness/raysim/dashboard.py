@@ -11,7 +11,7 @@ on a real cluster. Not here: how a URL reaches a dashboard (:mod:`.directory`), 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -101,10 +101,32 @@ class JobSink(Protocol):
     def append_log(self, submission_id: str, lines: list[str]) -> None: ...
 
 
+ConfigMapLookup = Callable[[str, str], "Mapping[str, Any] | None"]
+"""``(namespace, name) -> ConfigMap object or None``: the ConfigMaps of the world an executor serves."""
+
+
 class Executor(Protocol):
-    """Decides how a submitted Ray job runs (``harness.executors``: the scripted and the Ray executor)."""
+    """Decides how a submitted Ray job runs (``harness.executors``: the scripted and the Ray executor).
+
+    Every executor answers every method; one that does no real work answers the optional ones trivially (no
+    version notes, no warnings, no real ``ray start`` output), so callers never probe for attributes.
+    """
 
     name: str
+    warnings: list[str]  # notes for the user (version mismatches, capped resources...), each once
+
+    def attach(self, clock: Clock, configmaps: ConfigMapLookup) -> None:
+        """The world this executor serves: its clock (an executor doing real work registers as the clock's
+        :class:`~harness.sim.clock.RealWork`) and its ConfigMaps (for the head pod's ConfigMap volumes)."""
+        ...
+
+    def check_versions(self, *, ray_version: str) -> str | None:
+        """A note when the RayCluster's ``rayVersion`` differs from the Ray that will run the jobs, or None."""
+        ...
+
+    def head_log_source(self) -> Callable[[], list[str]] | None:
+        """Where the head container's real ``ray start`` output is read from, or None for the simulated one."""
+        ...
 
     def start(self, job: JobRecord, sink: JobSink, clock: Clock) -> None:
         """Begin running ``job``; report through ``sink`` (immediately or from clock events)."""

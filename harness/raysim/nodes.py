@@ -98,8 +98,8 @@ class RayHeadProgram:
         def up() -> None:
             if not ctx.running:
                 return
-            custom = getattr(self.directory.executor, "head_log", None)
-            if callable(custom):
+            custom = self.directory.executor.head_log_source()
+            if custom is not None:
                 ctx.stream(custom)  # the real `ray start` output, as complete as it is when someone reads it
             else:
                 ctx.log(*head_start_lines((pod.get("status") or {}).get("podIP", "10.244.0.x"), port))
