@@ -1,4 +1,5 @@
-"""Developer sessions: ``nox -s tests``, ``nox -s lint``, ``nox -s typecheck``, ``nox -s scenarios``."""
+"""Developer sessions: ``nox -s tests``, ``nox -s lint``, ``nox -s typecheck``, ``nox -s scenarios``,
+``nox -s contract``."""
 
 from __future__ import annotations
 
@@ -36,3 +37,10 @@ def scenarios(session: nox.Session) -> None:
 def benchmarks(session: nox.Session) -> None:
     session.install("-e", ".[test]")
     session.run("python", "benchmarks/bench_simulator.py", *session.posargs)
+
+
+@nox.session
+def contract(session: nox.Session) -> None:
+    """The Backend contract suite, once per registered backend (``tests/backends``)."""
+    session.install("-e", ".[test]")
+    session.run("pytest", "tests/backends", *session.posargs)
