@@ -94,8 +94,7 @@ def executor_settings(args: argparse.Namespace) -> ExecutorSettings:
     if scripted and path_map:
         raise InputError("--job-* flags declare a scripted outcome, and --path-map is for running the entrypoint "
                          "for real", hint="use one or the other")
-    # A path map only makes sense for the ray executor, so with it `auto` means ray (or says Ray is missing).
-    name = resolve_executor(args.executor, scripted=scripted, allowed=("ray",) if path_map else None)
+    name = resolve_executor(args.executor, scripted=scripted, paths=bool(path_map))
     if name == "ray" and scripted:
         raise InputError("--job-* flags describe the scripted executor, and --executor ray runs the entrypoint "
                          "for real", hint="drop the --job-* flags, or use --executor scripted")

@@ -2,8 +2,9 @@
 
 The one rule, the same for ``run``, ``simulate``, the pytest plugin and Python callers: an explicit choice always
 wins; otherwise a run that declares scripted behaviour (runtimes, exit codes, output) stays scripted, one that
-may only run on Ray runs on Ray, and anything else runs its entrypoint for real when Ray is installed, so that a
-scenario about a user's own entrypoint really runs it. A run that needs Ray where none is installed is skipped
+may only run on Ray, or maps container paths to local ones (which only the ray executor reads), runs on Ray,
+and anything else runs its entrypoint for real when Ray is installed, so that a scenario about a user's own
+entrypoint really runs it. A run that needs Ray where none is installed is skipped
 with :func:`ray_missing_reason`, never failed.
 
 "Installed" means a real ``ray`` distribution whose package is what ``import ray`` would load: a namespace
@@ -43,12 +44,13 @@ def package_installed(package: str, distribution: str) -> bool:
 
 
 def resolve_executor(requested: ExecutorChoice, *, scripted: bool, allowed: Sequence[str] | None = None,
-                     ray_present: bool | None = None) -> SimExecutorName:
+                     paths: bool = False, ray_present: bool | None = None) -> SimExecutorName:
     """The executor a run uses.
 
     ``scripted``: the run declares scripted behaviour. ``allowed``: the executors a scenario restricts itself to
-    (None: any). ``ray_present``: whether Ray is installed (None: check). A run restricted to ``ray`` resolves
-    to ``ray`` even without Ray, so that it is skipped for that reason rather than run on the wrong executor.
+    (None: any). ``paths``: the run maps container paths to local ones. ``ray_present``: whether Ray is
+    installed (None: check). A run that needs ``ray`` resolves to it even without Ray, so that it is skipped (or
+    refused) for that reason rather than run on the wrong executor.
     """
     if requested != "auto":
         return requested
@@ -56,7 +58,7 @@ def resolve_executor(requested: ExecutorChoice, *, scripted: bool, allowed: Sequ
         return "scripted"
     if allowed is not None and "ray" not in allowed:
         return "scripted"
-    if allowed is not None and "scripted" not in allowed:
+    if (allowed is not None and "scripted" not in allowed) or paths:
         return "ray"
     present = ray_importable() if ray_present is None else ray_present
     return "ray" if present else "scripted"

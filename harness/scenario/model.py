@@ -323,7 +323,7 @@ class Scenario:
     def resolve_executor(self, requested: ExecutorChoice, *, ray_present: bool | None = None) -> SimExecutorName:
         """The executor this scenario runs on when ``requested`` (``auto``: see :mod:`harness.executors.choice`)."""
         return resolve_executor(requested, scripted=not self.executor.is_empty, allowed=self.executors,
-                                ray_present=ray_present)
+                                paths=bool(self.paths), ray_present=ray_present)
 
     def skip_reason(self, *, backend: str, kuberay_version: str, executor: str) -> str | None:
         """Why this scenario does not apply to the run, or None when it does."""

@@ -33,6 +33,11 @@ def test_a_run_restricted_to_ray_resolves_to_ray_even_without_ray_so_that_it_is_
     assert resolve_executor("auto", scripted=False, allowed=("ray",), ray_present=False) == "ray"
 
 
+def test_a_run_that_maps_container_paths_resolves_to_ray_which_alone_reads_them():
+    assert resolve_executor("auto", scripted=False, paths=True, ray_present=False) == "ray"
+    assert resolve_executor("auto", scripted=True, paths=True, ray_present=True) == "scripted"
+
+
 def test_anything_else_runs_on_ray_when_it_is_installed_and_scripted_when_not():
     assert resolve_executor("auto", scripted=False, ray_present=True) == "ray"
     assert resolve_executor("auto", scripted=False, ray_present=False) == "scripted"
