@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal, Protocol, get_args
 
 from ..errors import HarnessError
-from ..executors import ExecutorName
+from ..executors import ExecutorName, ExecutorSettings
 from ..journal import Journal
 
 Obj = dict[str, Any]
@@ -177,3 +177,32 @@ class Capabilities:
         if self.settle is not None:
             present.add("settle")
         return frozenset(present)
+
+
+# -- making a backend ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BackendSettings:
+    """What a backend is made with; each backend uses what applies to it and refuses what it cannot honour."""
+
+    kuberay_version: str | None = None  # None: the backend's default release
+    executor: ExecutorSettings = field(default_factory=ExecutorSettings)
+    operator_env: Mapping[str, str] = field(default_factory=dict)
+    feature_gates: Mapping[str, bool] = field(default_factory=dict)
+    seed: int = 0  # generated names (simulator)
+    wall_clock_timestamps: bool = False  # object timestamps start at today instead of a fixed origin (simulator)
+    on_warning: Callable[[str], None] | None = None  # told each warning as it is reported
+
+
+class BackendFactory(Protocol):
+    """What a backend module offers the registry."""
+
+    def create(self, settings: BackendSettings) -> Backend:
+        """A fresh backend; InputError for settings it cannot honour."""
+        ...
+
+    def operator_problems(self, env: Mapping[str, str],
+                          feature_gates: Mapping[str, bool]) -> list[tuple[str, str]]:
+        """Why these operator settings cannot be honoured: (env var or gate name, one sentence) per problem."""
+        ...

@@ -12,38 +12,12 @@ Adding a backend is one entry here and a module exposing a :class:`BackendFactor
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Final, Protocol
+from dataclasses import dataclass, field, replace
+from typing import Final
 
 from ..errors import InputError
-from ..executors import ExecutorName, ExecutorSettings
-from .base import Backend, CapabilityName
-
-
-@dataclass(frozen=True)
-class BackendSettings:
-    """What a backend is made with; each backend uses what applies to it and refuses what it cannot honour."""
-
-    kuberay_version: str | None = None  # None: the backend's default release
-    executor: ExecutorSettings = field(default_factory=ExecutorSettings)
-    operator_env: Mapping[str, str] = field(default_factory=dict)
-    feature_gates: Mapping[str, bool] = field(default_factory=dict)
-    seed: int = 0  # generated names (simulator)
-    wall_clock_timestamps: bool = False  # object timestamps start at today instead of a fixed origin (simulator)
-    on_warning: Callable[[str], None] | None = None  # told each warning as it is reported
-
-
-class BackendFactory(Protocol):
-    """What a backend module offers the registry."""
-
-    def create(self, settings: BackendSettings) -> Backend:
-        """A fresh backend; InputError for settings it cannot honour."""
-        ...
-
-    def operator_problems(self, env: Mapping[str, str],
-                          feature_gates: Mapping[str, bool]) -> list[tuple[str, str]]:
-        """Why these operator settings cannot be honoured: (env var or gate name, one sentence) per problem."""
-        ...
+from ..executors import ExecutorName
+from .base import Backend, BackendFactory, BackendSettings, CapabilityName
 
 
 @dataclass(frozen=True)
@@ -68,7 +42,9 @@ class BackendInfo:
                          hint=f"use one of: {supported}")
 
     def create(self, settings: BackendSettings) -> Backend:
-        return self.load().create(settings)
+        """A fresh backend; the release is checked here, so the backend gets a release line it runs."""
+        line = self.check_kuberay_version(settings.kuberay_version or self.default_kuberay_version)
+        return self.load().create(replace(settings, kuberay_version=line))
 
     def operator_problems(self, env: Mapping[str, str], feature_gates: Mapping[str, bool]) -> list[tuple[str, str]]:
         if not env and not feature_gates:

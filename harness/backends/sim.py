@@ -19,13 +19,12 @@ from .._util.jsoncopy import deep_copy
 from ..executors import ExecutorName
 from ..executors.build import build_executor
 from ..journal import Journal
-from ..kuberay.profile import operator_problems
+from ..kuberay.profile import DEFAULT_RELEASE, operator_problems
 from ..raysim.dashboard import DashboardError
 from ..sim.store import NotFound
 from ..simulator import Simulator, wall_clock_origin
-from .base import Capabilities, Log, LogSource, RayJobSubmitRefused
+from .base import BackendSettings, Capabilities, Log, LogSource, RayJobSubmitRefused
 from .logs import read_log
-from .registry import BackendSettings, backend_info
 
 Obj = dict[str, Any]
 
@@ -40,12 +39,11 @@ class SimBackend:
         settings = settings or BackendSettings()
         self.executor_name: ExecutorName = settings.executor.name
         if simulator is None:
-            info = backend_info("sim")
-            line = info.check_kuberay_version(settings.kuberay_version or info.default_kuberay_version)
-            simulator = Simulator(line, executor=build_executor(settings.executor),
-                                  operator_env=settings.operator_env, feature_gates=settings.feature_gates,
-                                  seed=settings.seed, origin=wall_clock_origin() if settings.wall_clock_timestamps
-                                  else None, on_warning=settings.on_warning)
+            origin = wall_clock_origin() if settings.wall_clock_timestamps else None
+            simulator = Simulator(settings.kuberay_version or DEFAULT_RELEASE,
+                                  executor=build_executor(settings.executor), operator_env=settings.operator_env,
+                                  feature_gates=settings.feature_gates, seed=settings.seed, origin=origin,
+                                  on_warning=settings.on_warning)
         else:
             self.executor_name = "ray" if simulator.executor.name == "ray" else "scripted"
         self.sim = simulator

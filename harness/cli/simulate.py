@@ -13,8 +13,8 @@ import argparse
 import sys
 
 from .._util.durations import format_duration, parse_duration
-from ..backends.base import LOG_SOURCES, Backend, LogSource
-from ..backends.registry import BackendSettings, backend_info
+from ..backends.base import LOG_SOURCES, Backend, BackendSettings, LogSource
+from ..backends.registry import backend_info
 from ..errors import HarnessError, InputError
 from ..executors import EXECUTOR_CHOICES, ExecutorSettings, JobScript, JobScripts, resolve_executor
 from ..executors.choice import ray_missing_reason

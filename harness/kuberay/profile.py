@@ -56,6 +56,9 @@ PROFILES: Final[Mapping[str, KubeRayProfile]] = {
 }
 
 
+DEFAULT_RELEASE: Final = "1.7"  # what a simulator runs when no release is asked for: the newest profile
+
+
 def supported_versions() -> list[str]:
     return sorted(PROFILES)
 

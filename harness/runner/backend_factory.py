@@ -10,8 +10,8 @@ an option or a scenario setting the backend cannot honour is bad input (exit cod
 
 from __future__ import annotations
 
-from ..backends.base import Backend
-from ..backends.registry import BackendSettings, backend_info
+from ..backends.base import Backend, BackendSettings
+from ..backends.registry import backend_info
 from ..errors import InputError
 from ..executors import EXECUTOR_CHOICES, ExecutorSettings, ray_importable
 from ..executors.settings import RAY_INSTALL_HINT

@@ -90,3 +90,51 @@ def test_importing_the_front_loads_no_simulator_module_through_what_it_imports()
             f"m.split('.')[0] == 'harness' and m.split('.')[1] in {SIMULATOR_SIDE!r})))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == ""
+
+
+def _module_graph() -> dict[str, set[str]]:
+    """Module -> the harness modules it imports, at import time or later in a function (a lazy import is still a
+    dependency), except for type checking; a submodule importing its own package (to reach a sibling) is how
+    packages work, not a dependency."""
+    modules = {".".join(p.relative_to(PACKAGE.parent).with_suffix("").parts).removesuffix(".__init__"): p
+               for p in PACKAGE.rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        deps: set[str] = set()
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+                continue
+            for sub in ast.walk(node):
+                if not isinstance(sub, ast.ImportFrom):
+                    continue
+                base = package.split(".")[: len(package.split(".")) - max(sub.level - 1, 0)] if sub.level else []
+                target = ".".join(base + ([sub.module] if sub.module else [])) if sub.level else sub.module or ""
+                for candidate in (target, *(f"{target}.{alias.name}" for alias in sub.names)):
+                    if candidate in modules and not name.startswith(candidate + ".") and candidate != name:
+                        deps.add(candidate)
+        graph[name] = deps
+    return graph
+
+
+def test_no_module_imports_one_that_imports_it_back_even_lazily():
+    graph = _module_graph()
+    cycles: list[str] = []
+    state: dict[str, int] = {}
+    path: list[str] = []
+
+    def visit(module: str) -> None:
+        state[module] = 1
+        path.append(module)
+        for dep in sorted(graph[module]):
+            if state.get(dep) == 1:
+                cycles.append(" -> ".join([*path[path.index(dep):], dep]))
+            elif dep not in state:
+                visit(dep)
+        path.pop()
+        state[module] = 2
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module)
+    assert cycles == []

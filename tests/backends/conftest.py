@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from harness.backends.base import Backend
-from harness.backends.registry import BackendSettings, backend_info
+from harness.backends.base import Backend, BackendSettings
+from harness.backends.registry import backend_info
 from harness.executors import ExecutorSettings, JobScript, JobScripts
 
 from .manifests import GREETING
