@@ -13,6 +13,7 @@ Not here: what the API server then does with the object (:mod:`.validate`).
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,8 +91,12 @@ def _load_file(file: Path) -> list[Manifest]:
     return parse_manifests(text, str(file))
 
 
-def parse_manifests(text: str, source: str) -> list[Manifest]:
-    """Every object in a YAML text; ``source`` names the file in positions and errors."""
+def parse_manifests(text: str, source: str, *, checked: bool = True) -> list[Manifest]:
+    """Every object in a YAML text; ``source`` names the file in positions and errors.
+
+    With ``checked=False`` the identity of each object (:func:`check_identity`) is left to the caller, which can
+    then report every object's problem instead of stopping at the first.
+    """
     loader = JsonLoader(text)
     manifests: list[Manifest] = []
     try:
@@ -120,8 +125,9 @@ def parse_manifests(text: str, source: str) -> list[Manifest]:
                             hint="the file must be YAML or JSON text") from None
     finally:
         loader.dispose()
-    for manifest in manifests:
-        check_identity(manifest)
+    if checked:
+        for manifest in manifests:
+            check_identity(manifest)
     return manifests
 
 
@@ -153,6 +159,16 @@ def _expand_list(manifest: Manifest) -> list[Manifest]:
     return expanded
 
 
+def kind_meant(kind: str) -> str | None:
+    """The modelled kind a misspelt one most likely means (``Rayjob``, ``RayJobs``, ``Raycluster``), or None."""
+    kinds = [rt.kind for rt in ALL_TYPES]
+    folded = {k.lower(): k for k in kinds}
+    if kind.lower() in folded:
+        return folded[kind.lower()]
+    close = difflib.get_close_matches(kind.lower(), list(folded), n=1, cutoff=0.85)
+    return folded[close[0]] if close else None
+
+
 _SUPPORTED = ", ".join(f"{rt.kind} ({rt.api_version})" for rt in ALL_TYPES)
 
 
@@ -172,8 +188,10 @@ def check_identity(manifest: Manifest) -> None:
                             hint="add 'name: <lowercase-name>' under metadata (or generateName for a prefix)")
     rtype = resource_type(manifest.kind)
     if rtype is None:
+        meant = kind_meant(manifest.kind)
+        hint = f"did you mean {meant!r}? Kinds are case-sensitive" if meant else f"supported kinds: {_SUPPORTED}"
         raise ManifestError(f"kind={manifest.kind!r} is not modelled by the simulator", pos=manifest.pos("kind"),
-                            hint=f"supported kinds: {_SUPPORTED}")
+                            hint=hint)
     if not rtype.serves(manifest.api_version):
         served = ", ".join(f"{rtype.group}/{v}" if rtype.group else v
                            for v in (rtype.served_versions or (rtype.version,)))
