@@ -31,6 +31,7 @@ from .builtin import BUILTIN_KINDS
 from .field_errors import CEL_SKIPPED, NIL_PATH, FieldError, go_quote, invalid, kubectl_invalid_lines
 from .loader import Manifest
 from .names import OBJECT_META_FIELDS, dns1123_subdomain, validate_object_meta
+from .placement import placement
 from .positions import split_path
 from .schema import CRD_VERSIONS, CrdVersion, crd_version, storage_version
 from .schema_nodes import Schema
@@ -146,10 +147,15 @@ def _unknown_metadata(meta: dict[str, Any]) -> list[str]:
     return unknown
 
 
-def _strict_result(m: Manifest, obj: dict[str, Any], version: str, unknown: list[str], warnings: list[str],
+def strict_decoding_error(m: Manifest, paths: Sequence[str]) -> str:
+    """The 400 text of ``fieldValidation=Strict`` for unknown fields ``paths`` of ``m``, in its request version."""
+    text = "strict decoding error: " + ", ".join(f"unknown field {go_quote(path)}" for path in paths)
+    return _decode_error(m, m.api_version.rpartition("/")[2], text)
+
+
+def _strict_result(m: Manifest, obj: dict[str, Any], unknown: list[str], warnings: list[str],
                    group: str) -> ValidationResult:
-    text = "strict decoding error: " + ", ".join(f"unknown field {go_quote(path)}" for path in unknown)
-    issue = ManifestIssue(_decode_error(m, version, text), unknown[0], m.pos(unknown[0]))
+    issue = ManifestIssue(strict_decoding_error(m, unknown), unknown[0], m.pos(unknown[0]))
     return ValidationResult(obj, tuple(warnings), (issue,), m.kind, m.name, group, 400, tuple(unknown))
 
 
@@ -169,7 +175,7 @@ def _decoding(m: Manifest, obj: dict[str, Any], version: str, root: Schema | Non
             del obj[key]
     unknown += _unknown_metadata(meta) if isinstance(meta, dict) else []
     if unknown and mode == "Strict":
-        return unknown, _strict_result(m, obj, version, unknown, warnings, group)
+        return unknown, _strict_result(m, obj, unknown, warnings, group)
     if mode == "Warn":
         warnings.extend(f"unknown field {go_quote(path)}" for path in unknown)
     return unknown, None
@@ -247,7 +253,9 @@ def unknown_field_hint(m: Manifest, path: str, crds: Sequence[CrdVersion] = CRD_
     """What to do about the unknown field ``path`` of ``m``: a known mistake, a newer API version, a near miss."""
     crd = crd_version(m.kind, m.api_version, crds)
     newer = crd is not None and not crd.storage and schema_node(storage_version(m.kind, crds).root, path) is not None
-    return hints.unknown_field_hint(path, _siblings(m.kind, crd, path), newer_version_has_it=newer)
+    meant = placement(crd.root, path) if crd is not None else None
+    return hints.unknown_field_hint(path, _siblings(m.kind, crd, path), newer_version_has_it=newer,
+                                    belongs_at=meant.path if meant else None)
 
 
 def issue_hint(issue: ManifestIssue) -> str | None:
