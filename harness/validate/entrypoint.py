@@ -119,7 +119,9 @@ def check_entrypoint(subject: Subject) -> list[Finding]:
         return []
     containers = _list(_map(_map(_map(cluster.spec.get("headGroupSpec")).get("template")).get("spec"))
                        .get("containers"))
-    image = str(_map(containers[0]).get("image") or "") if containers else ""
+    if not containers:
+        return []  # no head container: the operator refuses the spec
+    image = str(_map(containers[0]).get("image") or "")
     ray_image = image.split(":", 1)[0] in _RAY_IMAGES
     shipped = f"the image {image} ships no user code" if ray_image else f"it must be in the image {image or '?'}"
     return [subject.finding(
