@@ -80,7 +80,7 @@ def _block_end(lines: list[str], row: int, column: int) -> int:
 
 
 def _after_colon(line: str, column: int) -> str:
-    """The value written after ``key:`` on the key's line, without a trailing comment ('' when none)."""
+    """The value written after ``key:`` on the key's line ('' when there is none, or only a comment)."""
     rest = line[line.find(":", column) + 1:].strip()
     return "" if not rest or rest.startswith("#") else rest
 
@@ -112,8 +112,9 @@ def _rename_keys(m: Manifest, block: list[str], first_row: int, notes: list[Note
     config = value.get("config")
     if isinstance(config, Mapping):
         targets += [(f"{path}.config", str(k), CONFIG_KEYS) for k in config]
-    for parent, key, known in targets:
-        where = m.pos(f"{parent}.{key}")
+    placed = sorted(((m.pos(f"{parent}.{key}"), key, known) for parent, key, known in targets),
+                    key=lambda item: (item[0].line, item[0].column), reverse=True)  # right to left: columns hold
+    for where, key, known in placed:
         if key in known:
             continue
         meant = _renamed(key, known)

@@ -2,7 +2,8 @@
 
 Entry points (python -m harness; the pytest plugin, which reuses the CLI) → reports, runner → backends →
 scenario language, executors → simulator facade, static validation before deployment → KubeRay controllers,
-manifest validation → built-in Kubernetes controllers → simulated world core → object model → small utilities. Layers of one rank do not import each other.
+manifest validation → built-in Kubernetes controllers → simulated world core → object model → small utilities.
+Layers of one rank do not import each other.
 """
 
 from __future__ import annotations
