@@ -97,7 +97,15 @@ def parse_manifests(text: str, source: str, *, checked: bool = True) -> list[Man
     With ``checked=False`` the identity of each object (:func:`check_identity`) is left to the caller, which can
     then report every object's problem instead of stopping at the first.
     """
-    loader = JsonLoader(text)
+    try:
+        loader = JsonLoader(text)
+    except yaml.reader.ReaderError as exc:  # a control character: refused before any parsing
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        raise ManifestError(f"manifest is not valid YAML: {exc.reason} (character #x{exc.character:04x})",
+                            pos=SourcePos(source, line, column),
+                            hint="remove the control character; YAML allows printable text, tabs and newlines") \
+            from None
     manifests: list[Manifest] = []
     try:
         while loader.check_node():
