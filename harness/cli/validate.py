@@ -4,8 +4,8 @@ Exit codes: 0 without errors, 1 with errors (``--strict``: warnings too), 2 when
 (or a flag is wrong). ``--convert`` instead rewrites ray.io/v1alpha1 RayJobs as ray.io/v1: 0 when everything was
 mapped, 1 when something was left as written (each said on stderr), 2 for unreadable input.
 
-This module only parses flags and prints; the checks live in ``harness.validate``. It imports neither Ray, nor a
-Kubernetes client, nor the simulator.
+This module only parses flags and prints; the checks live in ``harness.validate``, imported when the command runs
+(so ``--help`` is instant). Neither imports Ray, a Kubernetes client or the simulator.
 """
 
 from __future__ import annotations
@@ -16,18 +16,15 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from .. import __version__
 from ..errors import InputError, ManifestError
-from ..validate import RULES, convert_text, input_files, render_json, render_sarif, render_text, validate_paths
-from ..validate.documents import STDIN
-from ..validate.releases import release_names
+from ..kuberay.profile import supported_versions
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", metavar="PATH",
                         help="YAML files or folders of them ('-' reads standard input)")
     parser.add_argument("--kuberay-version", default="1.7", metavar="V",
-                        help=f"the KubeRay release the cluster runs ({', '.join(release_names())}; default 1.7)")
+                        help=f"the KubeRay release the cluster runs ({', '.join(supported_versions())}; default 1.7)")
     parser.add_argument("--feature-gates", default="", metavar="G=true,...",
                         help="the operator's --feature-gates, e.g. RayJobDeletionPolicy=false (default: the "
                              "release's defaults)")
@@ -61,6 +58,8 @@ def _colour(stream: TextIO) -> bool:
 
 
 def _list_rules() -> int:
+    from ..validate import RULES
+
     width = max(len(rule_id) for rule_id in RULES)
     for rule in RULES.values():
         print(f"{rule.id:<{width}}  {rule.severity.value:<7}  {rule.title}")
@@ -77,6 +76,9 @@ def command(args: argparse.Namespace) -> int:
         raise InputError("--write rewrites files only with --convert", hint="add --convert, or drop --write")
     if args.convert:
         return convert_command(args.paths, recursive=args.recursive, write=args.write, output=args.output)
+    from .. import __version__
+    from ..validate import render_json, render_sarif, render_text, validate_paths
+
     report = validate_paths(args.paths, kuberay_version=args.kuberay_version, feature_gates=args.feature_gates,
                             strict=args.strict, recursive=args.recursive)
     if args.format == "json":
@@ -91,6 +93,9 @@ def command(args: argparse.Namespace) -> int:
 
 def convert_command(paths: list[str], *, recursive: bool, write: bool, output: Path | None) -> int:
     """Convert each file; the YAML goes to stdout (or ``output``), or back into the file with ``write``."""
+    from ..validate import convert_text, input_files
+    from ..validate.documents import STDIN
+
     if write and STDIN in paths:
         raise InputError("--write cannot rewrite standard input", hint="drop --write to print the result")
     files, missing = input_files(paths, recursive=recursive)

@@ -254,7 +254,7 @@ class CrdVersion:
     def api_version(self) -> str:
         return f"{self.group}/{self.version}"
 
-    @property
+    @cached_property
     def has_rules(self) -> bool:
         """The API server builds a CEL validator only when the version's schema has rules somewhere."""
         return self.spec.has_rules()

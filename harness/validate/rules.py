@@ -83,15 +83,47 @@ _OPERATOR_FIXED: Final = (
 )
 
 
+_OPERATOR_TITLES: Final = {  # check name (harness.kuberay) -> title
+    "name-length": "The RayJob name is longer than 47 characters",
+    "name-dns1035": "The RayJob name is not a DNS-1035 label",
+    "suspend-requires-shutdown": "suspend without shutdownAfterJobFinishes",
+    "ttl-non-negative": "A negative ttlSecondsAfterFinished",
+    "ttl-requires-shutdown": "ttlSecondsAfterFinished without shutdownAfterJobFinishes",
+    "deletion-strategy": "A deletionStrategy the operator refuses",
+    "suspend-with-cluster-selector": "suspend with clusterSelector",
+    "cluster-spec-or-selector": "Neither rayClusterSpec nor clusterSelector",
+    "cluster-selector": "A clusterSelector the operator cannot use",
+    "interactive-backoff-limit": "backoffLimit in InteractiveMode",
+    "sidecar-mode": "A setting SidecarMode does not support",
+    "k8s-token-auth": "Kubernetes token auth for a RayJob",
+    "runtime-env-yaml": "runtimeEnvYAML that is not a YAML mapping",
+    "active-deadline": "activeDeadlineSeconds that is not positive",
+    "pre-running-deadline": "preRunningDeadlineSeconds that is not positive",
+    "backoff-limit": "A negative backoffLimit",
+}
+_CLUSTER_TITLES: Final = {
+    "head-container": "The head Pod has no container",
+    "head-group": "Conflicting head group resources or invalid labels",
+    "worker-groups": "A worker group the operator refuses",
+    "gcs-fault-tolerance": "Conflicting GCS fault tolerance settings",
+    "suspended-worker-groups": "A suspended worker group without the RayJobDeletionPolicy gate",
+    "autoscaler": "Inconsistent autoscaler settings",
+    "history-server": "historyServerOptions the operator refuses",
+    "auth": "authOptions the operator refuses",
+    "network-policy": "networkPolicy the operator refuses",
+    "tls": "tlsOptions the operator refuses",
+}
+
+
 def _operator_rules() -> tuple[Rule, ...]:
     """One rule per named check of the operator's validation (RayJob metadata and spec, RayCluster spec)."""
-    rules = [Rule(f"operator/{name}", E, f"The operator refuses the RayJob ({name})",
+    rules = [Rule(f"operator/{name}", E, _OPERATOR_TITLES[name],
                   "KubeRay's ValidateRayJobMetadata refuses it: the RayJob ends in ValidationFailed (v1.5+) and "
                   "nothing is created.") for name, _ in RAYJOB_METADATA_CHECKS]
-    rules += [Rule(f"operator/{name}", E, f"The operator refuses the RayJob spec ({name})",
+    rules += [Rule(f"operator/{name}", E, _OPERATOR_TITLES[name],
                    "KubeRay's ValidateRayJobSpec refuses it: the RayJob ends in ValidationFailed (v1.5+) and "
                    "nothing is created.") for name, _ in RAYJOB_SPEC_CHECKS if name != "ray-cluster-spec"]
-    rules += [Rule(f"operator/raycluster/{name}", E, f"The operator refuses the RayCluster spec ({name})",
+    rules += [Rule(f"operator/raycluster/{name}", E, _CLUSTER_TITLES[name],
                    "KubeRay's ValidateRayClusterSpec refuses it: a RayJob with this rayClusterSpec ends in "
                    "ValidationFailed; a RayCluster gets a Warning event and no Pods.")
               for name, _ in RAYCLUSTER_SPEC_CHECKS]

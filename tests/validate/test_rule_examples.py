@@ -42,3 +42,9 @@ def test_the_passing_example_has_no_finding_at_all(rule_id: str):
     report = _validate(RULE_EXAMPLES / rule_id / "pass.yaml")
     assert [(f.rule, f.message) for f in report.findings] == []
     assert report.exit_code == 0
+
+
+def test_the_rules_table_of_the_docs_matches_the_catalogue():
+    docs = (RULE_EXAMPLES.parents[3] / "docs" / "validate.md").read_text()
+    rows = re.findall(r"^\| `([^`]+)` \| (\w+) \| (.+) \|$", docs, re.MULTILINE)
+    assert rows == [(rule.id, rule.severity.value, rule.title) for rule in RULES.values()]
