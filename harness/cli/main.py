@@ -4,7 +4,8 @@ Exit codes: 0 success, 1 a scenario, expectation or validation failed, 2 bad inp
 message names the place and the fix), 130 interrupted. No traceback is shown for input errors.
 
 Only the chosen command's module is imported, so ``validate`` and ``--help`` start without loading the simulator.
-Warnings logged anywhere in the harness are printed once each, as ``Warning: ...`` on stderr.
+Warnings logged anywhere in the harness are printed once each, as ``Warning: ...`` on stderr, and so is the
+progress of a local Ray runtime starting.
 """
 
 from __future__ import annotations
@@ -56,16 +57,23 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+PROGRESS_LOGGER: Final = "harness.executors.ray_runtime"  # says when a Ray runtime starts and is up
+
+
 class _OncePerMessage(logging.Handler):
-    """Prints each distinct warning once: the same text often reaches the CLI by two roads."""
+    """Prints each distinct warning once (the same text often reaches the CLI by two roads), and the progress of a
+    starting Ray runtime, which takes seconds."""
 
     def __init__(self) -> None:
-        super().__init__(logging.WARNING)
+        super().__init__(logging.INFO)
         self.seen: set[str] = set()
 
     def emit(self, record: logging.LogRecord) -> None:
         text = record.getMessage()
-        if text not in self.seen:
+        if record.levelno < logging.WARNING:
+            if record.name == PROGRESS_LOGGER:
+                print(text, file=sys.stderr, flush=True)
+        elif text not in self.seen:
             self.seen.add(text)
             print(f"{record.levelname.capitalize()}: {text}", file=sys.stderr)
 
@@ -79,9 +87,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
-    logger, handler = logging.getLogger("harness"), _OncePerMessage()
+    logger, handler, progress = logging.getLogger("harness"), _OncePerMessage(), logging.getLogger(PROGRESS_LOGGER)
     logger.addHandler(handler)
     propagate, logger.propagate = logger.propagate, False
+    level = progress.level
+    progress.setLevel(logging.INFO)
     try:
         return int(args.handler(args))
     except InputError as exc:
@@ -96,6 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         logger.removeHandler(handler)
         logger.propagate = propagate
+        progress.setLevel(level)
 
 
 if __name__ == "__main__":  # pragma: no cover

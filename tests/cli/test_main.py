@@ -70,6 +70,18 @@ def test_a_warning_that_reaches_the_cli_twice_is_printed_once(monkeypatch: pytes
     assert not logging.getLogger("harness").handlers  # the CLI's printer is gone after the command
 
 
+def test_a_starting_ray_runtime_is_shown_as_progress_and_other_info_is_not(monkeypatch: pytest.MonkeyPatch):
+    def command(args: object) -> int:
+        logging.getLogger("harness.executors.ray_runtime").info("starting a local Ray runtime...")
+        logging.getLogger("harness.executors.ray_executor").info("job demo: a detail")
+        return 0
+
+    from harness.cli import validate
+
+    monkeypatch.setattr(validate, "command", command)
+    assert run_main("validate", "x.yaml") == (0, "", "starting a local Ray runtime...\n")
+
+
 def test_the_run_summary_table_is_not_wrapped_when_piped():
     env = {**os.environ, "PYTHONPATH": str(PROJECT), "COLUMNS": "60"}
     result = subprocess.run([sys.executable, "-m", "harness", "run", str(PROJECT / "scenarios/ttl-cleanup.yaml"),
