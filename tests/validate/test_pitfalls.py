@@ -95,3 +95,9 @@ def test_a_version_tag_of_an_image_that_is_not_ray_is_not_compared(tmp_path: Pat
 def test_a_misspelt_submission_mode_gets_did_you_mean(tmp_path: Path):
     [finding] = check(VALID.replace("  entrypoint:", "  submissionMode: httpmode\n  entrypoint:"), tmp_path).findings
     assert (finding.rule, finding.fix) == ("pitfall/unknown-submission-mode", "did you mean HTTPMode?")
+
+
+def test_a_job_id_on_a_cluster_of_its_own_is_only_a_note(tmp_path: Path):
+    text = VALID.replace("  entrypoint:", "  jobId: nightly-train\n  entrypoint:")
+    [finding] = check(text, tmp_path).findings
+    assert (finding.rule, finding.severity.value) == ("pitfall/job-id-set", "info")
