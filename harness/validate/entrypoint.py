@@ -129,4 +129,4 @@ def check_entrypoint(subject: Subject) -> list[Finding]:
         f"the entrypoint runs {script}, which nothing in the manifest provides: {why}; {shipped}",
         "mount the script from a ConfigMap or volume in the head container, point runtimeEnvYAML's working_dir at "
         "a .zip with the code, or build an image that contains it", "spec.entrypoint",
-        severity=Severity.WARNING if ray_image else Severity.INFO)]
+        severity=Severity.WARNING if ray_image else Severity.NOTE)]

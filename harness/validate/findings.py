@@ -23,11 +23,11 @@ from ..errors import SourcePos
 
 class Severity(str, Enum):
     """How bad a finding is. Errors mean the manifest is refused or cannot work; warnings that it is accepted but
-    probably does not do what its author meant; info is worth knowing."""
+    probably does not do what its author meant; notes are worth knowing (and never fail a run)."""
 
     ERROR = "error"
     WARNING = "warning"
-    INFO = "info"
+    NOTE = "note"
 
     @property
     def sarif_level(self) -> str:
@@ -39,8 +39,8 @@ class Severity(str, Enum):
         return _RANKS[self]
 
 
-_SARIF_LEVELS: Final = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
-_RANKS: Final = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+_SARIF_LEVELS: Final = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "note"}
+_RANKS: Final = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.NOTE: 2}
 
 
 class Layer(str, Enum):
@@ -101,8 +101,8 @@ class Report:
         return self.counts[Severity.WARNING]
 
     @property
-    def infos(self) -> int:
-        return self.counts[Severity.INFO]
+    def notes(self) -> int:
+        return self.counts[Severity.NOTE]
 
     @property
     def unreadable(self) -> bool:

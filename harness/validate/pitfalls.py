@@ -181,14 +181,14 @@ def _job_id(subject: Subject, job: RayJob) -> list[Finding]:
             "pitfall/job-id-set",
             "spec.jobId is set up front in InteractiveMode: the RayJob skips Waiting and polls a Ray job that does "
             "not exist until you submit it with this id", "leave jobId unset and set it after submitting the job, "
-            "or submit right after applying", "spec.jobId", severity=Severity.INFO)]
+            "or submit right after applying", "spec.jobId", severity=Severity.NOTE)]
     if not job.spec.uses_cluster_selector:
         return [subject.finding(
             "pitfall/job-id-set",
             "spec.jobId is fixed: every retry and rerun of this RayJob submits under the same id (fine on the "
             "RayCluster each attempt creates, refused by Ray on a cluster where the id was used before)",
             "leave jobId unset unless something outside needs to know the id in advance", "spec.jobId",
-            severity=Severity.INFO)]
+            severity=Severity.NOTE)]
     return [subject.finding(
         "pitfall/job-id-set",
         "spec.jobId is fixed and the RayCluster is long-lived (clusterSelector): a re-created RayJob finds the old "

@@ -17,7 +17,7 @@ from typing import Any, Final
 
 from .findings import Finding, Layer, Report, Severity
 
-_COLOURS: Final = {Severity.ERROR: "\033[1;31m", Severity.WARNING: "\033[1;33m", Severity.INFO: "\033[1;36m"}
+_COLOURS: Final = {Severity.ERROR: "\033[1;31m", Severity.WARNING: "\033[1;33m", Severity.NOTE: "\033[1;36m"}
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
 
 
@@ -57,8 +57,8 @@ def summary_line(report: Report) -> str:
     if not report.findings:
         return f"No problems found ({checked})."
     parts = [_plural(report.errors, "error"), _plural(report.warnings, "warning")]
-    if report.infos:
-        parts.append(_plural(report.infos, "note"))
+    if report.notes:
+        parts.append(_plural(report.notes, "note"))
     strict = "; --strict counts warnings as errors" if report.strict else ""
     unread = sum(f.layer == Layer.INPUT for f in report.findings)
     incomplete = f"; {_plural(unread, 'input')} unreadable or empty, so not checked" if unread else ""
@@ -75,7 +75,7 @@ def render_json(report: Report, tool_version: str) -> str:
     document = {
         "tool": "rayjob-harness", "version": tool_version, "kuberayVersion": report.kuberay_version,
         "strict": report.strict, "files": list(report.files), "objects": report.objects,
-        "summary": {"errors": report.errors, "warnings": report.warnings, "notes": report.infos,
+        "summary": {"errors": report.errors, "warnings": report.warnings, "notes": report.notes,
                     "exitCode": report.exit_code},
         "findings": [finding_json(f) for f in report.findings],
     }

@@ -35,7 +35,7 @@ class Rule:
         return Layer(self.id.split("/", 1)[0])
 
 
-E, W, N = Severity.ERROR, Severity.WARNING, Severity.INFO  # N for note (SARIF): an info finding
+E, W, N = Severity.ERROR, Severity.WARNING, Severity.NOTE
 
 _INPUT: Final = (
     Rule("input/unreadable", E, "The file cannot be read or parsed",

@@ -77,7 +77,7 @@ def _identity(doc: Document) -> Finding | None:
             return _finding(doc, "schema/unknown-kind", Severity.ERROR,
                             f'no matches for kind "{m.kind}" in version "{m.api_version}"',
                             f"did you mean kind: {meant}? Kinds are case-sensitive", "kind")
-        return _finding(doc, "schema/unchecked-kind", Severity.INFO,
+        return _finding(doc, "schema/unchecked-kind", Severity.NOTE,
                         f"kind={m.kind!r} ({m.api_version}) is not checked by rayjob-harness",
                         "nothing to do; only RayJob, RayCluster and the built-in kinds they reference are checked",
                         "kind")

@@ -118,8 +118,8 @@ def test_a_kind_the_simulator_does_not_model_is_refused_with_the_supported_kinds
     assert caught.value.pos is not None and caught.value.pos.line == 2
 
 
-@pytest.mark.parametrize(("written", "meant"), [("Rayjob", "RayJob"), ("RayJobs", "RayJob"), ("raycluster", "RayCluster"),
-                                               ("Confgmap", "ConfigMap")])
+@pytest.mark.parametrize(("written", "meant"), [("Rayjob", "RayJob"), ("RayJobs", "RayJob"),
+                                               ("raycluster", "RayCluster"), ("Confgmap", "ConfigMap")])
 def test_a_misspelt_kind_gets_did_you_mean(written, meant):
     with pytest.raises(ManifestError) as caught:
         parse_manifests(f"apiVersion: ray.io/v1\nkind: {written}\nmetadata: {{name: j}}\n", "j.yaml")

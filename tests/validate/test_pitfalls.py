@@ -56,7 +56,7 @@ def test_a_script_a_custom_image_may_ship_is_only_a_note(tmp_path: Path):
     text = VALID.replace("python /home/ray/samples/train.py", "python /app/train.py") \
         .replace("image: rayproject/ray:2.52.0\n            ports", "image: acme/trainer:2.52.0\n            ports")
     [finding] = check(text, tmp_path).findings
-    assert (finding.rule, finding.severity.value) == ("pitfall/entrypoint-not-provided", "info")
+    assert (finding.rule, finding.severity.value) == ("pitfall/entrypoint-not-provided", "note")
     assert check(text, tmp_path).exit_code == 0
 
 
@@ -76,7 +76,7 @@ def test_shutdown_with_a_selected_cluster_never_deletes_anything(tmp_path: Path)
 
 def test_a_job_id_set_up_front_in_interactive_mode_is_a_note(tmp_path: Path):
     text = VALID.replace("  entrypoint:", "  submissionMode: InteractiveMode\n  jobId: my-run\n  entrypoint:")
-    assert [(f.rule, f.severity.value) for f in check(text, tmp_path).findings] == [("pitfall/job-id-set", "info")]
+    assert [(f.rule, f.severity.value) for f in check(text, tmp_path).findings] == [("pitfall/job-id-set", "note")]
 
 
 def test_metadata_matters_only_where_kuberay_builds_a_submitter_command(tmp_path: Path):
@@ -100,4 +100,4 @@ def test_a_misspelt_submission_mode_gets_did_you_mean(tmp_path: Path):
 def test_a_job_id_on_a_cluster_of_its_own_is_only_a_note(tmp_path: Path):
     text = VALID.replace("  entrypoint:", "  jobId: nightly-train\n  entrypoint:")
     [finding] = check(text, tmp_path).findings
-    assert (finding.rule, finding.severity.value) == ("pitfall/job-id-set", "info")
+    assert (finding.rule, finding.severity.value) == ("pitfall/job-id-set", "note")

@@ -33,7 +33,7 @@ def test_the_failing_example_is_reported_under_its_rule(rule_id: str):
     report = _validate(RULE_EXAMPLES / rule_id / "fail.yaml")
     found = [f for f in report.findings if f.rule == rule_id]
     assert found, [f.rule for f in report.findings]
-    assert all(f.severity.value in ("error", "warning", "info") and f.message and f.fix for f in found)
+    assert all(f.severity.value in ("error", "warning", "note") and f.message and f.fix for f in found)
     assert all(f.pos.line > 0 or f.layer.value == "input" for f in found)
 
 
