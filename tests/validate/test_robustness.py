@@ -89,20 +89,20 @@ def _answer(text: str) -> Report:
     return report
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=st.text(alphabet=st.sampled_from(list("apiVersion: ray.io/v1\nkind: RayJob- []{}'\"#&*!|>%@`\t")),
                     max_size=120))
 def test_any_text_gets_an_answer(text: str) -> None:
     _answer(text)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(documents=st.lists(st.dictionaries(st.sampled_from(WORDS), values, max_size=5), min_size=1, max_size=3))
 def test_any_yaml_documents_get_an_answer(documents: list[dict[str, Any]]) -> None:
     _answer(yaml.safe_dump_all(documents, sort_keys=False))
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_any_mutation_of_a_valid_manifest_gets_an_answer(data: st.DataObject) -> None:
     documents = [_mutate(data.draw(st.sampled_from(VALID_DOCUMENTS), label="manifest"), data)
@@ -110,7 +110,7 @@ def test_any_mutation_of_a_valid_manifest_gets_an_answer(data: st.DataObject) ->
     _answer(yaml.safe_dump_all(documents, sort_keys=False))
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_the_sarif_of_any_answer_is_valid_sarif(data: st.DataObject) -> None:
     document = _mutate(data.draw(st.sampled_from(VALID_DOCUMENTS), label="manifest"), data)
