@@ -131,6 +131,9 @@ def _operator_rules() -> tuple[Rule, ...]:
 
 
 _PITFALLS: Final = (
+    Rule("pitfall/duplicate-key", W, "A key written twice in one mapping",
+         "kubectl converts YAML to JSON keeping only the last value of a key written twice, so the first one is "
+         "silently lost; editors and reviewers usually see the first."),
     Rule("pitfall/no-dashboard-port", E, "The head declares ports but none named 'dashboard'",
          "KubeRay adds its default ports (dashboard 8265 among them) only when the head container declares none, "
          "and finds the dashboard only through a port named exactly 'dashboard'. Without it the RayJob stays in "

@@ -5,6 +5,8 @@ real server stops early: kubectl's strict decoding refuses unknown fields before
 are not reported in the same answer), and CEL rules are skipped while other errors stand. Here each unknown field
 is its own finding with the server's text, the 422 causes follow, and skipped CEL rules are evaluated anyway.
 
+A key written twice is reported here too (a pitfall: kubectl keeps the last value without a word).
+
 A field written at the wrong level gets the place it belongs in its fix (``spec.rayVersion`` ->
 ``spec.rayClusterSpec.rayVersion``) and its contents are checked as if it were there. ``spec.runtimeEnv`` (removed
 in KubeRay v1.1.0) is the exception: its contents are a runtime_env, checked by :mod:`.runtime_env`.
@@ -154,6 +156,9 @@ def check_schema(doc: Document, release: Release) -> SchemaAnswer:
                                  issue_hint(issue) or generic_hint(400, m.kind), issue.path))
         return SchemaAnswer(result, tuple(findings), False)
     findings += _unknown_fields(doc, result, release, crd)
+    findings += [_finding(doc, "pitfall/duplicate-key", Severity.WARNING,
+                          f"{path} is written twice; kubectl keeps only the last value", "remove one of the two",
+                          path) for path in m.duplicate_keys]
     readable = True
     for issue in result.errors:
         if issue.path == NIL_PATH:  # CEL rules skipped by the server: evaluate them now, for a complete answer
