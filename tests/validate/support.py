@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from harness.cli.main import main
 from harness.validate import Report, validate_paths
@@ -25,9 +26,9 @@ def write(tmp: Path, name: str, text: str) -> str:
     return str(path)
 
 
-def check(text: str, tmp: Path, **options: object) -> Report:
+def check(text: str, tmp: Path, **options: Any) -> Report:
     """Validate one manifest text written to a file."""
-    return validate_paths([write(tmp, "manifest.yaml", text)], **options)  # type: ignore[arg-type]
+    return validate_paths([write(tmp, "manifest.yaml", text)], **options)
 
 
 def rules(report: Report) -> list[str]:
