@@ -7,8 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import CLUSTERS
 
+from conftest import CLUSTERS
 from harness.backends.kind.catalog import load_catalog
 from harness.backends.kind.errors import ClusterInputError
 
@@ -56,7 +56,7 @@ def test_an_unknown_kuberay_version_is_refused_with_the_known_releases():
 
 
 def test_a_patch_release_other_than_the_pinned_one_is_refused():
-    with pytest.raises(ClusterInputError, match="1.7.1"):
+    with pytest.raises(ClusterInputError, match=r"1\.7\.1"):
         load_catalog(CLUSTERS).profile("1.7.1")
 
 
@@ -102,7 +102,7 @@ def test_an_unknown_key_in_a_profile_is_reported_at_its_line_with_the_allowed_ke
 
 def test_a_profile_file_named_for_another_release_is_refused(catalog_copy: Path):
     (catalog_copy / "kuberay" / "1.6.yaml").rename(catalog_copy / "kuberay" / "1.8.yaml")
-    with pytest.raises(ClusterInputError, match="name the file 1.6.yaml"):
+    with pytest.raises(ClusterInputError, match=r"name the file 1\.6\.yaml"):
         load_catalog(catalog_copy)
 
 
@@ -117,7 +117,7 @@ def test_two_images_for_one_kubernetes_minor_are_refused(catalog_copy: Path):
     path = catalog_copy / "node-images.yaml"
     path.write_text(path.read_text() + "  - kubernetes: 1.35.5\n    image: kindest/node:v1.35.5@sha256:"
                     + "a" * 64 + "\n    kind: 0.32.0\n")
-    with pytest.raises(ClusterInputError, match="kubernetes minor 1.35 is pinned twice"):
+    with pytest.raises(ClusterInputError, match=r"kubernetes minor 1\.35 is pinned twice"):
         load_catalog(catalog_copy)
 
 

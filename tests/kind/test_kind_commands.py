@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import CLUSTERS
 
+from conftest import CLUSTERS
 from harness.backends.kind import commands
 from harness.backends.kind.catalog import load_catalog
 from harness.backends.kind.commands import Target

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import CLUSTERS
 
+from conftest import CLUSTERS
 from harness.backends.kind.catalog import load_catalog
 from harness.backends.kind.errors import ClusterInputError
 from harness.backends.kind.kindconfig import parse_kind_config, read_kind_config, render_kind_config
@@ -77,7 +77,7 @@ def test_a_misspelled_top_level_field_is_reported_at_its_line():
 
 
 def test_a_config_of_another_api_version_is_refused():
-    with pytest.raises(ClusterInputError, match="write apiVersion: kind.x-k8s.io/v1alpha4"):
+    with pytest.raises(ClusterInputError, match=r"write apiVersion: kind\.x-k8s\.io/v1alpha4"):
         parse_kind_config("kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha3\n", "mine.yaml")
 
 

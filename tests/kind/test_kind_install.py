@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import CLUSTERS
 
+from conftest import CLUSTERS
 from harness.backends.kind.catalog import load_catalog
 from harness.backends.kind.errors import ClusterInputError
 from harness.backends.kind.install import (
@@ -83,12 +83,12 @@ def test_a_gate_the_release_does_not_know_is_refused_with_the_ones_it_knows():
 
 
 def test_an_env_var_the_release_never_reads_is_refused_instead_of_ignored():
-    with pytest.raises(ClusterInputError, match="RAYJOB_STATUS_CHECK_TIMEOUT_SECONDS is not read by KubeRay v1.6.2"):
+    with pytest.raises(ClusterInputError, match=r"RAYJOB_STATUS_CHECK_TIMEOUT_SECONDS is not read by KubeRay v1\.6\.2"):
         _install("1.6", env={"RAYJOB_STATUS_CHECK_TIMEOUT_SECONDS": "60"})
 
 
 def test_sidecar_submitter_restart_is_refused_below_kubernetes_1_35_where_the_operator_would_not_start():
-    with pytest.raises(ClusterInputError, match="needs Kubernetes >= 1.35, the cluster runs 1.34.3"):
+    with pytest.raises(ClusterInputError, match=r"needs Kubernetes >= 1\.35, the cluster runs 1\.34\.3"):
         _install("1.7", gates={"SidecarSubmitterRestart": True}, kubernetes=(1, 34, 3))
 
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import cli
 from fake_engine import FakeEngine, kind_node
 
+from conftest import cli
 from harness.backends.kind.engine import connect
 from harness.backends.kind.ownership import (
     OWNER_LABEL,
@@ -46,7 +46,8 @@ def test_node_labels_are_read_from_a_kubeadm_v1beta3_config_as_kind_writes_it():
 
 def test_node_labels_are_read_from_a_kubeadm_v1beta4_list_of_arguments():
     text = ("apiVersion: kubeadm.k8s.io/v1beta4\nkind: InitConfiguration\nnodeRegistration:\n  kubeletExtraArgs:\n"
-            f"  - name: node-ip\n    value: 172.18.0.2\n  - name: node-labels\n    value: {OWNER_LABEL}={OWNER_VALUE}\n")
+            "  - name: node-ip\n    value: 172.18.0.2\n"
+            f"  - name: node-labels\n    value: {OWNER_LABEL}={OWNER_VALUE}\n")
     assert labels_from_kubeadm_config(text) == OURS
 
 
@@ -116,7 +117,8 @@ def test_down_refuses_a_named_cluster_the_harness_did_not_create_and_deletes_not
 
 def test_down_all_deletes_only_the_harnesss_clusters_with_the_real_kind(fake_engine, engine_env, kind_binary):
     fake_engine.add(kind_node("ours", node_labels=OURS), kind_node("ours", "worker", node_labels=OURS),
-                    kind_node("theirs"), kind_node("unreadable", readable=False), kind_node("mine-too", node_labels=OURS))
+                    kind_node("theirs"), kind_node("unreadable", readable=False),
+                    kind_node("mine-too", node_labels=OURS))
     result = cli("cluster", "down", "--all", env=engine_env)
     assert result.returncode == 0, result.stderr
     assert fake_engine.cluster_names() == {"theirs", "unreadable"}

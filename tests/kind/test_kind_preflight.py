@@ -9,9 +9,9 @@ import stat
 from pathlib import Path
 
 import pytest
-from conftest import cli
 from fake_engine import FakeEngine
 
+from conftest import cli
 from harness.backends.kind.engine import EngineInfo, connect, engine_host
 from harness.backends.kind.errors import ProvisioningError
 from harness.backends.kind.preflight import GiB, Needs, judge_resources, judge_tools, run_preflight

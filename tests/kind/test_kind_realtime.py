@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 from conftest import REPO
-
 from harness.backends.kind.handle import ClusterHandle, OperatorRef, scenario_namespace
 from harness.backends.kind.images import images_in_objects, images_in_scenarios
 from harness.backends.kind.realtime import DEFAULT_LIMIT, estimate_real_wait, judge_real_time

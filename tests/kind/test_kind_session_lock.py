@@ -139,11 +139,9 @@ def test_waiting_longer_than_the_timeout_for_the_lock_is_an_error_naming_the_loc
     waiter = SessionCluster(folder, "rh-session", timeout=0.3)
     from harness.backends.kind.errors import ProvisioningError
 
-    with holder.locked():
-        # flock locks belong to the open file description: a second open() in this process conflicts too.
-        with pytest.raises(ProvisioningError, match=r"rh-session\.lock"):
-            with waiter.locked():
-                pass
+    # flock locks belong to the open file description: a second open() in this process conflicts too.
+    with holder.locked(), pytest.raises(ProvisioningError, match=r"rh-session\.lock"), waiter.locked():
+        pass
 
 
 def test_users_are_listed_by_pid_and_start_time(tmp_path: Path):
