@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -313,7 +312,3 @@ def load_catalog(root: Path | None = None) -> Catalog:
                                "no pinned node image", profile.pos, exc.hint or "") from None
     return catalog
 
-
-def known_versions(catalog: Catalog) -> Mapping[str, str]:
-    """KubeRay minor → full release, for messages and ``--help``."""
-    return {profile.key: profile.version for profile in catalog.profiles}

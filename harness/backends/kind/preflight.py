@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Final, Literal
 
 from .catalog import Version, show_version
@@ -134,37 +134,31 @@ def local_free_disk(info: EngineInfo) -> int | None:
         return None
 
 
-@dataclass
-class _Found:
-    engine: Engine | None = None
-    problems: list[Problem] = field(default_factory=list)
-
-
 def run_preflight(needs: Needs, env: Mapping[str, str] | None = None,
                   connect_engine: Callable[[Mapping[str, str]], Engine] | None = None,
                   ) -> tuple[Engine | None, PreflightReport]:
     """Check the real machine. The connected engine is returned (None when unreachable); the caller closes it."""
     environ = dict(env) if env is not None else dict(os.environ)
-    found = _Found()
     host = engine_host(environ)
+    engine: Engine | None = None
+    problems: list[Problem] = []
     try:
-        found.engine = (connect_engine or connect)(environ)
+        engine = (connect_engine or connect)(environ)
     except ProvisioningError as exc:
-        found.problems.append(Problem("docker", exc.message, exc.hint or unreachable_problem(host, "").hint))
+        problems.append(Problem("docker", exc.message, exc.hint or unreachable_problem(host, "").hint))
     specs: tuple[ToolSpec, ...] = (KIND, KUBECTL, DOCKER_CLI, HELM, GIT)
     tools = {spec.name: probe(spec, environ) for spec in specs}
     tool_problems, notes, method = judge_tools(tools, needs)
-    problems = found.problems + tool_problems
+    problems += tool_problems
     info = None
-    if found.engine is not None:
+    if engine is not None:
         try:
-            info = found.engine.info()
+            info = engine.info()
         except ProvisioningError as exc:
             problems.append(Problem("docker", exc.message, exc.hint or ""))
         else:
             resource_problems, resource_notes = judge_resources(info, local_free_disk(info))
             problems += resource_problems
             notes += resource_notes
-    report = PreflightReport(found.engine.host if found.engine else host, info, tools, tuple(problems),
-                             tuple(notes), method)
-    return found.engine, report
+    report = PreflightReport(engine.host if engine else host, info, tools, tuple(problems), tuple(notes), method)
+    return engine, report
