@@ -115,11 +115,11 @@ def test_down_refuses_a_named_cluster_the_harness_did_not_create_and_deletes_not
     assert fake_engine.deletions() == [] and fake_engine.cluster_names() == {"ours", "theirs"}
 
 
-def test_down_all_deletes_only_the_harnesss_clusters_with_the_real_kind(fake_engine, engine_env, kind_binary):
+def test_down_all_deletes_only_the_harnesss_clusters_with_the_real_kind(fake_engine, kind_env):
     fake_engine.add(kind_node("ours", node_labels=OURS), kind_node("ours", "worker", node_labels=OURS),
                     kind_node("theirs"), kind_node("unreadable", readable=False),
                     kind_node("mine-too", node_labels=OURS))
-    result = cli("cluster", "down", "--all", env=engine_env)
+    result = cli("cluster", "down", "--all", env=kind_env)
     assert result.returncode == 0, result.stderr
     assert fake_engine.cluster_names() == {"theirs", "unreadable"}
     assert sorted(path.split("/")[3].split("?")[0] for path in fake_engine.deletions()) == [
@@ -127,12 +127,12 @@ def test_down_all_deletes_only_the_harnesss_clusters_with_the_real_kind(fake_eng
     assert "deleted kind cluster ours" in result.stdout and "left alone kind cluster theirs" in result.stdout
 
 
-def test_down_removes_the_harnesss_state_of_the_deleted_cluster(fake_engine, engine_env, kind_binary, state_dir):
+def test_down_removes_the_harnesss_state_of_the_deleted_cluster(fake_engine, kind_env, state_dir):
     fake_engine.add(kind_node("ours", node_labels=OURS))
     folder = state_dir / "clusters" / "ours"
     folder.mkdir(parents=True)
     (folder / "record.json").write_text("{}")
-    result = cli("cluster", "down", "--name", "ours", env=engine_env)
+    result = cli("cluster", "down", "--name", "ours", env=kind_env)
     assert result.returncode == 0, result.stderr
     assert not folder.exists()
 
