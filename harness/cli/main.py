@@ -14,6 +14,7 @@ from ..errors import HarnessError, InputError
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from . import cluster as cluster_cmd
     from . import run as run_cmd
     from . import simulate as simulate_cmd
 
@@ -29,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run scenario files", description="Run scenario files or folders.")
     run_cmd.add_run_arguments(run)
     run.set_defaults(handler=run_cmd.run_command)
+    cluster_cmd.register(sub)
     return parser
 
 
