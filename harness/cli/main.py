@@ -20,7 +20,8 @@ from typing import Final
 from .. import __version__
 from ..errors import HarnessError, InputError
 
-# command -> (help, description, module, function adding its arguments, handler)
+# command -> (help, description, module, function adding its arguments, handler); a command whose module registers
+# its own parser (with actions of its own) names "register" and no handler
 COMMANDS: Final = {
     "simulate": ("apply manifests to the simulator and print what KubeRay does",
                  "Apply RayJob manifests to a simulated cluster running KubeRay, run until every RayJob is settled "
@@ -31,6 +32,8 @@ COMMANDS: Final = {
                  "KubeRay operator would, plus the pitfalls they both accept; every problem at once, with its "
                  "place and a fix. Exit 0 without errors, 1 with errors, 2 when an input cannot be read.",
                  "validate", "add_arguments", "command"),
+    "cluster": ("create, inspect or delete kind clusters running the real KubeRay operator", "", "cluster",
+                "register", ""),
 }
 
 
@@ -49,11 +52,26 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (short, description, module, adder, handler) in COMMANDS.items():
+        if argv is not None and chosen != name:
+            sub.add_parser(name, help=short, description=description)  # listed in --help, arguments not loaded
+            continue
+        loaded = importlib.import_module(f".{module}", __package__)
+        if adder == "register":
+            getattr(loaded, adder)(sub)
+            continue
         command = sub.add_parser(name, help=short, description=description)
-        if argv is None or chosen == name:
-            loaded = importlib.import_module(f".{module}", __package__)
-            getattr(loaded, adder)(command)
-            command.set_defaults(handler=getattr(loaded, handler), subparser=command)
+        getattr(loaded, adder)(command)
+        command.set_defaults(handler=getattr(loaded, handler))
+    return parser
+
+
+def _chosen_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:
+    """The innermost (sub)command parser the arguments chose: its usage is the one to show for a bad flag."""
+    for action in parser._actions:  # argparse keeps subcommands as an action holding one parser per name
+        if isinstance(action, argparse._SubParsersAction):
+            name = getattr(args, action.dest, None)
+            if name in action.choices:
+                return _chosen_parser(action.choices[name], args)
     return parser
 
 
@@ -83,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(argv)
     args, extra = parser.parse_known_args(argv)
     if extra:  # the command's own usage, not the top-level one
-        (getattr(args, "subparser", None) or parser).error(f"unrecognized arguments: {' '.join(extra)}")
+        _chosen_parser(parser, args).error(f"unrecognized arguments: {' '.join(extra)}")
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
