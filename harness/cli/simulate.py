@@ -8,12 +8,15 @@ ValidationFailed, or Suspended) or when ``--for`` has elapsed in virtual time.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
+from pathlib import Path
 from typing import Any
 
 from .._util.durations import format_duration, parse_duration
 from ..errors import HarnessError, InputError
 from ..kuberay.profile import parse_feature_gates, supported_versions
+from ..manifests import load_manifests
 from ..model.kinds import RAYJOB
 from ..model.rayjob import RayJob
 from ..sim.dashboard import JobScript, ScriptedExecutor
@@ -79,10 +82,20 @@ def build_simulator(args: argparse.Namespace) -> Simulator:
                                               output=tuple(args.job_output), stopped=args.job_stopped))
     return Simulator(args.kuberay_version, executor=executor, operator_env=env, feature_gates=gates,
                      seed=args.seed, origin=wall_clock_origin(),
-                     on_warning=lambda text: print(f"Warning: {text}", file=sys.stderr))
+                     on_warning=logging.getLogger("harness.cli").warning)  # printed once by the CLI
+
+
+def require_objects(paths: list[str]) -> None:
+    """An empty file or a folder without manifests is a mistake, not a cluster with nothing to do."""
+    for path in paths:
+        if not load_manifests(path):
+            where = "folder holds no *.yaml or *.yml file with any" if Path(path).is_dir() else "file holds no"
+            raise InputError(f"{where} Kubernetes object path={path!r}",
+                             hint="give manifests with at least one object (apiVersion, kind, metadata, spec)")
 
 
 def command(args: argparse.Namespace) -> int:
+    require_objects(args.manifests)
     sim = build_simulator(args)
     try:
         for path in args.manifests:

@@ -1,8 +1,9 @@
 """The package layout is the architecture: imports point downward only (DESIGN.md, "Layers").
 
 Entry points (python -m harness; the pytest plugin, which reuses the CLI) → reports, runner → backends →
-scenario language, executors → simulator facade → KubeRay controllers, manifest validation → built-in Kubernetes
-controllers → simulated world core → object model → small utilities. Layers of one rank do not import each other.
+scenario language, executors → simulator facade, static validation before deployment → KubeRay controllers,
+manifest validation → built-in Kubernetes controllers → simulated world core → object model → small utilities.
+Layers of one rank do not import each other.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ RANK = {
     "report": 7, "runner": 7,
     "backends": 6,
     "scenario": 5, "executors": 5,
-    "simulator": 4,
+    "simulator": 4, "validate": 4,
     "kuberay": 3, "manifests": 3,
     "kube": 2,
     "sim": 1,
