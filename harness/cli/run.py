@@ -146,7 +146,14 @@ def run_command(args: argparse.Namespace) -> int:
         return 0
     results = _run_all(chosen, options, console, fail_fast=args.fail_fast, report=args.report)
     reports = [scenario_report(result) for result in results]
-    console.print(summary_table(reports))
+    table = summary_table(reports)
+    if console.is_terminal:
+        console.print(table)
+    else:  # piped: as wide as the table needs, never wrapped into the 80 columns rich assumes without a terminal
+        width = console.width
+        console.width = max(width, console.measure(table, options=console.options.update_width(1_000)).maximum)
+        console.print(table)
+        console.width = width
     if len(results) < len(chosen):
         console.print(f"[red]stopped after the first failure (--fail-fast): {len(chosen) - len(results)} "
                       "scenario(s) not run[/]")

@@ -10,7 +10,9 @@ from the backend's one log resolver.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
+from pathlib import Path
 
 from .._util.durations import format_duration, parse_duration
 from ..backends.base import LOG_SOURCES, Backend, BackendSettings, LogSource
@@ -19,6 +21,8 @@ from ..errors import HarnessError, InputError
 from ..executors import EXECUTOR_CHOICES, ExecutorSettings, JobScript, JobScripts, resolve_executor
 from ..executors.choice import ray_missing_reason
 from ..journal import JournalEntry
+from ..manifests import load_manifests
+from ..model.featuregates import parse_feature_gates
 from ..model.rayjob import RayJob
 
 BACKEND = "sim"
@@ -74,18 +78,6 @@ def _pairs(items: list[str], flag: str) -> dict[str, str]:
     return out
 
 
-def parse_feature_gates(text: str) -> dict[str, bool]:
-    """``--feature-gates A=true,B=false`` as component-base parses it (names are checked by the backend)."""
-    gates: dict[str, bool] = {}
-    for item in filter(None, (part.strip() for part in text.split(","))):
-        name, sep, value = item.partition("=")
-        if not sep or not name or value.strip().lower() not in ("true", "false"):
-            raise InputError(f"feature gate={item!r} is not NAME=true|false",
-                             hint="e.g. --feature-gates RayClusterNetworkPolicy=true,RayJobDeletionPolicy=false")
-        gates[name.strip()] = value.strip().lower() == "true"
-    return gates
-
-
 def executor_settings(args: argparse.Namespace) -> ExecutorSettings:
     """The executor the flags describe, resolved by the same ``auto`` rule as ``run`` and the pytest plugin."""
     scripted = (args.job_runtime is not None or args.job_exit is not None or args.job_stopped
@@ -118,10 +110,20 @@ def build_backend(args: argparse.Namespace) -> Backend:
         kuberay_version=args.kuberay_version, executor=executor, operator_env=_pairs(args.operator_env,
                                                                                     "--operator-env"),
         feature_gates=parse_feature_gates(args.feature_gates), seed=args.seed, wall_clock_timestamps=True,
-        on_warning=lambda text: print(f"Warning: {text}", file=sys.stderr)))
+        on_warning=logging.getLogger("harness.cli").warning))  # printed once by the CLI
+
+
+def require_objects(paths: list[str]) -> None:
+    """An empty file or a folder without manifests is a mistake, not a cluster with nothing to do."""
+    for path in paths:
+        if not load_manifests(path):
+            where = "folder holds no *.yaml or *.yml file with any" if Path(path).is_dir() else "file holds no"
+            raise InputError(f"{where} Kubernetes object path={path!r}",
+                             hint="give manifests with at least one object (apiVersion, kind, metadata, spec)")
 
 
 def command(args: argparse.Namespace) -> int:
+    require_objects(args.manifests)
     backend = build_backend(args)
     try:
         for path in args.manifests:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from ..errors import InputError
+from ..model.featuregates import V1_7_0_DEFAULTS
 from .gates import FeatureGates
 from .switches import operator_problems as switch_problems
 
@@ -49,10 +50,7 @@ PROFILES: Final[Mapping[str, KubeRayProfile]] = {
         version="1.7.0", cluster_name_infix="", mirror_cluster_status_while_initializing=True,
         submitter_finished_timeout=True, rayjob_head_service=True, pre_running_deadline=True, requeue_suspended=False,
         status_check_timeout=True, events_with_action=True,
-        gate_defaults={"RayClusterStatusConditions": True, "RayJobDeletionPolicy": True, "RayMultiHostIndexing": True,
-                       "RayServiceIncrementalUpgrade": True, "RayCronJob": False, "SidecarSubmitterRestart": False,
-                       "RayClusterNetworkPolicy": False, "GCSFaultToleranceEmbeddedStorage": False,
-                       "RayClusterMTLS": False, "RayClusterHistoryServer": False, "KubernetesWAS": False}),
+        gate_defaults=V1_7_0_DEFAULTS),
 }
 
 

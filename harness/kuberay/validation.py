@@ -3,6 +3,8 @@
 Three pure functions mirror ``ValidateRayJobMetadata``, ``ValidateRayJobSpec`` and ``ValidateRayJobStatus``: each
 returns upstream's exact error text for the first rule that fails, in upstream's order, or None. The reconciler
 turns a text into the ``InvalidRayJob*`` Warning event and the ``ValidationFailed`` state (v1.5+).
+The rules are kept as ordered, named checks (:data:`RAYJOB_METADATA_CHECKS`, :data:`RAYJOB_SPEC_CHECKS`), so that
+``rayjob_*_problems`` can also report every failing check at once, for static validation before deployment.
 Message prefixes are upstream's, including where it has none (the clusterSelector and SidecarMode rules, legacy
 deletion policies, the runtimeEnvYAML parse error) and the joined, unprefixed ``deletionRules`` errors.
 
@@ -23,7 +25,7 @@ from .._util.gofmt import dns1035_label, go_list
 from ..model.enums import DeletionPolicyType, JobDeploymentStatus
 from ..model.rayjob import RAY_CLUSTER_SELECTOR_KEY, DeletionRule, RayJob
 from .gates import FeatureGates
-from .validation_cluster import k8s_auth_enabled, validate_raycluster_spec
+from .validation_cluster import k8s_auth_enabled, raycluster_spec_problems, validate_raycluster_spec
 
 MAX_RAYJOB_NAME_LENGTH: Final = 47  # MaxRayClusterNameLength (53) - 6, so the RayCluster name fits
 _SPEC: Final = "The RayJob spec is invalid: "
@@ -32,13 +34,32 @@ _SPEC: Final = "The RayJob spec is invalid: "
 # -- metadata and status -------------------------------------------------------------------------------------------
 
 
-def validate_rayjob_metadata(job: RayJob) -> str | None:
-    """``ValidateRayJobMetadata`` (v1.4+; prefixed since v1.5)."""
+def _name_length(job: RayJob) -> str | None:
     if len(job.name.encode()) > MAX_RAYJOB_NAME_LENGTH:
         return f"The RayJob metadata is invalid: RayJob name should be no more than {MAX_RAYJOB_NAME_LENGTH} characters"
+    return None
+
+
+def _name_dns1035(job: RayJob) -> str | None:
     if problems := dns1035_label(job.name):
         return f"The RayJob metadata is invalid: RayJob name should be a valid DNS1035 label: {go_list(problems)}"
     return None
+
+
+RAYJOB_METADATA_CHECKS: Final[tuple[tuple[str, Callable[[RayJob], str | None]], ...]] = (
+    ("name-length", _name_length),
+    ("name-dns1035", _name_dns1035),
+)
+
+
+def validate_rayjob_metadata(job: RayJob) -> str | None:
+    """``ValidateRayJobMetadata`` (v1.4+; prefixed since v1.5)."""
+    return next((problem for _, check in RAYJOB_METADATA_CHECKS if (problem := check(job)) is not None), None)
+
+
+def rayjob_metadata_problems(job: RayJob) -> list[tuple[str, str]]:
+    """Every failing metadata check as (check name, upstream message); the reconciler stops at the first."""
+    return [(name, problem) for name, check in RAYJOB_METADATA_CHECKS if (problem := check(job)) is not None]
 
 
 def validate_rayjob_status(job: RayJob) -> str | None:
@@ -53,58 +74,31 @@ def validate_rayjob_status(job: RayJob) -> str | None:
 # -- spec ----------------------------------------------------------------------------------------------------------
 
 
-def validate_rayjob_spec(job: RayJob, gates: FeatureGates) -> str | None:
-    """``ValidateRayJobSpec`` at v1.7.0: the first failing rule's message, or None."""
-    spec = job.spec
-    if spec.suspend and not spec.shutdown_after_job_finishes:
+SpecCheck = Callable[[RayJob, FeatureGates], "str | None"]
+
+
+def _suspend_requires_shutdown(job: RayJob, gates: FeatureGates) -> str | None:
+    if job.spec.suspend and not job.spec.shutdown_after_job_finishes:
         return _SPEC + "a RayJob with shutdownAfterJobFinishes set to false is not allowed to be suspended"
-    if spec.ttl_seconds_after_finished < 0:
-        return _SPEC + "TTLSecondsAfterFinished must be a non-negative integer"
-    if problem := _deletion_configuration(job, gates):
-        return problem
-    selector_mode = spec.uses_cluster_selector
-    if spec.suspend and selector_mode:
-        return _SPEC + "the ClusterSelector mode doesn't support the suspend operation"
-    if spec.ray_cluster_spec is None and not selector_mode:
-        return _SPEC + "one of RayClusterSpec or ClusterSelector must be set"
-    if selector_mode:
-        if not spec.cluster_selector.get(RAY_CLUSTER_SELECTOR_KEY):
-            return "cluster name in ClusterSelector should not be empty"
-        if spec.submission_mode == "SidecarMode":
-            return "ClusterSelector is not supported in SidecarMode"
-        if spec.backoff_limit is not None and spec.backoff_limit > 0:
-            return _SPEC + "BackoffLimit is incompatible with ClusterSelector mode"
-    if spec.submission_mode == "InteractiveMode" and spec.backoff_limit is not None and spec.backoff_limit > 0:
-        return _SPEC + "BackoffLimit is incompatible with InteractiveMode"
-    if spec.submission_mode == "SidecarMode":
-        if spec.submitter_pod_template is not None:
-            return "Currently, SidecarMode doesn't support SubmitterPodTemplate"
-        if spec.has_submitter_config:
-            return "Currently, SidecarMode doesn't support SubmitterConfig"
-        head_pod = ((spec.ray_cluster_spec or {}).get("headGroupSpec") or {}).get("template") or {}
-        if (head_pod.get("spec") or {}).get("restartPolicy", "") not in ("", "Never"):
-            return "restartPolicy for head Pod should be Never or unset when using SidecarMode"
-    if spec.ray_cluster_spec is not None:
-        if k8s_auth_enabled(spec.ray_cluster_spec):
-            return _SPEC + "K8s token auth mode is currently not supported for RayJob"
-        if problem := validate_raycluster_spec(spec.ray_cluster_spec, job.meta.annotations, gates):
-            return _SPEC + problem
-    if problem := runtime_env_yaml_error(spec.runtime_env_yaml):
-        return problem
-    if spec.active_deadline_seconds is not None and spec.active_deadline_seconds <= 0:
-        return _SPEC + "activeDeadlineSeconds must be a positive integer"
-    if spec.pre_running_deadline_seconds is not None and spec.pre_running_deadline_seconds <= 0:
-        return _SPEC + "preRunningDeadlineSeconds must be a positive integer"
-    if spec.backoff_limit is not None and spec.backoff_limit < 0:
-        return _SPEC + "backoffLimit must be a positive integer"
     return None
 
 
-def _deletion_configuration(job: RayJob, gates: FeatureGates) -> str | None:
-    """``validateDeletionConfiguration`` (v1.5+)."""
-    spec = job.spec
-    if not spec.shutdown_after_job_finishes and spec.ttl_seconds_after_finished > 0:
+def _ttl_non_negative(job: RayJob, gates: FeatureGates) -> str | None:
+    if job.spec.ttl_seconds_after_finished < 0:
+        return _SPEC + "TTLSecondsAfterFinished must be a non-negative integer"
+    return None
+
+
+def _ttl_requires_shutdown(job: RayJob, gates: FeatureGates) -> str | None:
+    """The first check of ``validateDeletionConfiguration`` (v1.4+)."""
+    if not job.spec.shutdown_after_job_finishes and job.spec.ttl_seconds_after_finished > 0:
         return _SPEC + "a RayJob with shutdownAfterJobFinishes set to false cannot have TTLSecondsAfterFinished"
+    return None
+
+
+def _deletion_strategy(job: RayJob, gates: FeatureGates) -> str | None:
+    """``validateDeletionConfiguration`` after its TTL check (v1.5+)."""
+    spec = job.spec
     strategy = spec.deletion_strategy
     if strategy is None:
         return None
@@ -122,6 +116,132 @@ def _deletion_configuration(job: RayJob, gates: FeatureGates) -> str | None:
         return _deletion_rules(job)
     return (_SPEC + "DeletionStrategy requires either BOTH onSuccess and onFailure, OR the deletionRules field "
             "(cannot be empty)")
+
+
+def _suspend_with_selector(job: RayJob, gates: FeatureGates) -> str | None:
+    if job.spec.suspend and job.spec.uses_cluster_selector:
+        return _SPEC + "the ClusterSelector mode doesn't support the suspend operation"
+    return None
+
+
+def _cluster_spec_or_selector(job: RayJob, gates: FeatureGates) -> str | None:
+    if job.spec.ray_cluster_spec is None and not job.spec.uses_cluster_selector:
+        return _SPEC + "one of RayClusterSpec or ClusterSelector must be set"
+    return None
+
+
+def _cluster_selector(job: RayJob, gates: FeatureGates) -> str | None:
+    spec = job.spec
+    if not spec.uses_cluster_selector:
+        return None
+    if not spec.cluster_selector.get(RAY_CLUSTER_SELECTOR_KEY):
+        return "cluster name in ClusterSelector should not be empty"
+    if spec.submission_mode == "SidecarMode":
+        return "ClusterSelector is not supported in SidecarMode"
+    if spec.backoff_limit is not None and spec.backoff_limit > 0:
+        return _SPEC + "BackoffLimit is incompatible with ClusterSelector mode"
+    return None
+
+
+def _interactive_backoff_limit(job: RayJob, gates: FeatureGates) -> str | None:
+    spec = job.spec
+    if spec.submission_mode == "InteractiveMode" and spec.backoff_limit is not None and spec.backoff_limit > 0:
+        return _SPEC + "BackoffLimit is incompatible with InteractiveMode"
+    return None
+
+
+def _sidecar_mode(job: RayJob, gates: FeatureGates) -> str | None:
+    spec = job.spec
+    if spec.submission_mode != "SidecarMode":
+        return None
+    if spec.submitter_pod_template is not None:
+        return "Currently, SidecarMode doesn't support SubmitterPodTemplate"
+    if spec.has_submitter_config:
+        return "Currently, SidecarMode doesn't support SubmitterConfig"
+    head_pod = ((spec.ray_cluster_spec or {}).get("headGroupSpec") or {}).get("template") or {}
+    if (head_pod.get("spec") or {}).get("restartPolicy", "") not in ("", "Never"):
+        return "restartPolicy for head Pod should be Never or unset when using SidecarMode"
+    return None
+
+
+def _k8s_token_auth(job: RayJob, gates: FeatureGates) -> str | None:
+    if job.spec.ray_cluster_spec is not None and k8s_auth_enabled(job.spec.ray_cluster_spec):
+        return _SPEC + "K8s token auth mode is currently not supported for RayJob"
+    return None
+
+
+def _ray_cluster_spec(job: RayJob, gates: FeatureGates) -> str | None:
+    if job.spec.ray_cluster_spec is None:
+        return None
+    problem = validate_raycluster_spec(job.spec.ray_cluster_spec, job.meta.annotations, gates)
+    return _SPEC + problem if problem else None
+
+
+def _runtime_env_yaml(job: RayJob, gates: FeatureGates) -> str | None:
+    return runtime_env_yaml_error(job.spec.runtime_env_yaml)
+
+
+def _active_deadline(job: RayJob, gates: FeatureGates) -> str | None:
+    if job.spec.active_deadline_seconds is not None and job.spec.active_deadline_seconds <= 0:
+        return _SPEC + "activeDeadlineSeconds must be a positive integer"
+    return None
+
+
+def _pre_running_deadline(job: RayJob, gates: FeatureGates) -> str | None:
+    if job.spec.pre_running_deadline_seconds is not None and job.spec.pre_running_deadline_seconds <= 0:
+        return _SPEC + "preRunningDeadlineSeconds must be a positive integer"
+    return None
+
+
+def _backoff_limit(job: RayJob, gates: FeatureGates) -> str | None:
+    if job.spec.backoff_limit is not None and job.spec.backoff_limit < 0:
+        return _SPEC + "backoffLimit must be a positive integer"
+    return None
+
+
+# ``ValidateRayJobSpec`` at v1.7.0, in upstream's order. Each check reads only its own fields, so each can be asked
+# on its own: the reconciler stops at the first message, a linter may want them all.
+RAYJOB_SPEC_CHECKS: Final[tuple[tuple[str, SpecCheck], ...]] = (
+    ("suspend-requires-shutdown", _suspend_requires_shutdown),
+    ("ttl-non-negative", _ttl_non_negative),
+    ("ttl-requires-shutdown", _ttl_requires_shutdown),
+    ("deletion-strategy", _deletion_strategy),
+    ("suspend-with-cluster-selector", _suspend_with_selector),
+    ("cluster-spec-or-selector", _cluster_spec_or_selector),
+    ("cluster-selector", _cluster_selector),
+    ("interactive-backoff-limit", _interactive_backoff_limit),
+    ("sidecar-mode", _sidecar_mode),
+    ("k8s-token-auth", _k8s_token_auth),
+    ("ray-cluster-spec", _ray_cluster_spec),
+    ("runtime-env-yaml", _runtime_env_yaml),
+    ("active-deadline", _active_deadline),
+    ("pre-running-deadline", _pre_running_deadline),
+    ("backoff-limit", _backoff_limit),
+)
+
+
+def validate_rayjob_spec(job: RayJob, gates: FeatureGates) -> str | None:
+    """``ValidateRayJobSpec`` at v1.7.0: the first failing rule's message, or None."""
+    for _, check in RAYJOB_SPEC_CHECKS:
+        if (problem := check(job, gates)) is not None:
+            return problem
+    return None
+
+
+def rayjob_spec_problems(job: RayJob, gates: FeatureGates) -> list[tuple[str, str]]:
+    """Every check of :data:`RAYJOB_SPEC_CHECKS` that fails, as (check name, upstream message), in upstream's order.
+
+    The embedded RayCluster spec is reported per check of ``ValidateRayClusterSpec`` (``ray-cluster-spec/<check>``)
+    with the RayJob prefix the operator adds. The reconciler never calls this: it stops at the first message.
+    """
+    problems: list[tuple[str, str]] = []
+    for name, check in RAYJOB_SPEC_CHECKS:
+        if name == "ray-cluster-spec" and job.spec.ray_cluster_spec is not None:
+            problems += [(f"{name}/{part}", _SPEC + text) for part, text in
+                         raycluster_spec_problems(job.spec.ray_cluster_spec, job.meta.annotations, gates)]
+        elif (problem := check(job, gates)) is not None:
+            problems.append((name, problem))
+    return problems
 
 
 def _autoscaling(job: RayJob) -> bool:
