@@ -1,5 +1,6 @@
 """Developer sessions: ``nox -s tests``, ``nox -s lint``, ``nox -s typecheck``, ``nox -s scenarios``,
-``nox -s e2e_kind`` (the scenarios against the real KubeRay operator on kind; needs Docker, see docs/kind.md)."""
+``nox -s e2e_kind`` (the scenarios against the real KubeRay operator on kind; needs Docker, see docs/kind.md),
+``nox -s contract`` (the Backend contract suite)."""
 
 from __future__ import annotations
 
@@ -65,3 +66,10 @@ def e2e_kind(session: nox.Session) -> None:
     finally:
         if os.environ.get("KEEP_CLUSTER") != "1":
             session.run("rayjob-harness", "cluster", "down", "--name", name)
+
+
+@nox.session
+def contract(session: nox.Session) -> None:
+    """The Backend contract suite, once per registered backend (``tests/backends``)."""
+    session.install("-e", ".[test]")
+    session.run("pytest", "tests/backends", *session.posargs)

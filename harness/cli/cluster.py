@@ -31,7 +31,7 @@ from ..backends.kind.progress import LineProgress
 from ..backends.kind.provision import ClusterStatus, Provisioner, UpRequest, plan_up
 from ..backends.kind.state import DEFAULT_CLUSTER
 from ..errors import InputError
-from ..kuberay.profile import parse_feature_gates
+from ..model.featuregates import parse_feature_gates
 
 
 def register(sub: Any) -> None:

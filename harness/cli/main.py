@@ -38,9 +38,9 @@ COMMANDS: Final = {
 
 
 def _version() -> str:
-    from ..kuberay.profile import supported_versions
+    from ..backends.registry import backend_info
 
-    return f"rayjob-harness {__version__} (KubeRay {', '.join(supported_versions())} simulated)"
+    return f"rayjob-harness {__version__} (KubeRay {', '.join(backend_info('sim').kuberay_versions)} simulated)"
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:

@@ -16,15 +16,16 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from ..backends.registry import backend_info
 from ..errors import InputError, ManifestError
-from ..kuberay.profile import supported_versions
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", metavar="PATH",
                         help="YAML files or folders of them ('-' reads standard input)")
+    releases = ", ".join(backend_info("sim").kuberay_versions)
     parser.add_argument("--kuberay-version", default="1.7", metavar="V",
-                        help=f"the KubeRay release the cluster runs ({', '.join(supported_versions())}; default 1.7)")
+                        help=f"the KubeRay release the cluster runs ({releases}; default 1.7)")
     parser.add_argument("--feature-gates", default="", metavar="G=true,...",
                         help="the operator's --feature-gates, e.g. RayJobDeletionPolicy=false (default: the "
                              "release's defaults)")

@@ -8,150 +8,27 @@ The rules are kept as ordered, named checks (:data:`RAYJOB_METADATA_CHECKS`, :da
 Message prefixes are upstream's, including where it has none (the clusterSelector and SidecarMode rules, legacy
 deletion policies, the runtimeEnvYAML parse error) and the joined, unprefixed ``deletionRules`` errors.
 
-Also here, shared with :mod:`.validation_cluster`: the feature gates validation reads, and apimachinery's name
-checks with their Go wording (``IsDNS1035Label``, ``IsQualifiedName``...).
+The feature gates validation reads come from :mod:`.gates`; apimachinery's name checks and Go's formats from
+:mod:`harness._util.gofmt`.
 
 Not here: what the API server rejects before the operator sees the object (``harness.manifests``).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Final
 
 import yaml
 
+from .._util.gofmt import dns1035_label, go_list
 from ..model.enums import DeletionPolicyType, JobDeploymentStatus
 from ..model.rayjob import RAY_CLUSTER_SELECTOR_KEY, DeletionRule, RayJob
+from .gates import FeatureGates
+from .validation_cluster import k8s_auth_enabled, raycluster_spec_problems, validate_raycluster_spec
 
 MAX_RAYJOB_NAME_LENGTH: Final = 47  # MaxRayClusterNameLength (53) - 6, so the RayCluster name fits
 _SPEC: Final = "The RayJob spec is invalid: "
-
-
-@dataclass(frozen=True)
-class FeatureGates:
-    """The operator's ``--feature-gates`` that validation reads; defaults are v1.7.0's."""
-
-    rayjob_deletion_policy: bool = True  # Beta and on by default since v1.6
-    sidecar_submitter_restart: bool = False
-    ray_cluster_history_server: bool = False
-    ray_cluster_network_policy: bool = False
-    ray_cluster_mtls: bool = False
-    gcs_fault_tolerance_embedded_storage: bool = False
-
-    @classmethod
-    def from_lookup(cls, enabled: Callable[[str], bool]) -> FeatureGates:
-        """Build from a lookup by upstream gate name (``"RayJobDeletionPolicy"``...)."""
-        return cls(enabled("RayJobDeletionPolicy"), enabled("SidecarSubmitterRestart"),
-                   enabled("RayClusterHistoryServer"), enabled("RayClusterNetworkPolicy"),
-                   enabled("RayClusterMTLS"), enabled("GCSFaultToleranceEmbeddedStorage"))
-
-
-# -- Go wording ----------------------------------------------------------------------------------------------------
-
-
-def go_quote(text: str) -> str:
-    """``%q`` for plain text: double quotes with backslash escapes."""
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
-    return f'"{escaped}"'
-
-
-def go_list(items: list[str]) -> str:
-    """``%v`` of a ``[]string``: ``[a b]``."""
-    return "[" + " ".join(items) + "]"
-
-
-def _regex_error(message: str, pattern: str, *examples: str) -> str:
-    shown = " or ".join(f"'{example}', " for example in examples)
-    return f"{message} (e.g. {shown}regex used for validation is '{pattern}')"
-
-
-_DNS1123: Final = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
-_SUBDOMAIN: Final = _DNS1123 + r"(\." + _DNS1123 + ")*"
-_DNS1035: Final = "[a-z]([-a-z0-9]*[a-z0-9])?"
-_KEY: Final = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
-_KEY_MSG: Final = ("must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "
-                   "alphanumeric character")
-
-
-def dns1035_label(value: str) -> list[str]:
-    problems = ["must be no more than 63 characters"] if len(value.encode()) > 63 else []
-    if not re.fullmatch(_DNS1035, value):
-        problems.append(_regex_error(
-            "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic "
-            "character, and end with an alphanumeric character", _DNS1035, "my-name", "abc-123"))
-    return problems
-
-
-def dns1123_label(value: str) -> list[str]:
-    problems = ["must be no more than 63 characters"] if len(value.encode()) > 63 else []
-    if not re.fullmatch(_DNS1123, value):
-        problems.append("must not contain dots" if re.fullmatch(_SUBDOMAIN, value) else _regex_error(
-            "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start "
-            "and end with an alphanumeric character", _DNS1123, "my-name", "123-abc"))
-    return problems
-
-
-def qualified_name_errors(value: str) -> list[str]:
-    """``IsQualifiedName`` (label keys), apimachinery v0.36 wording."""
-    parts = value.split("/")
-    if len(parts) > 2:
-        return ["a valid label key " + _regex_error(_KEY_MSG, _KEY, "MyName", "my.name", "123-abc")
-                + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"]
-    problems: list[str] = []
-    if len(parts) == 2:
-        prefix = parts[0]
-        if not prefix:
-            problems.append("prefix part must be non-empty")
-        else:
-            if len(prefix.encode()) > 253:
-                problems.append("prefix part must be no more than 253 bytes")
-            if not re.fullmatch(_SUBDOMAIN, prefix):
-                problems.append("prefix part " + _regex_error(
-                    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
-                    "and must start and end with an alphanumeric character", _SUBDOMAIN, "example.com"))
-    name = parts[-1]
-    if not name:
-        problems.append("name part must be non-empty")
-    elif len(name.encode()) > 63:
-        problems.append("name part must be no more than 63 bytes")
-    if not re.fullmatch(_KEY, name):
-        problems.append("name part " + _regex_error(_KEY_MSG, _KEY, "MyName", "my.name", "123-abc"))
-    return problems
-
-
-def label_value_errors(value: str) -> list[str]:
-    """``IsValidLabelValue``, apimachinery v0.36 wording."""
-    problems = ["must be no more than 63 bytes"] if len(value.encode()) > 63 else []
-    if not re.fullmatch(f"({_KEY})?", value):
-        problems.append(_regex_error(
-            "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must "
-            "start and end with an alphanumeric character", f"({_KEY})?", "MyValue", "my_value", "12345"))
-    return problems
-
-
-def parse_generic_version(text: str) -> tuple[tuple[int, ...] | None, str]:
-    """``version.ParseGeneric``: (components, "") or (None, the Go error text)."""
-    match = re.fullmatch(r"\s*v?([0-9]+(?:\.[0-9]+)*)(?:.*)", text)
-    if match is None:
-        return None, f"could not parse {go_quote(text)} as version"
-    parts = match.group(1).split(".")
-    if len(parts) < 2:
-        return None, f"illegal version string {go_quote(text)}"
-    if parts[0].startswith("0") and parts[0] != "0":
-        return None, f"illegal zero-prefixed version component {go_quote(parts[0])} in {go_quote(text)}"
-    for part in parts:
-        if int(part) >= 2**64:
-            return None, (f"illegal non-numeric version component {go_quote(part)} in {go_quote(text)}: "
-                          f"strconv.ParseUint: parsing {go_quote(part)}: value out of range")
-    return tuple(int(p) for p in parts), ""
-
-
-def version_less(version: tuple[int, ...], minimum: tuple[int, ...]) -> bool:
-    width = max(len(version), len(minimum))
-    return version + (0,) * (width - len(version)) < minimum + (0,) * (width - len(minimum))
 
 
 # -- metadata and status -------------------------------------------------------------------------------------------
@@ -288,16 +165,12 @@ def _sidecar_mode(job: RayJob, gates: FeatureGates) -> str | None:
 
 
 def _k8s_token_auth(job: RayJob, gates: FeatureGates) -> str | None:
-    from .validation_cluster import k8s_auth_enabled  # validation_cluster builds on this module
-
     if job.spec.ray_cluster_spec is not None and k8s_auth_enabled(job.spec.ray_cluster_spec):
         return _SPEC + "K8s token auth mode is currently not supported for RayJob"
     return None
 
 
 def _ray_cluster_spec(job: RayJob, gates: FeatureGates) -> str | None:
-    from .validation_cluster import validate_raycluster_spec
-
     if job.spec.ray_cluster_spec is None:
         return None
     problem = validate_raycluster_spec(job.spec.ray_cluster_spec, job.meta.annotations, gates)
@@ -361,8 +234,6 @@ def rayjob_spec_problems(job: RayJob, gates: FeatureGates) -> list[tuple[str, st
     The embedded RayCluster spec is reported per check of ``ValidateRayClusterSpec`` (``ray-cluster-spec/<check>``)
     with the RayJob prefix the operator adds. The reconciler never calls this: it stops at the first message.
     """
-    from .validation_cluster import raycluster_spec_problems
-
     problems: list[tuple[str, str]] = []
     for name, check in RAYJOB_SPEC_CHECKS:
         if name == "ray-cluster-spec" and job.spec.ray_cluster_spec is not None:

@@ -7,8 +7,8 @@ It works on the raw ``rayClusterSpec`` mapping, reading absent fields as Go's ze
 strings and maps), because the RayJob model keeps the cluster spec raw, as KubeRay deep-copies it.
 Where upstream iterates a Go map (label checks), keys are taken in sorted order so results repeat.
 
-Not here: the RayJob rules and the shared name checks (:mod:`.validation`, which calls this module); the API
-server's schema checks (``harness.manifests``).
+Not here: the RayJob rules (:mod:`.validation`, which calls this module); the API server's schema checks
+(``harness.manifests``).
 """
 
 from __future__ import annotations
@@ -16,17 +16,17 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-from .validation import (
-    FeatureGates,
+from .._util.gofmt import (
     dns1035_label,
     dns1123_label,
     go_list,
     go_quote,
-    label_value_errors,
+    label_value,
     parse_generic_version,
-    qualified_name_errors,
+    qualified_name,
     version_less,
 )
+from .gates import FeatureGates
 
 AUTOSCALER_V2_ENV: Final = "RAY_enable_autoscaler_v2"
 MAX_RAYCLUSTER_NAME_LENGTH: Final = 53  # MaxRayClusterNameLength: longer names would truncate derived Service names
@@ -101,10 +101,10 @@ def _group_labels(group: str, params: Mapping[str, Any], labels: Mapping[str, An
                 f"field instead")
     problems = []
     for key in sorted(labels):
-        problems += [f"invalid label key for {group} group: '{key}', error: {e}" for e in qualified_name_errors(key)]
+        problems += [f"invalid label key for {group} group: '{key}', error: {e}" for e in qualified_name(key)]
         value = str(labels[key])
         problems += [f"invalid label value for key '{key}' in {group} group: '{value}', error: {e}"
-                     for e in label_value_errors(value)]
+                     for e in label_value(value)]
     return "; ".join(problems) or None
 
 

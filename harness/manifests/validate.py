@@ -23,14 +23,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
+from .._util.gofmt import dns1123_subdomain, go_quote
 from .._util.jsoncopy import deep_copy
 from ..errors import ManifestError, SourcePos
 from ..model.kinds import resource_type
 from . import hints
 from .builtin import BUILTIN_KINDS
-from .field_errors import CEL_SKIPPED, NIL_PATH, FieldError, go_quote, invalid, kubectl_invalid_lines
+from .field_errors import CEL_SKIPPED, NIL_PATH, FieldError, invalid, kubectl_invalid_lines
 from .loader import Manifest
-from .names import OBJECT_META_FIELDS, dns1123_subdomain, validate_object_meta
+from .names import OBJECT_META_FIELDS, validate_object_meta
 from .placement import placement
 from .positions import split_path
 from .schema import CRD_VERSIONS, CrdVersion, crd_version, storage_version

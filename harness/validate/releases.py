@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from ..errors import InputError
-from ..kuberay.profile import OperatorConfig, parse_feature_gates, profile_for, supported_versions
-from ..kuberay.validation import FeatureGates
+from ..kuberay.gates import FeatureGates
+from ..kuberay.profile import OperatorConfig, profile_for, supported_versions
 from ..manifests import CRD_VERSIONS, CrdVersion
+from ..model.featuregates import parse_feature_gates
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from harness._util.jsoncopy import deep_copy
+from harness.kuberay.gates import FeatureGates
 from harness.kuberay.validation import (
-    FeatureGates,
     rayjob_metadata_problems,
     rayjob_spec_problems,
     runtime_env_yaml_error,

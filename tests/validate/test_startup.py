@@ -10,7 +10,8 @@ import pytest
 
 from .support import PROJECT, TUTORIAL
 
-HEAVY = ("ray", "kubernetes", "harness.simulator", "harness.runner", "harness.executors", "rich")
+HEAVY = ("ray", "kubernetes", "harness.simulator", "harness.runner", "harness.executors.ray_executor",
+         "harness.executors.ray_runtime", "rich")
 PROBE = """
 import contextlib, io, sys
 from harness.cli.main import main

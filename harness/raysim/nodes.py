@@ -21,12 +21,19 @@ import yaml
 from ..kube.containers import ContainerContext, ContainerProgram, ProgramFactory
 from ..model.enums import JobStatus
 from ..model.kinds import RAYCLUSTER, RAYJOB
+from ..model.labels import (
+    LABEL_CLUSTER,
+    LABEL_JOB_NAME,
+    LABEL_NODE_TYPE,
+    LABEL_ORIGIN_CRD,
+    LABEL_ORIGIN_NAME,
+    SUBMITTER_CONTAINER,
+)
 from ..model.rayjob import RayJob
 from ..sim.clock import PRIORITY_KUBELET, Timer
-from ..sim.dashboard import DashboardError, RayDashboard, SubmitRequest
 from ..sim.store import ObjectStore
-from .dashboards import DashboardDirectory
-from .resources import LABEL_CLUSTER, LABEL_NODE_TYPE, LABEL_ORIGIN_NAME, SUBMITTER_CONTAINER
+from .dashboard import DashboardError, RayDashboard, SubmitRequest
+from .directory import DashboardDirectory
 
 
 @dataclass(frozen=True)
@@ -91,8 +98,8 @@ class RayHeadProgram:
         def up() -> None:
             if not ctx.running:
                 return
-            custom = getattr(self.directory.executor, "head_log", None)
-            if callable(custom):
+            custom = self.directory.executor.head_log_source()
+            if custom is not None:
                 ctx.stream(custom)  # the real `ray start` output, as complete as it is when someone reads it
             else:
                 ctx.log(*head_start_lines((pod.get("status") or {}).get("podIP", "10.244.0.x"), port))
@@ -226,7 +233,7 @@ class SubmitterProgram:
     def _rayjob(self, ctx: ContainerContext) -> RayJob | None:
         namespace = ctx.pod["metadata"]["namespace"]
         labels = ctx.pod["metadata"].get("labels") or {}
-        name = labels.get(LABEL_ORIGIN_NAME) or labels.get("job-name", "")
+        name = labels.get(LABEL_ORIGIN_NAME) or labels.get(LABEL_JOB_NAME, "")
         if self.sidecar:
             cluster = self.store.find(RAYCLUSTER, namespace, labels.get(LABEL_CLUSTER, ""))
             name = ((cluster or {}).get("metadata", {}).get("labels") or {}).get(LABEL_ORIGIN_NAME, "")
@@ -308,7 +315,7 @@ def ray_program_factory(store: ObjectStore, directory: DashboardDirectory,
             return RayHeadProgram(store, directory, timings) if is_first else None
         if node_type == "worker":
             return RayWorkerProgram(timings) if is_first else None
-        if labels.get("ray.io/originated-from-crd") == "RayJob" and "job-name" in labels and is_first:
+        if labels.get(LABEL_ORIGIN_CRD) == "RayJob" and LABEL_JOB_NAME in labels and is_first:
             return SubmitterProgram(store, directory, timings, sidecar=False)
         return None
 

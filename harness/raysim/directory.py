@@ -5,7 +5,7 @@ On a real cluster the operator and the submitter reach the dashboard through the
 resolves URLs the same way (Service → selector ``ray.io/cluster`` → that cluster's live head), so a URL that
 points at a deleted or re-created cluster behaves as it would: refused, or answered by a fresh, empty head.
 
-Not here: the job table itself (:mod:`harness.sim.dashboard`), pod lifecycles (:mod:`harness.kube.kubelet`).
+Not here: the job table itself (:mod:`.dashboard`), pod lifecycles (:mod:`harness.kube.kubelet`).
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..model.kinds import SERVICE
+from ..model.labels import LABEL_CLUSTER
 from ..sim.clock import Clock
-from ..sim.dashboard import ClusterHandle, DashboardUnavailable, Executor, RayDashboard
 from ..sim.store import ObjectStore
-from .resources import LABEL_CLUSTER
+from .dashboard import ClusterHandle, DashboardUnavailable, Executor, RayDashboard
 
 
 class DashboardDirectory:

@@ -2,22 +2,22 @@
 
 KubeRay talks to Ray only through the dashboard's job API (``GET /api/jobs/<id>``, ``POST /api/jobs/``,
 ``POST /api/jobs/<id>/stop``, ``GET /api/jobs/<id>/logs``). This module models that API over a job table and
-delegates *how a job runs* to an :class:`Executor`: the scripted one (declared outcome, pure virtual time)
-ships here; the real one (a local Ray runtime) lives in ``harness.executors``.
+delegates *how a job runs* to an :class:`Executor` (``harness.executors``: scripted, or a local Ray runtime),
+which reports back through the :class:`JobSink` it is handed.
 
 The table is keyed by RayCluster uid: a RayCluster re-created under the same name gets a fresh, empty head, as
-on a real cluster. Not here: how the operator finds the dashboard (``harness.kuberay``), HTTP.
+on a real cluster. Not here: how a URL reaches a dashboard (:mod:`.directory`), HTTP.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..errors import HarnessError
 from ..model.enums import JobStatus
-from .clock import PRIORITY_KUBELET, Clock
+from ..sim.clock import Clock
 
 
 class DashboardError(HarnessError):
@@ -101,10 +101,32 @@ class JobSink(Protocol):
     def append_log(self, submission_id: str, lines: list[str]) -> None: ...
 
 
+ConfigMapLookup = Callable[[str, str], "Mapping[str, Any] | None"]
+"""``(namespace, name) -> ConfigMap object or None``: the ConfigMaps of the world an executor serves."""
+
+
 class Executor(Protocol):
-    """Decides how a submitted Ray job runs. Implementations: :class:`ScriptedExecutor`, the Ray executor."""
+    """Decides how a submitted Ray job runs (``harness.executors``: the scripted and the Ray executor).
+
+    Every executor answers every method; one that does no real work answers the optional ones trivially (no
+    version notes, no warnings, no real ``ray start`` output), so callers never probe for attributes.
+    """
 
     name: str
+    warnings: list[str]  # notes for the user (version mismatches, capped resources...), each once
+
+    def attach(self, clock: Clock, configmaps: ConfigMapLookup) -> None:
+        """The world this executor serves: its clock (an executor doing real work registers as the clock's
+        :class:`~harness.sim.clock.RealWork`) and its ConfigMaps (for the head pod's ConfigMap volumes)."""
+        ...
+
+    def check_versions(self, *, ray_version: str) -> str | None:
+        """A note when the RayCluster's ``rayVersion`` differs from the Ray that will run the jobs, or None."""
+        ...
+
+    def head_log_source(self) -> Callable[[], list[str]] | None:
+        """Where the head container's real ``ray start`` output is read from, or None for the simulated one."""
+        ...
 
     def start(self, job: JobRecord, sink: JobSink, clock: Clock) -> None:
         """Begin running ``job``; report through ``sink`` (immediately or from clock events)."""
@@ -213,136 +235,3 @@ class RayDashboard(JobSink):
         self.gone = True
         self.serving = False
         self.executor.cluster_deleted(self.cluster, list(self.jobs.values()))
-
-
-# -- the scripted executor -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class JobScript:
-    """A declared outcome for a Ray job in the scripted executor.
-
-    ``exit_code`` 0 ends SUCCEEDED, anything else FAILED (with Ray's JOB_ENTRYPOINT_COMMAND_ERROR wording);
-    ``stopped=True`` ends STOPPED at ``runtime`` (as if someone ran ``ray job stop``). ``output`` lines are the
-    driver's stdout. ``startup`` is the PENDING→RUNNING delay (the job supervisor starting).
-
-    ``attempts`` scripts successive Ray jobs of one RayJob (a retry after ``backoffLimit``, a re-submission):
-    the N-th Ray job submitted for the RayJob runs ``attempts[N-1]``, and the last one repeats. Without
-    ``attempts`` every job runs this script.
-    """
-
-    runtime: float = 5.0
-    exit_code: int = 0
-    output: tuple[str, ...] = ()
-    stopped: bool = False
-    startup: float = 0.9
-    attempts: tuple[JobScript, ...] = ()
-
-    def for_attempt(self, attempt: int) -> JobScript:
-        """The script of the ``attempt``-th (1-based) Ray job submitted for one RayJob."""
-        if not self.attempts:
-            return self
-        return self.attempts[min(max(attempt, 1), len(self.attempts)) - 1]
-
-
-JOB_START_TIMEOUT = 900.0  # RAY_JOB_START_TIMEOUT_SECONDS default
-START_TIMEOUT_MESSAGE = ("Job supervisor actor failed to start within 900.0 seconds. This timeout can be configured "
-                         "by setting the environment variable RAY_JOB_START_TIMEOUT_SECONDS.")
-ENTRYPOINT_FAILED_TEMPLATE = "Job entrypoint command failed with exit code {code}, last available logs " \
-                             "(truncated to 20,000 chars):\n{tail}"
-
-
-class ScriptedExecutor:
-    """Runs Ray jobs as declared by :class:`JobScript` (default, or per entrypoint / submission id), in virtual time.
-
-    Matching order for a job's script: an exact submission id, then the RayJob's name, then the first entrypoint
-    substring, then the default. A script with ``attempts`` then picks the entry for the job's attempt: the
-    executor counts the Ray jobs submitted for each RayJob (by namespace and ``SubmitRequest.rayjob``; a job
-    with no RayJob is always attempt 1). Everything happens through clock events, so the run is deterministic.
-    """
-
-    name = "scripted"
-
-    def __init__(self, default: JobScript | None = None, *,
-                 by_entrypoint: Mapping[str, JobScript] | None = None,
-                 by_submission_id: Mapping[str, JobScript] | None = None,
-                 by_rayjob: Mapping[str, JobScript] | None = None) -> None:
-        self.default = default or JobScript()
-        self.by_entrypoint = dict(by_entrypoint or {})
-        self.by_submission_id = dict(by_submission_id or {})
-        self.by_rayjob = dict(by_rayjob or {})
-        self._timers: dict[str, list[Any]] = {}
-        self._submitted: dict[tuple[str, str], int] = {}  # (namespace, RayJob) -> Ray jobs started so far
-
-    def script_for(self, job: JobRecord, attempt: int = 1) -> JobScript:
-        """The script ``job`` runs as the ``attempt``-th Ray job of its RayJob."""
-        if job.submission_id in self.by_submission_id:
-            script = self.by_submission_id[job.submission_id]
-        elif job.request.rayjob in self.by_rayjob:
-            script = self.by_rayjob[job.request.rayjob]
-        else:
-            script = next((script for needle, script in self.by_entrypoint.items()
-                           if needle in job.request.entrypoint), self.default)
-        return script.for_attempt(attempt)
-
-    def _next_attempt(self, job: JobRecord) -> int:
-        if not job.request.rayjob:
-            return 1
-        key = (job.cluster.namespace, job.request.rayjob)
-        self._submitted[key] = self._submitted.get(key, 0) + 1
-        return self._submitted[key]
-
-    def start(self, job: JobRecord, sink: JobSink, clock: Clock) -> None:
-        script = self.script_for(job, self._next_attempt(job))
-        sid = job.submission_id
-        timers = self._timers.setdefault(f"{job.cluster.uid}/{sid}", [])
-
-        def run() -> None:
-            sink.append_log(sid, ["Runtime env is setting up.",
-                                  f"Running entrypoint for job {sid}: {job.request.entrypoint}"])
-            sink.set_status(sid, JobStatus.RUNNING, message="Job is currently running.")
-            if script.output:
-                sink.append_log(sid, list(script.output))
-
-        def finish() -> None:
-            if script.stopped:
-                sink.set_status(sid, JobStatus.STOPPED, message="Job was intentionally stopped.")
-            elif script.exit_code == 0:
-                sink.set_status(sid, JobStatus.SUCCEEDED, message="Job finished successfully.",
-                                driver_exit_code=0)
-            else:
-                tail = "\n".join(script.output[-20:])
-                sink.set_status(sid, JobStatus.FAILED,
-                                message=ENTRYPOINT_FAILED_TEMPLATE.format(code=script.exit_code, tail=tail),
-                                driver_exit_code=script.exit_code, error_type="JOB_ENTRYPOINT_COMMAND_ERROR")
-
-        timers.append(clock.call_later(script.startup, run, priority=PRIORITY_KUBELET, label=f"ray run {sid}"))
-        timers.append(clock.call_later(script.startup + script.runtime, finish, priority=PRIORITY_KUBELET,
-                                       label=f"ray finish {sid}"))
-
-    def stop(self, job: JobRecord, sink: JobSink, clock: Clock) -> None:
-        key = f"{job.cluster.uid}/{job.submission_id}"
-        sid = job.submission_id
-        for timer in self._timers.pop(key, []):
-            timer.cancel()
-        if job.status == JobStatus.PENDING:
-            # Measured with Ray 2.60: stopping a PENDING job kills its supervisor before the driver starts, so
-            # the job stays PENDING until the job start timeout (900 s) and then FAILS.
-            submitted = job.history[0][0] if job.history else clock.now
-            self._timers[key] = [clock.call_at(
-                submitted + JOB_START_TIMEOUT,
-                lambda: sink.set_status(sid, JobStatus.FAILED, message=START_TIMEOUT_MESSAGE,
-                                        error_type="JOB_SUPERVISOR_ACTOR_START_TIMEOUT"),
-                priority=PRIORITY_KUBELET, label=f"ray start timeout {sid}")]
-            return
-        clock.call_later(0.1, lambda: sink.set_status(sid, JobStatus.STOPPED,
-                                                      message="Job was intentionally stopped."),
-                         priority=PRIORITY_KUBELET, label=f"ray stop {sid}")
-
-    def cluster_deleted(self, cluster: ClusterHandle, jobs: list[JobRecord]) -> None:
-        for job in jobs:
-            for timer in self._timers.pop(f"{cluster.uid}/{job.submission_id}", []):
-                timer.cancel()
-
-    def close(self) -> None:
-        self._timers.clear()

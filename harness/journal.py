@@ -16,15 +16,21 @@ patch, delete, advance; ``action`` and ``detail`` keys), so that reports can mar
 finalizers, deletionTimestamp, ownerReferences) and, for kinds without status (Events), the object's own fields; values
 are ``[old, new]`` with ``null`` for absent. ADDED entries list every tracked field as ``[null, value]``;
 DELETED entries list them as ``[value, null]``.
+
+Two runs of one scenario (two seeds, or the simulator against a real cluster) are compared with
+:func:`comparable` / :func:`diff_runs`, which keep what the runs observed and drop what differs by nature
+(wall time, resourceVersions, generated names and ids).
 """
 
 from __future__ import annotations
 
+import difflib
 import json
+import re
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, Final
 
 TRACKED_METADATA = ("generation", "labels", "annotations", "finalizers", "deletionTimestamp", "ownerReferences")
 # Keys of kinds without a status that still say what happened (core/v1 Event, ConfigMap data).
@@ -191,3 +197,77 @@ class Journal:
                     continue
                 out.append((entry.t, value))
         return out
+
+
+# -- comparing two runs ----------------------------------------------------------------------------------------------
+
+# What differs between two runs of the same scenario without meaning anything: names and ids generated with
+# Kubernetes' random suffix alphabet, uids, container ids, timestamps and pod IPs. Virtual time is kept unless
+# asked otherwise (a real cluster's times never repeat exactly).
+_GENERATED_SUFFIX: Final = re.compile(r"-[bcdfghjklmnpqrstvwxz2456789]{5}(?![a-z0-9])")
+_UID: Final = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
+_TIMESTAMP: Final = re.compile(r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z| \+0000 UTC)?")
+_IPV4: Final = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
+_CONTAINER_ID: Final = re.compile(r"\b(containerd|docker|cri-o)://[^\s\"']+")
+
+
+class _Placeholders:
+    """Replaces each distinct generated suffix by ``-<n>``, numbered in order of first appearance."""
+
+    def __init__(self, namespace: str | None) -> None:
+        self.namespace = namespace
+        self.suffixes: dict[str, str] = {}
+
+    def text(self, value: str) -> str:
+        if self.namespace:
+            value = value.replace(self.namespace, "<namespace>")
+        value = _UID.sub("<uid>", value)
+        value = _CONTAINER_ID.sub(r"\1://<id>", value)
+        value = _TIMESTAMP.sub("<time>", value)
+        value = _IPV4.sub("<ip>", value)
+        return _GENERATED_SUFFIX.sub(lambda m: self.suffixes.setdefault(m.group(0), f"-<{len(self.suffixes) + 1}>"),
+                                     value)
+
+    def value(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, Mapping):
+            return {self.text(str(k)): self.value(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.value(v) for v in value]
+        return value
+
+
+def comparable(entries: Iterable[JournalEntry], *, namespace: str | None = None,
+               times: bool = True) -> list[dict[str, Any]]:
+    """The entries as two runs of one scenario share them, for diffing (see :func:`diff_runs`).
+
+    Wall times, sequence numbers and resourceVersions are dropped; ``namespace`` (a run's own namespace),
+    generated name suffixes, uids, timestamps and IPs become placeholders. With ``times=False`` the virtual
+    time is dropped too (for comparing against a backend whose time is real).
+    """
+    names = _Placeholders(namespace)
+    out: list[dict[str, Any]] = []
+    for entry in entries:
+        item: dict[str, Any] = {"type": entry.type, "kind": entry.kind,
+                                "namespace": names.text(entry.namespace), "name": names.text(entry.name)}
+        if times:
+            item = {"t": round(entry.t, 3), **item}
+        if entry.action:
+            item["action"] = entry.action
+        if entry.detail:
+            item["detail"] = names.text(entry.detail)
+        if entry.changes:
+            item["changes"] = {names.text(path): names.value(list(change)) for path, change in entry.changes.items()}
+        out.append(item)
+    return out
+
+
+def diff_runs(first: Iterable[JournalEntry], second: Iterable[JournalEntry], *, first_namespace: str | None = None,
+              second_namespace: str | None = None, times: bool = True) -> list[str]:
+    """A unified diff of two runs' comparable journals: empty when they observed the same changes."""
+    a = [json.dumps(item, sort_keys=True, default=str)
+         for item in comparable(first, namespace=first_namespace, times=times)]
+    b = [json.dumps(item, sort_keys=True, default=str)
+         for item in comparable(second, namespace=second_namespace, times=times)]
+    return list(difflib.unified_diff(a, b, "first", "second", lineterm="", n=2))
