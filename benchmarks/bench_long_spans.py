@@ -31,7 +31,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout without installing
 
-from harness.sim.dashboard import JobScript, ScriptedExecutor
+from harness.executors.scripted import ScriptedExecutor
+from harness.executors.settings import JobScript
 from harness.simulator import Simulator
 
 HOUR = 3600.0

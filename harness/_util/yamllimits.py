@@ -75,6 +75,7 @@ class _Open:
     key: yaml.Node | None = None  # a mapping's key waiting for its value
     size: int = 1  # nodes go-yaml decodes for this collection, aliases expanded
     merge_depth: int = 0
+    height: int = 1  # levels of nesting from this collection down, aliases expanded
 
 
 @dataclass
@@ -85,6 +86,14 @@ class _Counts:
     aliased: int = 0
     sizes: dict[int, int] = field(default_factory=dict)  # id(node) -> expanded size of a composed collection
     merge_depths: dict[int, int] = field(default_factory=dict)
+    heights: dict[int, int] = field(default_factory=dict)  # id(node) -> expanded height of a composed collection
+
+
+def _too_deep(mark: Mark, *, expanded: bool = False) -> YamlLimitError:
+    counted = " (aliases expanded)" if expanded else ""
+    return YamlLimitError(f"nesting deeper than {MAX_DEPTH} levels{counted} is not supported", mark,
+                          hint="Kubernetes objects and scenarios nest a few dozen levels at most: check for unclosed "
+                               "brackets, or aliases that nest anchors in each other")
 
 
 def _reader_error(exc: yaml.reader.ReaderError, text: str) -> YamlLimitError:
@@ -97,7 +106,23 @@ def _reader_error(exc: yaml.reader.ReaderError, text: str) -> YamlLimitError:
                           hint="remove the character, or write it escaped inside double quotes (\"\\x01\")")
 
 
-class LimitedSafeLoader(yaml.SafeLoader):
+class SafeConstruction:
+    """Turns the safe constructor's plain Python errors (``!!int abc``, ``!!timestamp x``, an integer of 5,000
+    digits) into YAML errors at the node, for any loader it is mixed into."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)  # type: ignore[misc]
+        except yaml.YAMLError:
+            raise
+        except (ValueError, TypeError, AttributeError, LookupError, OverflowError) as exc:
+            shown = node.value if isinstance(node.value, str) else ""
+            shown = shown if len(shown) <= 40 else shown[:37] + "..."
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read {shown!r} as {node.tag.rsplit(':', 1)[-1]}: {exc}", node.start_mark) from None
+
+
+class LimitedSafeLoader(SafeConstruction, yaml.SafeLoader):
     """PyYAML's SafeLoader with an iterative, bounded composer (see the module docstring)."""
 
     def __init__(self, stream: str) -> None:
@@ -115,19 +140,6 @@ class LimitedSafeLoader(yaml.SafeLoader):
 
     def _resolve(self, kind: type[yaml.Node], value: str | None, implicit: Any) -> str:
         return str(self.resolve(kind, value, implicit))  # type: ignore[no-untyped-call]
-
-    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
-        """The safe constructor's value, with its plain Python errors (``!!int abc``, ``!!timestamp x``, an
-        integer of 5,000 digits) turned into a YAML error at the node."""
-        try:
-            return super().construct_object(node, deep)
-        except yaml.YAMLError:
-            raise
-        except (ValueError, TypeError, AttributeError, LookupError, OverflowError) as exc:
-            shown = node.value if isinstance(node.value, str) else ""
-            shown = shown if len(shown) <= 40 else shown[:37] + "..."
-            raise yaml.constructor.ConstructorError(
-                None, None, f"cannot read {shown!r} as {node.tag.rsplit(':', 1)[-1]}: {exc}", node.start_mark) from None
 
     def compose_document(self) -> yaml.Node | None:
         self._get()  # DocumentStart
@@ -150,6 +162,7 @@ class LimitedSafeLoader(yaml.SafeLoader):
             if not stack:
                 return node
             parent = stack[-1]
+            parent.height = max(parent.height, 1 + counts.heights.get(id(node), 1))
             if not isinstance(parent.node, yaml.MappingNode):
                 parent.node.value.append(node)
             elif parent.key is None:
@@ -179,9 +192,7 @@ class LimitedSafeLoader(yaml.SafeLoader):
             return scalar
         start = self._get()
         if len(stack) >= MAX_DEPTH:
-            raise YamlLimitError(f"nesting deeper than {MAX_DEPTH} levels is not supported", start.start_mark,
-                                 hint="Kubernetes objects and scenarios nest a few dozen levels at most: check for "
-                                      "unclosed brackets")
+            raise _too_deep(start.start_mark)
         assert isinstance(start, (MappingStartEvent, SequenceStartEvent))
         kind: type[yaml.CollectionNode] = yaml.MappingNode if isinstance(start, MappingStartEvent) \
             else yaml.SequenceNode
@@ -204,6 +215,8 @@ class LimitedSafeLoader(yaml.SafeLoader):
             raise YamlLimitError(f"anchor {anchor!r} value contains itself", event.start_mark,
                                  hint=f"an alias inside the value of &{anchor} would repeat it for ever: point it at "
                                       "another anchor, or write the part out")
+        if len(stack) + counts.heights.get(id(target), 1) > MAX_DEPTH + 1:
+            raise _too_deep(event.start_mark, expanded=True)
         self._count(stack, counts, 1, aliased=False, mark=event.start_mark)  # the alias node
         expanded = counts.sizes.get(id(target), 1)
         self._count(stack, counts, expanded, aliased=True, mark=event.start_mark)
@@ -236,6 +249,7 @@ class LimitedSafeLoader(yaml.SafeLoader):
         closed = stack.pop()
         closed.node.end_mark = end.end_mark
         counts.sizes[id(closed.node)] = closed.size
+        counts.heights[id(closed.node)] = closed.height
         if closed.merge_depth:
             counts.merge_depths[id(closed.node)] = closed.merge_depth
         # an inline mapping given to a merge key: its own merges nest inside the receiver's
@@ -257,6 +271,117 @@ def _merge_receiver(stack: list[_Open]) -> _Open | None:
         if not isinstance(candidate.node, yaml.SequenceNode):
             return None
     return None
+
+
+# -- graphs composed elsewhere (libyaml) -------------------------------------------------------------------------
+
+# libyaml's composer recurses in C: tens of thousands of nested collections overflow the C stack. Text that could
+# nest this deep is not given to it (the Python composer above refuses it with its place instead).
+C_COMPOSER_SAFE_DEPTH: Final = 5_000
+
+
+def may_nest_deeper(text: str, depth: int = C_COMPOSER_SAFE_DEPTH) -> bool:
+    """Whether ``text`` could hold collections nested more than ``depth`` levels (a cheap upper bound: twice the
+    indentation, plus the block indicators and the open brackets of a line, bounds the depth reached on it)."""
+    flow = 0
+    for line in text.split("\n"):
+        indent = len(line) - len(line.lstrip(" "))
+        peak = flow
+        for char in line:
+            if char in "[{":
+                flow += 1
+                peak = max(peak, flow)
+            elif char in "]}":
+                flow = max(0, flow - 1)
+        if 2 * indent + line.count("-") + line.count(":") + line.count("?") + peak + 1 > depth:
+            return True
+    return False
+
+
+def check_composed(root: yaml.Node) -> None:
+    """Apply the composer's limits to a node graph another composer built: nesting (aliases expanded), anchors
+    that contain themselves, go-yaml's aliasing rule and the depth of merge keys. YamlLimitError when one fails.
+
+    The graph is walked in document order, so a node met again is an alias of the one met first, as written.
+    """
+    counts = _Counts()
+    frames: list[tuple[yaml.Node, list[yaml.Node], int, int]] = []  # (node, children left, size, height)
+    open_ids: set[int] = set()
+
+    def enter(node: yaml.Node, mark: Any) -> tuple[int, int] | None:
+        """Visit ``node`` as the next child; (size, height) when it needs no frame of its own."""
+        nid = id(node)
+        if nid in open_ids:
+            raise YamlLimitError("anchor value contains itself", mark,
+                                 hint="an alias inside the value of its own anchor would repeat it for ever: point "
+                                      "it at another anchor, or write the part out")
+        if nid in counts.sizes:  # met before: an alias
+            if len(frames) + counts.heights[nid] > MAX_DEPTH + 1:
+                raise _too_deep(mark, expanded=True)
+            _add(counts, frames, 1, aliased=False, mark=mark)
+            _add(counts, frames, counts.sizes[nid], aliased=True, mark=mark)
+            return 1 + counts.sizes[nid], counts.heights[nid]
+        if isinstance(node, yaml.ScalarNode):
+            counts.sizes[nid], counts.heights[nid] = 1, 1
+            _add(counts, frames, 1, aliased=False, mark=mark)
+            return 1, 1
+        if len(frames) >= MAX_DEPTH:
+            raise _too_deep(mark)
+        _add(counts, frames, 1, aliased=False, mark=mark)
+        children = [part for pair in node.value for part in pair] if isinstance(node, yaml.MappingNode) \
+            else list(node.value)
+        frames.append((node, children[::-1], 1, 1))
+        open_ids.add(nid)
+        return None
+
+    if enter(root, root.start_mark) is not None:
+        return
+    while frames:
+        node, left, size, height = frames[-1]
+        if left:
+            child = left.pop()
+            is_merge_key = isinstance(node, yaml.MappingNode) and isinstance(child, yaml.ScalarNode) \
+                and child.tag == _MERGE_TAG and len(left) % 2 == 1
+            if is_merge_key:
+                continue  # go-yaml does not decode a merge key itself
+            done = enter(child, child.start_mark)
+            if done is not None:
+                node, left, size, height = frames[-1]
+                frames[-1] = (node, left, size + done[0], max(height, 1 + done[1]))
+            continue
+        frames.pop()
+        open_ids.discard(id(node))
+        counts.sizes[id(node)], counts.heights[id(node)] = size, height
+        if isinstance(node, yaml.MappingNode):
+            depth = _merge_depth(node, counts)
+            if depth >= MAX_DEPTH:
+                raise YamlLimitError(f"merge keys nested deeper than {MAX_DEPTH} levels are not supported",
+                                     node.start_mark, hint="merge (<<) from fewer levels of anchors")
+            counts.merge_depths[id(node)] = depth
+        if frames:
+            parent, parent_left, parent_size, parent_height = frames[-1]
+            frames[-1] = (parent, parent_left, parent_size + size, max(parent_height, 1 + height))
+
+
+def _add(counts: _Counts, frames: list[tuple[yaml.Node, list[yaml.Node], int, int]], nodes: int, *, aliased: bool,
+         mark: Any) -> None:
+    counts.decodes += nodes
+    if aliased:
+        counts.aliased += nodes
+    if _excessive(counts.decodes, counts.aliased):
+        raise YamlLimitError("document contains excessive aliasing", mark,
+                             hint="aliases here multiply the document past what kubectl (go-yaml) accepts: write "
+                                  "the repeated parts out, or alias fewer of them")
+
+
+def _merge_depth(mapping: yaml.MappingNode, counts: _Counts) -> int:
+    depth = 0
+    for key, value in mapping.value:
+        if isinstance(key, yaml.ScalarNode) and key.tag == _MERGE_TAG:
+            merged = value.value if isinstance(value, yaml.SequenceNode) else [value]
+            for item in merged:
+                depth = max(depth, 1 + counts.merge_depths.get(id(item), 0))
+    return depth
 
 
 def safe_load(text: str) -> Any:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import atexit
 import fcntl
-import importlib.util
 import json
 import logging
 import os
@@ -44,6 +43,7 @@ from typing import IO, Any, Final
 
 from .._util import procs
 from ..errors import ExecutorError, MissingDependencyError
+from .choice import ray_importable
 
 log = logging.getLogger(__name__)
 
@@ -270,6 +270,7 @@ class RayRuntime:
             raise MissingDependencyError("the ray executor needs Ray, which is not installed",
                                          hint=INSTALL_HINT)
         started = time.monotonic()
+        log.info("starting a local Ray runtime (ray start --head; a few seconds)...")
         self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
         sweep_stale(self.root)
         self.dir = self._make_dir()
@@ -424,8 +425,7 @@ class RayRuntime:
 
 def ray_installed() -> bool:
     """True when ``ray`` is a real installed package (a stray ``ray/`` folder on sys.path does not count)."""
-    spec = importlib.util.find_spec("ray")
-    return spec is not None and spec.origin is not None
+    return ray_importable()
 
 
 def _ray_command() -> list[str]:

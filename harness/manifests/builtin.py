@@ -1,9 +1,10 @@
 """Light API-server checks for the built-in kinds a RayJob manifest file may also hold.
 
-Pods, Services, ConfigMaps, batch Jobs, Namespaces and Events are compiled into the API server, so it decodes
-them into Go structs rather than against a CRD schema. This module checks what users get wrong in practice and
-the server reliably rejects: unknown top-level fields, the name format per kind, ConfigMap data that is not text,
-missing containers, images or ports, and a Job Pod template without ``restartPolicy: Never|OnFailure``.
+Pods, Services, ConfigMaps, batch Jobs, Namespaces, Events and NetworkPolicies are compiled into the API server,
+so it decodes them into Go structs rather than against a CRD schema. This module checks what users get wrong in
+practice and the server reliably rejects: unknown top-level fields, the name format per kind, ConfigMap data
+that is not text, missing containers, images or ports, and a Job Pod template without
+``restartPolicy: Never|OnFailure``.
 
 Not here: a full PodSpec validation (that is the real API server's job); custom resources (:mod:`.structural`).
 """
@@ -15,13 +16,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from .._util.gofmt import dns1035_label, dns1123_label, dns1123_subdomain, regex_error
 from .field_errors import FieldError, invalid, not_supported, required
-from .names import NameCheck, dns1035_label, dns1123_label, dns1123_subdomain, regex_error
+from .names import NameCheck
 
 Check = Callable[[Mapping[str, Any]], list[FieldError]]
-
-_COMMON: Final = frozenset({"apiVersion", "kind", "metadata"})
-_WITH_SPEC: Final = _COMMON | {"spec", "status"}
 
 
 def _no_checks(_: Mapping[str, Any]) -> list[FieldError]:
@@ -114,5 +113,6 @@ BUILTIN_KINDS: Final = {bk.kind: bk for bk in (
     BuiltinKind("ConfigMap", dns1123_subdomain, _configmap),
     BuiltinKind("Job", dns1123_subdomain, _job),
     BuiltinKind("Namespace", dns1123_label),
+    BuiltinKind("NetworkPolicy", dns1123_subdomain),
     BuiltinKind("Event", dns1123_subdomain),
 )}

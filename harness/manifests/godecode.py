@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from .field_errors import go_float, go_quote
+from .._util.gofmt import go_float, go_quote
 from .schema_nodes import Schema, go_type
 
 TIME: Final = "v1.Time"

@@ -13,6 +13,7 @@ Not here: what the API server then does with the object (:mod:`.validate`).
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,10 +21,10 @@ from typing import Any
 import yaml
 
 from .._util.files import kind_of, shown
-from .._util.yamllimits import YamlLimitError
+from .._util.yamllimits import YamlLimitError, check_composed, may_nest_deeper
 from ..errors import ManifestError, SourcePos
 from ..model.kinds import ALL_TYPES, resource_type
-from .positions import JsonLoader, NotJson, PositionTree, convert
+from .positions import FastJsonLoader, JsonLoader, NotJson, PositionTree, convert
 
 
 def _empty_tree() -> PositionTree:
@@ -96,16 +97,37 @@ def _load_file(file: Path) -> list[Manifest]:
     return parse_manifests(text, str(file))
 
 
-def parse_manifests(text: str, source: str) -> list[Manifest]:
-    """Every object in a YAML text; ``source`` names the file in positions and errors."""
-    loader: JsonLoader | None = None
+def parse_manifests(text: str, source: str, *, checked: bool = True) -> list[Manifest]:
+    """Every object in a YAML text; ``source`` names the file in positions and errors.
+
+    With ``checked=False`` the identity of each object (:func:`check_identity`) is left to the caller, which can
+    then report every object's problem instead of stopping at the first.
+    """
+    manifests = None
+    if FastJsonLoader is not None and not may_nest_deeper(text):  # libyaml: same data, ten times faster
+        try:
+            manifests = _documents(FastJsonLoader(text), source, check=True)
+        except yaml.YAMLError:
+            manifests = None  # parse again in Python, whose error messages are the ones we word
+    if manifests is None:
+        manifests = _documents_or_error(text, source)
+    if checked:
+        for manifest in manifests:
+            check_identity(manifest)
+    return manifests
+
+
+def _documents(loader: JsonLoader | Any, source: str, *, check: bool = False) -> list[Manifest]:
+    """The objects a loader composes; yaml.YAMLError for text that is not YAML. ``check`` applies the limits
+    of :mod:`harness._util.yamllimits` to a graph its bounded composer did not build (libyaml's)."""
     manifests: list[Manifest] = []
     try:
-        loader = JsonLoader(text)  # reading starts here: a control character fails already
         while loader.check_node():
             node = loader.get_node()
             if node is None or (isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"):
                 continue  # an empty document, e.g. a trailing '---'
+            if check:
+                check_composed(node)
             converted = convert(node, loader)
             start = SourcePos(source, node.start_mark.line + 1, node.start_mark.column + 1)
             if not isinstance(converted.value, dict):
@@ -115,6 +137,15 @@ def parse_manifests(text: str, source: str) -> list[Manifest]:
             manifest = Manifest(converted.value, source, start.line, converted.tree,
                                 tuple(converted.duplicates))
             manifests.extend(_expand_list(manifest))
+    finally:
+        loader.dispose()
+    return manifests
+
+
+def _documents_or_error(text: str, source: str) -> list[Manifest]:
+    """The objects, parsed in Python; ManifestError with the place and a hint for text that is not YAML."""
+    try:
+        return _documents(JsonLoader(text), source)  # reading starts in JsonLoader: a control character fails there
     except NotJson as exc:
         raise ManifestError(f"manifest cannot be converted to JSON: {exc.problem}", pos=_mark_pos(source, exc),
                             hint=exc.hint) from None
@@ -131,12 +162,6 @@ def parse_manifests(text: str, source: str) -> list[Manifest]:
     except yaml.YAMLError as exc:
         raise ManifestError(f"manifest is not valid YAML: {exc}", pos=SourcePos(source),
                             hint="the file must be YAML or JSON text") from None
-    finally:
-        if loader is not None:
-            loader.dispose()
-    for manifest in manifests:
-        check_identity(manifest)
-    return manifests
 
 
 def _mark_pos(source: str, exc: yaml.MarkedYAMLError) -> SourcePos:
@@ -172,6 +197,16 @@ def _expand_list(manifest: Manifest) -> list[Manifest]:
     return expanded
 
 
+def kind_meant(kind: str) -> str | None:
+    """The modelled kind a misspelt one most likely means (``Rayjob``, ``RayJobs``, ``Raycluster``), or None."""
+    kinds = [rt.kind for rt in ALL_TYPES]
+    folded = {k.lower(): k for k in kinds}
+    if kind.lower() in folded:
+        return folded[kind.lower()]
+    close = difflib.get_close_matches(kind.lower(), list(folded), n=1, cutoff=0.85)
+    return folded[close[0]] if close else None
+
+
 _SUPPORTED = ", ".join(f"{rt.kind} ({rt.api_version})" for rt in ALL_TYPES)
 
 
@@ -191,8 +226,10 @@ def check_identity(manifest: Manifest) -> None:
                             hint="add 'name: <lowercase-name>' under metadata (or generateName for a prefix)")
     rtype = resource_type(manifest.kind)
     if rtype is None:
+        meant = kind_meant(manifest.kind)
+        hint = f"did you mean {meant!r}? Kinds are case-sensitive" if meant else f"supported kinds: {_SUPPORTED}"
         raise ManifestError(f"kind={manifest.kind!r} is not modelled by the simulator", pos=manifest.pos("kind"),
-                            hint=f"supported kinds: {_SUPPORTED}")
+                            hint=hint)
     if not rtype.serves(manifest.api_version):
         served = ", ".join(f"{rtype.group}/{v}" if rtype.group else v
                            for v in (rtype.served_versions or (rtype.version,)))

@@ -19,7 +19,7 @@ from typing import Any, Final
 
 import yaml
 
-from .._util.yamllimits import LimitedSafeLoader, YamlLimitError
+from .._util.yamllimits import LimitedSafeLoader, SafeConstruction, YamlLimitError
 
 # go-yaml v2 reads a plain scalar as a float when it looks like one, exponent without a dot included (1e3)
 _GO_FLOAT: Final = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
@@ -36,6 +36,15 @@ class JsonLoader(LimitedSafeLoader):
         + ([(_FLOAT_TAG, _GO_FLOAT)] if first in "+-.0123456789" else [])
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
+
+
+# libyaml's parser with the same resolvers gives the same data and positions about ten times faster; PyYAML is
+# built without it on some platforms, so it is optional. Its composer has no limits: the loader checks the text
+# before (may_nest_deeper) and the composed graph after (check_composed), and uses JsonLoader when either fails.
+FastJsonLoader: type[yaml.CSafeLoader] | None = (
+    type("FastJsonLoader", (SafeConstruction, yaml.CSafeLoader),
+         {"yaml_implicit_resolvers": JsonLoader.yaml_implicit_resolvers})
+    if getattr(yaml, "__with_libyaml__", False) else None)
 
 
 @dataclass
@@ -84,7 +93,7 @@ class Converted:
     duplicates: list[str]
 
 
-def convert(node: yaml.Node, loader: JsonLoader) -> Converted:
+def convert(node: yaml.Node, loader: JsonLoader | Any) -> Converted:
     """Turn a composed YAML node into JSON data plus its position tree."""
     duplicates: list[str] = []
     value, tree = _convert(node, loader, "", duplicates)
@@ -108,11 +117,11 @@ class NotJson(YamlLimitError):
     """YAML that has no JSON form (``.inf``, ``.nan``): kubectl fails to convert it before any request."""
 
 
-def _scalar(node: yaml.ScalarNode, loader: JsonLoader) -> Any:
+def _scalar(node: yaml.ScalarNode, loader: JsonLoader | Any) -> Any:
     if node.tag in _NUMBER_TAGS and ":" in node.value:
         return node.value  # YAML 1.1 base-60 numbers (10:30): go-yaml keeps them as text
     value = loader.construct_object(node, deep=True)
-    if node.tag in _NUMBER_TAGS and node.style is None and not isinstance(value, bool):
+    if node.tag in _NUMBER_TAGS and not node.style and not isinstance(value, bool):  # plain: None, or "" (libyaml)
         value = _go_yaml_number(node, value)
     if isinstance(value, float) and not math.isfinite(value):
         shown = "NaN" if math.isnan(value) else ("+Inf" if value > 0 else "-Inf")
@@ -141,7 +150,8 @@ def _go_yaml_number(node: yaml.ScalarNode, value: Any) -> Any:
     return value
 
 
-def _convert(node: yaml.Node, loader: JsonLoader, path: str, duplicates: list[str]) -> tuple[Any, PositionTree]:
+def _convert(node: yaml.Node, loader: JsonLoader | Any, path: str,
+             duplicates: list[str]) -> tuple[Any, PositionTree]:
     tree = PositionTree(node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)  # resolve << merge keys as go-yaml does

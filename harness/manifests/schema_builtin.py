@@ -1,9 +1,10 @@
 """The built-in kinds a manifest file may hold, as the Go structs the API server decodes them into.
 
-The API server decodes Pods, Services, ConfigMaps, Jobs, Namespaces and Events into their core/v1 and batch/v1
-structs before validating them: a field of the wrong JSON type fails the request (400), and a field the struct
-does not have is an unknown field. These tables give every field of those structs at the top levels, with its Go
-type (``go=`` where the name is not implied), down to the Pod spec shared with the CRDs (:mod:`.schema_pod`).
+The API server decodes Pods, Services, ConfigMaps, Jobs, Namespaces, Events and NetworkPolicies into their
+core/v1, batch/v1 and networking/v1 structs before validating them: a field of the wrong JSON type fails the
+request (400), and a field the struct does not have is an unknown field. These tables give every field of those
+structs at the top levels, with its Go type (``go=`` where the name is not implied), down to the Pod spec shared
+with the CRDs (:mod:`.schema_pod`).
 Deeper structures (probes, volumes, affinity, status) are opaque: their own type is checked, not their content.
 Fields are those of Kubernetes 1.35.
 
@@ -83,6 +84,7 @@ BUILTIN_SCHEMAS: Final[dict[str, Schema]] = {
     "ConfigMap": obj({**_TYPE, "binaryData": Schema("object", additional=string(go="[]byte")),
                       "data": str_map(), "immutable": boolean()}, go="v1.ConfigMap"),
     "Job": obj({**_TYPE, "spec": JOB_SPEC, "status": opaque("v1.JobStatus")}, go="v1.Job"),
+    "NetworkPolicy": obj({**_TYPE, "spec": opaque("v1.NetworkPolicySpec")}, go="v1.NetworkPolicy"),
     "Namespace": obj({**_TYPE, "spec": obj({"finalizers": array(string(go="v1.FinalizerName"))},
                                            go="v1.NamespaceSpec"),
                       "status": obj({"conditions": objects(go="v1.NamespaceCondition"),

@@ -28,9 +28,9 @@ import math
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Final, Protocol
 
+from .._util.gofmt import parse_rfc3339, rfc3339
 from ..errors import SimulationError
 from . import fastforward
 
@@ -41,7 +41,7 @@ PRIORITY_KUBELET: Final = 1
 PRIORITY_CONTROLLER: Final = 2
 PRIORITY_OBSERVER: Final = 3
 # The last instant an RFC 3339 timestamp (four-digit year) can show: virtual time never passes it.
-LAST_TIMESTAMP: Final = int(datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone.utc).timestamp())
+LAST_TIMESTAMP: Final = int(parse_rfc3339("9999-12-31T23:59:59Z"))
 
 
 class RealWork(Protocol):
@@ -151,13 +151,11 @@ class Clock:
         """``metav1.Time`` as serialised by Kubernetes: RFC 3339, whole seconds, UTC (``2026-01-01T00:00:05Z``)."""
         if t is None and self._watch is not None:
             self._watch.read_now = True
-        moment = self.origin + math.floor(self._now if t is None else t)
-        return datetime.fromtimestamp(moment, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return rfc3339(self.origin + math.floor(self._now if t is None else t))
 
     def parse_timestamp(self, value: str) -> float:
         """Inverse of :meth:`timestamp`: virtual seconds for an RFC 3339 string (sub-seconds are dropped)."""
-        moment = datetime.strptime(value[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc)
-        return moment.timestamp() - self.origin
+        return parse_rfc3339(value) - self.origin
 
     def epoch_ms(self, t: float | None = None) -> int:
         """Milliseconds since the UNIX epoch, the unit of Ray's ``start_time``/``end_time``."""
@@ -245,7 +243,7 @@ class Clock:
             armed.quiet = Quiet(armed.delay, before, watch.until)
 
     def _beyond_horizon(self, when: float) -> SimulationError:
-        last = datetime.fromtimestamp(LAST_TIMESTAMP, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        last = rfc3339(LAST_TIMESTAMP)
         return SimulationError(f"virtual time t={when:.0f}s would pass {last}, the last instant Kubernetes "
                                "timestamps can show", hint="shorten the advances, waits and durations of this run")
 

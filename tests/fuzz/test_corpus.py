@@ -1,7 +1,8 @@
 """Inputs that once crashed or hung the harness, kept as a regression corpus: each now runs or is refused.
 
 The files are in ``corpus/``; a ``*-scenario.yaml`` is run with ``rayjob-harness run``, any other with
-``rayjob-harness simulate``. Each case says the exit code and a part of the message it must give.
+``rayjob-harness simulate``, both on the scripted executor. Each case says the exit code and a part of the
+message it must give.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ def test_every_file_of_the_corpus_has_a_case() -> None:
 def test_a_corpus_file_runs_or_is_refused_with_its_message(cli: Cli, name: str) -> None:
     path = CORPUS / name
     argv = ("run", str(path), "--executor", "scripted") if name.endswith("-scenario.yaml") else \
-        ("simulate", str(path), "--for", "1h")
+        ("simulate", "--executor", "scripted", str(path), "--for", "1h")
     outcome = cli.run(*argv)
     assert_handled(outcome, source=path.name)
     exit_code, message = FILES[name]
@@ -76,7 +77,7 @@ def test_a_corpus_file_runs_or_is_refused_with_its_message(cli: Cli, name: str) 
 @pytest.mark.parametrize("name", sorted(FLAGS))
 def test_a_flag_from_the_corpus_is_used_or_refused_with_its_message(cli: Cli, name: str) -> None:
     args, exit_code, message = FLAGS[name]
-    outcome = cli.run("simulate", *args)
+    outcome = cli.run("simulate", "--executor", "scripted", *args)
     assert_handled(outcome)
     assert outcome.exit == exit_code, outcome.describe()
     assert message in outcome.stdout + outcome.stderr, outcome.describe()

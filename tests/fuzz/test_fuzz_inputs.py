@@ -174,7 +174,7 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_a_mutated_manifest_is_simulated_or_refused_with_a_message(cli: Cli, workdir: Path,
                                                                   case: tuple[Path, str]) -> None:
     path = write(workdir, case[1])
-    outcome = cli.run("simulate", str(path), "--for", "2h")
+    outcome = cli.run("simulate", "--executor", "scripted", str(path), "--for", "2h")
     event(f"exit {outcome.exit}")
     assert_handled(outcome, source=path.name)
 
@@ -193,7 +193,7 @@ def test_a_mutated_scenario_file_is_run_or_refused_with_a_message(cli: Cli, work
 @given(text=hurtful_text())
 def test_yaml_made_to_hurt_is_refused_or_read_within_bounds(cli: Cli, workdir: Path, text: str) -> None:
     path = write(workdir, text)
-    assert_handled(cli.run("simulate", str(path), "--for", "1h"), source=path.name)
+    assert_handled(cli.run("simulate", "--executor", "scripted", str(path), "--for", "1h"), source=path.name)
 
 
 durations = st.one_of(
@@ -208,8 +208,8 @@ durations = st.one_of(
 @given(duration=durations, flag=st.sampled_from(["--for", "--job-runtime"]))
 def test_any_duration_flag_is_used_or_refused_with_a_message(cli: Cli, duration: str, flag: str) -> None:
     manifest = ROOT / "tests" / "cli" / "data" / "rayjob-ttl.yaml"
-    assert_handled(cli.run("simulate", str(manifest), flag, duration, "--for" if flag != "--for" else "--seed",
-                           "10h" if flag != "--for" else "0"))
+    assert_handled(cli.run("simulate", "--executor", "scripted", str(manifest), flag, duration,
+                           "--for" if flag != "--for" else "--seed", "10h" if flag != "--for" else "0"))
 
 
 @PROFILE
@@ -238,7 +238,7 @@ OPERATOR_ENV = ("RAYJOB_DEPLOYMENT_STATUS_TRANSITION_GRACE_PERIOD_SECONDS", "RAY
 def test_any_simulate_flag_value_is_used_or_refused_with_a_message(cli: Cli, flag: str, value: str, env: str) -> None:
     manifest = ROOT / "tests" / "cli" / "data" / "rayjob-ttl.yaml"
     argument = f"{env}={value}" if flag == "--operator-env" else value
-    assert_handled(cli.run("simulate", str(manifest), flag, argument, "--for", "2h"))
+    assert_handled(cli.run("simulate", "--executor", "scripted", str(manifest), flag, argument, "--for", "2h"))
 
 
 @PROFILE

@@ -15,9 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from harness.kuberay.ray_nodes import RayTimings
+from harness.executors.scripted import ScriptedExecutor
+from harness.executors.settings import JobScript, JobScripts
 from harness.model.kinds import POD
-from harness.sim.dashboard import JobScript, ScriptedExecutor
+from harness.raysim.nodes import RayTimings
 from harness.simulator import Simulator
 
 from .builders import rayjob
@@ -25,7 +26,7 @@ from .conftest import deployment_states
 
 HOUR = 3600.0
 MODES = ("K8sJobMode", "HTTPMode", "SidecarMode")
-Program = Callable[[Simulator, ScriptedExecutor], None]
+Program = Callable[[Simulator, dict[str, JobScript]], None]  # the scripts dict: per RayJob, filled as it goes
 
 
 def observe(sim: Simulator) -> dict[str, Any]:
@@ -35,7 +36,8 @@ def observe(sim: Simulator) -> dict[str, Any]:
         for container in pod["spec"]["containers"]:
             key = f"{pod['metadata']['name']}/{container['name']}"
             try:
-                logs[key] = sim.pod_logs(pod["metadata"]["name"], pod["metadata"]["namespace"], container["name"])
+                logs[key] = sim.pod_logs(pod["metadata"]["name"], namespace=pod["metadata"]["namespace"],
+                                         container=container["name"])
             except Exception as exc:  # a container still being created answers with an error, in both runs
                 logs[key] = repr(exc)
     return {
@@ -47,15 +49,16 @@ def observe(sim: Simulator) -> dict[str, Any]:
     }
 
 
-def run_both_ways(program: Program, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any], Simulator]:
+def run_both_ways(program: Program, *, default: JobScript | None = None,
+                  **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any], Simulator]:
     """``program`` run with idle runs skipped, then stepped through; the skipping simulator is returned too."""
     seen = []
     sims = []
     for fast in (True, False):
-        executor = ScriptedExecutor()
-        sim = Simulator(executor=executor, **kwargs)
+        scripts: dict[str, JobScript] = {}
+        sim = Simulator(executor=ScriptedExecutor(JobScripts(default=default, by_rayjob=scripts)), **kwargs)
         sim.clock.fast_forward = fast
-        program(sim, executor)
+        program(sim, scripts)
         seen.append(observe(sim))
         sims.append(sim)
         sim.close()
@@ -64,8 +67,7 @@ def run_both_ways(program: Program, **kwargs: Any) -> tuple[dict[str, Any], dict
 
 @pytest.mark.parametrize("mode", MODES)
 def test_a_rayjob_running_for_ten_thousand_virtual_hours_costs_a_few_hundred_events(mode: str) -> None:
-    executor = ScriptedExecutor(JobScript(runtime=10_001 * HOUR))
-    with Simulator(executor=executor) as sim:
+    with Simulator(executor=ScriptedExecutor(JobScript(runtime=10_001 * HOUR))) as sim:
         sim.apply(rayjob(submissionMode=mode, shutdownAfterJobFinishes=True, ttlSecondsAfterFinished=60))
         sim.advance(10_000 * HOUR)
         assert sim.deployment_status("demo") == "Running"
@@ -76,29 +78,28 @@ def test_a_rayjob_running_for_ten_thousand_virtual_hours_costs_a_few_hundred_eve
 
 @pytest.mark.parametrize("mode", MODES)
 def test_a_long_running_rayjob_has_the_same_journal_whether_idle_runs_are_skipped(mode: str) -> None:
-    def program(sim: Simulator, executor: ScriptedExecutor) -> None:
-        executor.default = JobScript(runtime=2 * HOUR + 0.3, output=("epoch 1", "epoch 2"))
+    def program(sim: Simulator, _: dict[str, JobScript]) -> None:
         sim.apply(rayjob(submissionMode=mode, shutdownAfterJobFinishes=True, ttlSecondsAfterFinished=600))
         sim.advance(3 * HOUR)
 
-    skipped, stepped, sim = run_both_ways(program)
+    skipped, stepped, sim = run_both_ways(program, default=JobScript(runtime=2 * HOUR + 0.3,
+                                                                     output=("epoch 1", "epoch 2")))
     assert skipped == stepped
     assert sim.clock.skipped > 2_000
 
 
 def test_an_active_deadline_reached_during_a_long_run_fails_the_rayjob_at_the_same_instant() -> None:
-    def program(sim: Simulator, executor: ScriptedExecutor) -> None:
-        executor.default = JobScript(runtime=5 * HOUR)
+    def program(sim: Simulator, _: dict[str, JobScript]) -> None:
         sim.apply(rayjob(activeDeadlineSeconds=4_000, shutdownAfterJobFinishes=True))
         sim.advance(2 * HOUR)
 
-    skipped, stepped, sim = run_both_ways(program)
+    skipped, stepped, sim = run_both_ways(program, default=JobScript(runtime=5 * HOUR))
     assert skipped == stepped
     assert sim.rayjob("demo").status.reason.value == "DeadlineExceeded"
 
 
 def test_a_pre_running_deadline_ends_an_interactive_rayjob_waiting_for_its_job_id() -> None:
-    def program(sim: Simulator, _: ScriptedExecutor) -> None:
+    def program(sim: Simulator, _: dict[str, JobScript]) -> None:
         sim.apply(rayjob(submissionMode="InteractiveMode", preRunningDeadlineSeconds=5_000))
         sim.advance(2 * HOUR)
 
@@ -108,13 +109,13 @@ def test_a_pre_running_deadline_ends_an_interactive_rayjob_waiting_for_its_job_i
 
 
 def test_the_submitter_finished_timeout_after_a_long_run_comes_at_the_same_instant() -> None:
-    def program(sim: Simulator, executor: ScriptedExecutor) -> None:
-        executor.default = JobScript(runtime=HOUR)
+    def program(sim: Simulator, _: dict[str, JobScript]) -> None:
         sim.apply(rayjob(shutdownAfterJobFinishes=True))
         sim.advance(2 * HOUR)
 
     # the submitter's `ray job logs --follow` never returns: the operator fails the RayJob after the grace period
-    skipped, stepped, _ = run_both_ways(program, ray_timings=RayTimings(follow_drain=100_000))
+    skipped, stepped, _ = run_both_ways(program, default=JobScript(runtime=HOUR),
+                                        ray_timings=RayTimings(follow_drain=100_000))
     assert skipped == stepped
 
 
@@ -123,10 +124,10 @@ def test_rayjobs_that_reconcile_at_the_same_instants_keep_the_order_stepping_giv
     # at that instant come in the order the work queue has then, which skipping must not change.
     applied_at = (0.0, 3.0, 6.0 + 1e-9)
 
-    def program(sim: Simulator, executor: ScriptedExecutor) -> None:
+    def program(sim: Simulator, scripts: dict[str, JobScript]) -> None:
         for index, at in enumerate(applied_at):
             sim.advance(at - sim.now)
-            executor.by_rayjob[f"job-{index}"] = JobScript(runtime=HOUR + applied_at[-1] - at)
+            scripts[f"job-{index}"] = JobScript(runtime=HOUR + applied_at[-1] - at)
             sim.apply(rayjob(f"job-{index}", shutdownAfterJobFinishes=True, ttlSecondsAfterFinished=30))
         sim.advance(2 * HOUR)
 
@@ -138,8 +139,7 @@ def test_rayjobs_that_reconcile_at_the_same_instants_keep_the_order_stepping_giv
 
 
 def test_suspending_and_resuming_a_long_running_rayjob_gives_the_same_journal() -> None:
-    def program(sim: Simulator, executor: ScriptedExecutor) -> None:
-        executor.default = JobScript(runtime=3 * HOUR)
+    def program(sim: Simulator, _: dict[str, JobScript]) -> None:
         sim.apply(rayjob(shutdownAfterJobFinishes=True))
         sim.advance(HOUR)
         sim.suspend("demo")
@@ -147,7 +147,7 @@ def test_suspending_and_resuming_a_long_running_rayjob_gives_the_same_journal() 
         sim.resume("demo")
         sim.advance(HOUR)
 
-    skipped, stepped, _ = run_both_ways(program)
+    skipped, stepped, _ = run_both_ways(program, default=JobScript(runtime=3 * HOUR))
     assert skipped == stepped
 
 
@@ -170,7 +170,7 @@ def programs(draw: st.DrawFn) -> list[tuple[Any, ...]]:
 
 
 def play(steps: list[tuple[Any, ...]]) -> Program:
-    def program(sim: Simulator, executor: ScriptedExecutor) -> None:
+    def program(sim: Simulator, scripts: dict[str, JobScript]) -> None:
         for step in steps:
             if step[0] == "advance":
                 sim.advance(step[1])
@@ -179,13 +179,13 @@ def play(steps: list[tuple[Any, ...]]) -> Program:
             current = sim.get("RayJob", name)
             if step[0] == "apply" and current is None:
                 _, _, mode, runtime, deadline, fails = step
-                executor.by_rayjob[name] = JobScript(runtime=runtime, exit_code=1 if fails else 0)
+                scripts[name] = JobScript(runtime=runtime, exit_code=1 if fails else 0)
                 sim.apply(rayjob(name, submissionMode=mode, shutdownAfterJobFinishes=True, backoffLimit=1,
                                  activeDeadlineSeconds=deadline))
             elif step[0] == "suspend" and current is not None and not current["metadata"].get("deletionTimestamp"):
                 sim.patch("RayJob", name, {"spec": {"suspend": step[2]}})
             elif step[0] == "delete" and current is not None:
-                sim.delete("RayJob", name)
+                sim.delete("RayJob", name, wait=False)
 
     return program
 

@@ -7,8 +7,15 @@ What kubectl (go-yaml v2) refuses is refused with its words; nesting is bounded 
 from __future__ import annotations
 
 import pytest
+import yaml
 
-from harness._util.yamllimits import MAX_DEPTH, allowed_alias_ratio
+from harness._util.yamllimits import (
+    MAX_DEPTH,
+    YamlLimitError,
+    allowed_alias_ratio,
+    check_composed,
+    may_nest_deeper,
+)
 from harness.errors import ManifestError, ScenarioError
 from harness.manifests import parse_manifests
 from harness.scenario import load_text
@@ -115,3 +122,27 @@ def test_a_scenario_file_is_held_to_the_same_limits() -> None:
     with pytest.raises(ScenarioError) as deep:
         load_text("scenario: s\nsteps: " + "[" * 500 + "]" * 500 + "\n", "s.yaml")
     assert "nesting deeper than" in deep.value.message
+
+
+def test_nesting_deep_enough_to_overflow_libyamls_composer_is_refused_without_crashing() -> None:
+    # libyaml composes recursively in C: this many brackets would overflow the C stack (a segfault, not an error)
+    assert may_nest_deeper("x: " + "[" * 100_000)
+    error = refusal(HEAD + "x: " + "[" * 100_000 + "]" * 100_000 + "\n")
+    assert error.message.startswith("manifest is not valid YAML: nesting deeper than 100 levels")
+
+
+def test_aliases_that_nest_anchors_in_each_other_count_toward_the_depth() -> None:
+    chain = "".join(f"a{n}: &a{n} {'[' * 40}{f'*a{n - 1}' if n else 'x'}{']' * 40}\n" for n in range(4))
+    error = refusal(HEAD + chain)
+    assert error.message == ("manifest is not valid YAML: nesting deeper than 100 levels (aliases expanded) is not "
+                             "supported")
+    assert error.pos is not None and error.pos.line == 6  # a2 holds a1, which holds a0: 120 levels
+
+
+def test_a_graph_composed_by_libyaml_is_held_to_the_same_limits() -> None:
+    bomb = "x:\n" + "".join("  " + line + "\n" for line in laughs(9).splitlines())
+    with pytest.raises(YamlLimitError, match="excessive aliasing"):
+        check_composed(yaml.compose(bomb, Loader=yaml.SafeLoader))
+    with pytest.raises(YamlLimitError, match="value contains itself"):
+        check_composed(yaml.compose("a: &m\n  b: *m\n", Loader=yaml.SafeLoader))
+    check_composed(yaml.compose(HEAD + "data: {a: &x one, b: *x}\n", Loader=yaml.SafeLoader))

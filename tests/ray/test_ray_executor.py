@@ -14,7 +14,7 @@ from ray_sim_support import RaySim, eventually
 from harness._util import procs
 from harness.executors.paths import PackageChecker
 from harness.model.enums import JobStatus
-from harness.sim.dashboard import JobRecord
+from harness.raysim.dashboard import JobRecord
 
 pytestmark = pytest.mark.ray
 
