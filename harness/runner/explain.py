@@ -18,6 +18,7 @@ for (:mod:`.outcomes`), printing.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -112,11 +113,14 @@ class _Evidence:
     def cluster(self) -> str | None:
         return self.clusters[-1] if self.clusters else None
 
-    def operator_errors(self) -> list[str]:
+    @functools.cached_property
+    def operator_lines(self) -> list[str]:
         objects = [("RayJob", self.outcome.name), *(("RayCluster", c) for c in self.clusters)]
-        lines = self.backend.operator_log(namespace=self.namespace, objects=objects)
+        return self.backend.operator_log(namespace=self.namespace, objects=objects)
+
+    def operator_errors(self) -> list[str]:
         out = []
-        for text, count, first in repeated_errors(lines)[-MAX_OPERATOR_ERRORS:]:
+        for text, count, first in repeated_errors(self.operator_lines)[-MAX_OPERATOR_ERRORS:]:
             times = "once" if count == 1 else f"{count} times"
             since = f", first at {_at(first)}" if first is not None else ""
             out.append(f"the operator logged {_quote(text)} ({times}{since})")
@@ -277,7 +281,8 @@ def explain(backend: Backend, outcome: RayJobOutcome) -> Explanation:
         found = Explanation((f"the Ray job ended {outcome.job_status}",), ("submitter", "driver"))
     else:
         found = _unsettled(evidence, outcome, backend.now())
+    logs = tuple(s for s in found.logs if s != "operator" or evidence.operator_lines)  # only a log with news
+    why = found.why
     if outcome.deleted_at is not None:
-        found = Explanation((f"the RayJob was deleted at {_at(outcome.deleted_at)}; this was its last status",
-                             *found.why), found.logs, found.refused_spec)
-    return found
+        why = (f"the RayJob was deleted at {_at(outcome.deleted_at)}; this was its last status", *why)
+    return Explanation(why, logs, found.refused_spec)
