@@ -49,7 +49,8 @@ def outcomes(backend: Backend) -> list[RayJobOutcome]:
             for ns, name in rayjobs_seen(backend.journal)]
 
 
-def verdicts(backend: Backend, expectations: Sequence[Expectation]) -> list[Verdict]:
+def judge_run(backend: Backend, expectations: Sequence[Expectation]) -> list[Verdict]:
+    """Each RayJob of the run against the outcome asked for."""
     return judge(outcomes(backend), expectations)
 
 

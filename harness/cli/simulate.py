@@ -165,7 +165,7 @@ def finish(backend: Backend, args: argparse.Namespace, settled: bool, rayjobs: d
     sys.stdout.flush()  # the journal comes first even when both streams go to one place
     facts = gate.RunFacts(settled=settled, duration=args.duration, scripted=backend.executor_name == "scripted",
                           sources=rayjobs, logs=tuple(args.logs))
-    verdicts = gate.verdicts(backend, expectations)
+    verdicts = gate.judge_run(backend, expectations)
     print(gate.summary(backend, verdicts, facts), file=out)
     for source in args.logs:
         gate.print_logs(backend, source, scripted=facts.scripted, out=out)

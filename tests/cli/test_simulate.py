@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .variants import variant
+
 DATA = Path(__file__).parent / "data"
 
 
@@ -134,18 +136,8 @@ def test_a_v1alpha1_manifest_with_runtime_env_is_refused_after_the_deprecation_w
     assert "Hint: runtimeEnv was removed in KubeRay v1.1.0" in error
 
 
-def _variant(tmp_path: Path, name: str, *replacements: tuple[str, str]) -> Path:
-    text = (DATA / "rayjob-ttl.yaml").read_text()
-    for old, new in replacements:
-        assert old in text, old
-        text = text.replace(old, new)
-    path = tmp_path / name
-    path.write_text(text)
-    return path
-
-
 def _network_policy(tmp_path: Path) -> Path:
-    return _variant(tmp_path, "network-policy.yaml", ("    rayVersion: '2.52.0'\n",
+    return variant(tmp_path, "network-policy.yaml", ("    rayVersion: '2.52.0'\n",
                                                       "    rayVersion: '2.52.0'\n    networkPolicy: {}\n"))
 
 
@@ -176,7 +168,7 @@ def test_an_operator_env_var_the_simulator_does_not_model_is_exit_code_2_naming_
 
 
 def test_logs_submitter_prints_the_sidecar_container_of_a_sidecar_mode_rayjob(tmp_path):
-    manifest = _variant(tmp_path, "sidecar.yaml", ("  shutdownAfterJobFinishes: true\n  ttlSecondsAfterFinished: 60\n",
+    manifest = variant(tmp_path, "sidecar.yaml", ("  shutdownAfterJobFinishes: true\n  ttlSecondsAfterFinished: 60\n",
                                                    "  submissionMode: SidecarMode\n"))
     result = simulate(str(manifest), "--job-output", "epoch 1 done", "--logs", "submitter")
     assert result.returncode == 0, result.stderr

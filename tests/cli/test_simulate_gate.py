@@ -15,9 +15,9 @@ import pytest
 
 from harness.cli.main import main
 
+from .variants import DATA, TTL, variant
+
 PROJECT = Path(__file__).resolve().parents[2]
-DATA = Path(__file__).parent / "data"
-TTL = DATA / "rayjob-ttl.yaml"
 
 
 def simulate(*args: str) -> tuple[int, str, str]:
@@ -46,16 +46,6 @@ def rayjob_block(summary: str, name: str) -> str:
             break
         block.append(line)
     return "\n".join(block)
-
-
-def variant(tmp_path: Path, name: str, *replacements: tuple[str, str], source: Path = TTL) -> Path:
-    text = source.read_text()
-    for old, new in replacements:
-        assert old in text, old
-        text = text.replace(old, new)
-    path = tmp_path / name
-    path.write_text(text)
-    return path
 
 
 UNNAMED_PORT = ("                - containerPort: 8265\n                  name: dashboard\n",
