@@ -124,7 +124,8 @@ class Simulator:
         """
         applied: builtins.list[Obj] = []
         for manifest in self._manifests(source):
-            result = validate_manifest(manifest, field_validation=self.field_validation)
+            result = validate_manifest(manifest, field_validation=self.field_validation,
+                                       old=self._stored(manifest.obj, namespace))
             # The API server sends warnings before it answers, so they are shown even for a refused object.
             for warning in result.warnings:
                 self._warn(warning)
@@ -133,6 +134,15 @@ class Simulator:
             self._check_ray_version(result.obj)
             applied.append(self._apply_one(result.obj, namespace))
         return applied
+
+    def _stored(self, obj: Mapping[str, Any], namespace: str | None) -> Obj | None:
+        """The object an apply of ``obj`` would update (its transition rules compare with it), or None."""
+        rtype = resolve_kind(str(obj.get("kind", "")))
+        meta = obj.get("metadata")
+        if rtype is None or not isinstance(meta, Mapping) or not meta.get("name"):
+            return None
+        ns = (namespace or meta.get("namespace") or "default") if rtype.namespaced else ""
+        return self.store.find(rtype, str(ns), str(meta["name"]))
 
     def _check_modelled(self, obj: Obj, manifest: Manifest | None) -> None:
         """Refuse an object the operator would handle with what the simulator does not model (under a gate)."""
@@ -210,9 +220,11 @@ class Simulator:
         self.journal.record_action("patch", kind=rtype.kind, namespace=namespace, name=name,
                                    detail=str(dict(patch)))
         # The API server decodes and validates the patched object as it would a new one (strict fields, types).
-        patched = merge_patch(self.store.get(rtype, namespace, name), dict(patch))
+        current = self.store.get(rtype, namespace, name)
+        patched = merge_patch(current, dict(patch))
         manifest = Manifest(obj=patched, source=f"<patch of {rtype.kind} {namespace}/{name}>", line=0)
-        raise_for_errors(validate_manifest(manifest, field_validation=self.field_validation), manifest)
+        raise_for_errors(validate_manifest(manifest, field_validation=self.field_validation, old=current),
+                         manifest)
         self._check_modelled(patched, None)
         return self.store.patch(rtype, namespace, name, dict(patch))
 
