@@ -53,8 +53,8 @@ def _rtype(kind: str) -> ResourceType:
     rtype = resolve_kind(kind)
     if rtype is None:
         raise InputError(f"kind={kind!r} is not modelled by the simulator",
-                         hint="use RayJob, RayCluster, Pod, Service, ConfigMap, Event, Job, NetworkPolicy or "
-                              "Namespace")
+                         hint="use RayJob, RayCluster, Pod, Service, ConfigMap, Secret, Event, Job, "
+                              "NetworkPolicy or Namespace")
     return rtype
 
 

@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from ..raysim.command import submitter_problem
 from .gates import FeatureGates
 
 
@@ -136,6 +137,9 @@ def unmodelled_use(obj: Mapping[str, Any], gates: FeatureGates) -> tuple[str, st
     With a gate on, valid specs make the operator build things the simulator does not model; refusing the object
     is honest where running it without them would not be.
     """
+    submitter = _submitter_problem(obj)
+    if submitter is not None:
+        return submitter
     spec = _cluster_spec(obj)
     base = "spec.rayClusterSpec" if obj.get("kind") == "RayJob" else "spec"
     if gates.ray_cluster_history_server and (spec.get("historyServerOptions") or {}).get("collectorOptions"):
@@ -150,6 +154,26 @@ def unmodelled_use(obj: Mapping[str, Any], gates: FeatureGates) -> tuple[str, st
                 "operator then creates the GCS storage PersistentVolumeClaim and wires it into the head pod, which "
                 "the simulator does not model")
     return None
+
+
+def _submitter_problem(obj: Mapping[str, Any]) -> tuple[str, str] | None:
+    """A K8sJobMode ``submitterPodTemplate`` whose own command the simulator cannot run (KubeRay keeps it)."""
+    spec = obj.get("spec") or {}
+    if obj.get("kind") != "RayJob" or spec.get("submissionMode", "K8sJobMode") != "K8sJobMode":
+        return None
+    template = spec.get("submitterPodTemplate")
+    containers = ((template or {}).get("spec") or {}).get("containers") if isinstance(template, Mapping) else None
+    if not isinstance(containers, list) or not containers or not isinstance(containers[0], Mapping):
+        return None
+    if not containers[0].get("command"):
+        return None  # KubeRay sets its own command (and args) when the container has none
+    problem = submitter_problem(containers[0])
+    if problem is None:
+        return None
+    return ("spec.submitterPodTemplate.spec.containers[0].command",
+            f"the submitter container's command is kept by KubeRay and must be what runs, but {problem} "
+            "(modelled: KubeRay's own script, bash/sh -c scripts of ray job submit/status/logs/stop, echo, sleep, "
+            "exit, true, false, set -e and the light-weight /submitter)")
 
 
 def network_policy_warning(obj: Mapping[str, Any], gates: FeatureGates) -> str | None:
