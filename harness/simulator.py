@@ -322,6 +322,12 @@ class Simulator:
     def pod_logs(self, pod: str, *, namespace: str = "default", container: str | None = None) -> str:
         return self.kubelet.logs(namespace, pod, container)
 
+    def kill_container(self, pod: str, container: str, *, namespace: str = "default", exit_code: int = 137) -> None:
+        """A container's process dies with ``exit_code`` (137: killed); its restart policy decides what follows."""
+        self.journal.record_action("kill container", kind="Pod", namespace=namespace, name=pod,
+                                   detail=f"{container} exit {exit_code}")
+        self.kubelet.kill(namespace, pod, container, exit_code=exit_code)
+
     def head_pod(self, cluster: str, *, namespace: str = "default") -> Obj | None:
         pods = self.store.list(POD, namespace, {"ray.io/cluster": cluster, "ray.io/node-type": "head"})
         return deep_copy(pods[0]) if pods else None

@@ -313,6 +313,22 @@ class Kubelet:
 
     # -- exits and restarts ----------------------------------------------------------------------------------------
 
+    def kill(self, namespace: str, pod: str, container: str, *, exit_code: int = 137) -> None:
+        """The container's process dies now (OOM kill, ``kill -9``): it exits with ``exit_code`` and the restart
+        policy decides what follows. NotFound/BadRequest as ``kubectl`` would answer for a missing target."""
+        state = self._pods.get((namespace, pod))
+        if state is None:
+            raise NotFound(f'pods "{pod}" not found')
+        c = state.containers.get(container)
+        if c is None:
+            raise BadRequest(f"container {container} is not valid for pod {pod}")
+        if not c.running:
+            raise BadRequest(f'container "{container}" in pod "{pod}" is not running')
+        ctx = state.contexts.get(container)
+        if ctx is not None:
+            c.program.stop(ctx)
+        self._container_exited((namespace, pod), c, exit_code, "Error")
+
     def _container_exited(self, key: tuple[str, str], c: _Container, code: int, reason: str | None) -> None:
         state = self._pods.get(key)
         pod = self.store.find(POD, *key)

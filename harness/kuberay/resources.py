@@ -29,6 +29,7 @@ from ..model.labels import (
 )
 from ..model.meta import controller_ref
 from ..model.rayjob import RayJob
+from .gates import FeatureGates
 from .profile import DEFAULT_SUBMITTER_BACKOFF_LIMIT, OperatorConfig
 
 Obj = dict[str, Any]
@@ -57,7 +58,8 @@ def head_service_name(cluster: Mapping[str, Any]) -> str:
     return str(custom) if custom else f"{cluster['metadata']['name']}-head-svc"
 
 
-def construct_ray_cluster(job_raw: Mapping[str, Any], job: RayJob, name: str, config: OperatorConfig) -> Obj:
+def construct_ray_cluster(job_raw: Mapping[str, Any], job: RayJob, name: str, config: OperatorConfig,
+                          gates: FeatureGates) -> Obj:
     """``constructRayClusterForRayJob`` (v1.7): labels, annotations, owner, spec copy, sidecar injection."""
     labels = dict(job.meta.labels)
     labels[LABEL_ORIGIN_NAME] = job.name
@@ -68,7 +70,7 @@ def construct_ray_cluster(job_raw: Mapping[str, Any], job: RayJob, name: str, co
     if job.spec.mode == SubmissionMode.SIDECAR:
         annotations[DISABLE_HEAD_RESTART] = "true"
         pod_spec = spec["headGroupSpec"]["template"]["spec"]
-        pod_spec["containers"].append(sidecar_submitter_container(job, spec, config))
+        pod_spec["containers"].append(sidecar_submitter_container(job, spec, config, gates))
         pod_spec["restartPolicy"] = "Never"
     return {"apiVersion": "ray.io/v1", "kind": "RayCluster",
             "metadata": {"name": name, "namespace": job.namespace, "labels": labels, "annotations": annotations,
@@ -329,10 +331,11 @@ def _bash_command(config: OperatorConfig) -> list[str]:
 
 
 def _configure_submitter(container: Obj, job: RayJob, mode: SubmissionMode, config: OperatorConfig, *,
-                         dashboard_url: str, job_id: str, cluster_spec: Mapping[str, Any] | None = None) -> None:
+                         dashboard_url: str, job_id: str, cluster_spec: Mapping[str, Any] | None = None,
+                         status_check: bool | None = None) -> None:
     """``configureSubmitterContainer``: default command unless the user set one (always in SidecarMode)."""
     command = build_job_submit_command(job, mode, dashboard_url=dashboard_url, job_id=job_id,
-                                       cluster_spec=cluster_spec)
+                                       cluster_spec=cluster_spec, status_check=status_check)
     if not container.get("command") or mode == SubmissionMode.SIDECAR:
         container["command"] = _bash_command(config)
         container["args"] = [" ".join(command)]
@@ -348,11 +351,20 @@ def default_submitter_container(cluster_spec: Mapping[str, Any]) -> Obj:
             "resources": {"limits": {"cpu": "1", "memory": "1Gi"}, "requests": {"cpu": "500m", "memory": "200Mi"}}}
 
 
-def sidecar_submitter_container(job: RayJob, cluster_spec: Mapping[str, Any], config: OperatorConfig) -> Obj:
-    """``getSubmitterContainer`` (SidecarMode): at cluster creation time, so RAY_DASHBOARD_ADDRESS is empty."""
+def sidecar_submitter_container(job: RayJob, cluster_spec: Mapping[str, Any], config: OperatorConfig,
+                                gates: FeatureGates) -> Obj:
+    """``getSubmitterContainer`` (SidecarMode): at cluster creation time, so RAY_DASHBOARD_ADDRESS is empty.
+
+    v1.7 with the SidecarSubmitterRestart gate: the script checks ``ray job status`` before submitting and the
+    container gets ``restartPolicy: OnFailure`` (a per-container restart rule, Kubernetes 1.35+), so a failed
+    submitter restarts in place and re-attaches to the job instead of failing the RayJob at once.
+    """
     container = default_submitter_container(cluster_spec)
+    restart = gates.sidecar_submitter_restart
     _configure_submitter(container, job, SubmissionMode.SIDECAR, config, dashboard_url=job.status.dashboard_url,
-                         job_id=job.status.job_id, cluster_spec=cluster_spec)
+                         job_id=job.status.job_id, cluster_spec=cluster_spec, status_check=restart)
+    if restart:
+        container["restartPolicy"] = "OnFailure"
     return container
 
 

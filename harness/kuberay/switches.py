@@ -42,8 +42,7 @@ GATES: Final[Mapping[str, GateSwitch]] = {gate.name: gate for gate in (
     # RayService only; the simulator serves no RayService, so either value leaves what it models unchanged.
     GateSwitch("RayServiceIncrementalUpgrade", frozenset({True, False})),
     GateSwitch("RayCronJob", frozenset(), "the RayCronJob controller"),
-    GateSwitch("SidecarSubmitterRestart", frozenset(),
-               "the SidecarMode submitter's restart policy (OnFailure) and its restart-count failure rule"),
+    GateSwitch("SidecarSubmitterRestart", frozenset({True, False})),
     GateSwitch("RayClusterNetworkPolicy", frozenset({True, False})),
     GateSwitch("GCSFaultToleranceEmbeddedStorage", frozenset({True, False})),
     GateSwitch("RayClusterMTLS", frozenset({True, False})),
