@@ -39,6 +39,7 @@ from ..sim.clock import Clock
 from ..sim.events import NORMAL, WARNING, EventRecorder
 from ..sim.store import ApiError, NotFound, ObjectStore, WatchEvent
 from ..sim.workqueue import WorkQueue
+from .auth import AuthSecretError, operator_token
 from .deletion import RuleDecision, decide_deletion_rules, legacy_policy
 from .gates import FeatureGates
 from .profile import (
@@ -265,8 +266,13 @@ class RayJobController:
     def _handle_deletion(self, raw: dict[str, Any], job: RayJob) -> Result:
         """The finalizer: best-effort ``StopJob`` when the Ray job may still run, then remove the finalizer."""
         if not job.status.job_status.is_terminal:
+            cluster = self.store.find(RAYCLUSTER, job.namespace, job.status.ray_cluster_name)
             try:
-                self._dashboard(job).stop_job(job.status.job_id)
+                token = operator_token(self.store, cluster)
+            except AuthSecretError as exc:
+                return Result(DEFAULT_REQUEUE, str(exc))  # the dashboard client cannot be built: the finalizer stays
+            try:
+                self._dashboard(job, token=token).stop_job(job.status.job_id)
             except DashboardError as exc:
                 self._log((job.namespace, job.name), f"Failed to stop job for RayJob: {exc}")
         updated = deep_copy(raw)
@@ -356,7 +362,7 @@ class RayJobController:
             return
         job_with_status = RayJob(job.api_version, job.meta, job.spec, status)
         try:
-            submitter = build_submitter_job(raw, job_with_status, cluster["spec"], self.config)
+            submitter = build_submitter_job(raw, job_with_status, cluster, self.config)
         except SubmitCommandError as exc:
             raise ReconcileError(str(exc)) from exc
         try:
@@ -423,11 +429,15 @@ class RayJobController:
             if self._check_submitter_finished_timeout(status, finished_at) or should_update:
                 return None
         try:
-            dashboard = self._dashboard(job, status)
+            token = operator_token(self.store, cluster)
+        except AuthSecretError as exc:
+            return Result(DEFAULT_REQUEUE, str(exc))
+        try:
+            dashboard = self._dashboard(job, status, token=token)
             info = dashboard.get_job_info(status.job_id)
         except JobNotFound:
             if mode == SubmissionMode.HTTP.value:
-                if self._submit_http_job(job, status):
+                if self._submit_http_job(job, status, token):
                     return None
                 return Result(DEFAULT_REQUEUE)
             if finished_at is not None:
@@ -466,15 +476,18 @@ class RayJobController:
         status.ray_job_info = RayJobInfo(info_start, info_end) if (info_start or info_end) else None
         return None
 
-    def _dashboard(self, job: RayJob, status: RayJobStatus | None = None) -> RayDashboard:
+    def _dashboard(self, job: RayJob, status: RayJobStatus | None = None, *, token: str | None) -> RayDashboard:
+        """The dashboard the client reaches, checked with the client's ``x-ray-authorization`` token."""
         url = (status or job.status).dashboard_url
-        return self.directory.resolve(url, namespace=job.namespace)
+        dashboard = self.directory.resolve(url, namespace=job.namespace)
+        dashboard.authorize(token)
+        return dashboard
 
-    def _submit_http_job(self, job: RayJob, status: RayJobStatus) -> bool:
+    def _submit_http_job(self, job: RayJob, status: RayJobStatus, token: str | None) -> bool:
         """``reconcileHTTPModeJobNotFound``: POST the job; a failure starts the status-check timer (v1.7)."""
         try:
             request = submit_request_for(job, status.job_id, "operator")
-            self._dashboard(job, status).submit_job(request)
+            self._dashboard(job, status, token=token).submit_job(request)
         except (DashboardError, ValueError) as exc:
             self._log((job.namespace, job.name), f"Failed to submit the Ray job: {exc}")
             return self._record_status_check_failure(status)

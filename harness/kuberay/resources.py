@@ -29,6 +29,7 @@ from ..model.labels import (
 )
 from ..model.meta import controller_ref
 from ..model.rayjob import RayJob
+from .auth import auth_enabled, set_token_env
 from .gates import FeatureGates
 from .profile import DEFAULT_SUBMITTER_BACKOFF_LIMIT, OperatorConfig
 
@@ -70,7 +71,7 @@ def construct_ray_cluster(job_raw: Mapping[str, Any], job: RayJob, name: str, co
     if job.spec.mode == SubmissionMode.SIDECAR:
         annotations[DISABLE_HEAD_RESTART] = "true"
         pod_spec = spec["headGroupSpec"]["template"]["spec"]
-        pod_spec["containers"].append(sidecar_submitter_container(job, spec, config, gates))
+        pod_spec["containers"].append(sidecar_submitter_container(job, spec, config, gates, name))
         pod_spec["restartPolicy"] = "Never"
     return {"apiVersion": "ray.io/v1", "kind": "RayCluster",
             "metadata": {"name": name, "namespace": job.namespace, "labels": labels, "annotations": annotations,
@@ -176,6 +177,8 @@ def build_head_pod(cluster: Mapping[str, Any], config: OperatorConfig) -> Obj:
                 {"name": "RAY_USAGE_STATS_KUBERAY_IN_USE", "value": "1"},
                 {"name": "RAY_DASHBOARD_ENABLE_K8S_DISK_USAGE", "value": "1"}])
     container["env"] = env
+    if auth_enabled(spec):
+        set_token_env(container, name, spec)
     container.setdefault("readinessProbe", {
         "exec": {"command": ["bash", "-c",
                              "wget --tries 1 -T 2 -q -O- http://localhost:52365/api/local_raylet_healthz | grep "
@@ -214,6 +217,8 @@ def build_worker_pod(cluster: Mapping[str, Any], group: Mapping[str, Any], confi
                 {"name": "KUBERAY_GEN_RAY_START_CMD", "value": command.split("; ", 1)[1]},
                 {"name": "RAY_USAGE_STATS_KUBERAY_IN_USE", "value": "1"}])
     container["env"] = env
+    if auth_enabled(cluster["spec"]):
+        set_token_env(container, name, cluster["spec"])
     container.setdefault("readinessProbe", {
         "exec": {"command": ["bash", "-c", "wget --tries 1 -T 2 -q -O- "
                              "http://localhost:52365/api/local_raylet_healthz | grep success"]},
@@ -332,7 +337,8 @@ def _bash_command(config: OperatorConfig) -> list[str]:
 
 def _configure_submitter(container: Obj, job: RayJob, mode: SubmissionMode, config: OperatorConfig, *,
                          dashboard_url: str, job_id: str, cluster_spec: Mapping[str, Any] | None = None,
-                         status_check: bool | None = None) -> None:
+                         status_check: bool | None = None, cluster_name: str = "",
+                         cluster_auth: Mapping[str, Any] | None = None) -> None:
     """``configureSubmitterContainer``: default command unless the user set one (always in SidecarMode)."""
     command = build_job_submit_command(job, mode, dashboard_url=dashboard_url, job_id=job_id,
                                        cluster_spec=cluster_spec, status_check=status_check)
@@ -344,6 +350,8 @@ def _configure_submitter(container: Obj, job: RayJob, mode: SubmissionMode, conf
             {"name": "RAY_DASHBOARD_ADDRESS", "value": dashboard_url},
             {"name": "RAY_JOB_SUBMISSION_ID", "value": job_id}]
     container["env"] = env
+    if cluster_auth is not None and auth_enabled(cluster_auth):
+        set_token_env(container, cluster_name, cluster_auth)
 
 
 def default_submitter_container(cluster_spec: Mapping[str, Any]) -> Obj:
@@ -352,7 +360,7 @@ def default_submitter_container(cluster_spec: Mapping[str, Any]) -> Obj:
 
 
 def sidecar_submitter_container(job: RayJob, cluster_spec: Mapping[str, Any], config: OperatorConfig,
-                                gates: FeatureGates) -> Obj:
+                                gates: FeatureGates, cluster_name: str) -> Obj:
     """``getSubmitterContainer`` (SidecarMode): at cluster creation time, so RAY_DASHBOARD_ADDRESS is empty.
 
     v1.7 with the SidecarSubmitterRestart gate: the script checks ``ray job status`` before submitting and the
@@ -362,22 +370,25 @@ def sidecar_submitter_container(job: RayJob, cluster_spec: Mapping[str, Any], co
     container = default_submitter_container(cluster_spec)
     restart = gates.sidecar_submitter_restart
     _configure_submitter(container, job, SubmissionMode.SIDECAR, config, dashboard_url=job.status.dashboard_url,
-                         job_id=job.status.job_id, cluster_spec=cluster_spec, status_check=restart)
+                         job_id=job.status.job_id, cluster_spec=cluster_spec, status_check=restart,
+                         cluster_name=cluster_name, cluster_auth=cluster_spec)
     if restart:
         container["restartPolicy"] = "OnFailure"
     return container
 
 
-def build_submitter_job(job_raw: Mapping[str, Any], job: RayJob, cluster_spec: Mapping[str, Any],
+def build_submitter_job(job_raw: Mapping[str, Any], job: RayJob, cluster: Mapping[str, Any],
                         config: OperatorConfig) -> Obj:
     """``getSubmitterTemplate`` + ``createNewK8sJob``: the K8sJobMode submitter Job, named like the RayJob."""
     if job.spec.submitter_pod_template is not None:
         template = deep_copy(dict(job.spec.submitter_pod_template))
     else:
-        template = {"spec": {"containers": [default_submitter_container(cluster_spec)], "restartPolicy": "Never"}}
+        template = {"spec": {"containers": [default_submitter_container(cluster["spec"])],
+                             "restartPolicy": "Never"}}
     template.setdefault("spec", {})
     _configure_submitter(template["spec"]["containers"][0], job, SubmissionMode.K8S_JOB, config,
-                         dashboard_url=job.status.dashboard_url, job_id=job.status.job_id)
+                         dashboard_url=job.status.dashboard_url, job_id=job.status.job_id,
+                         cluster_name=cluster["metadata"]["name"], cluster_auth=cluster["spec"])
     meta = template.setdefault("metadata", {})
     labels = meta.setdefault("labels", {})
     labels.update({LABEL_ORIGIN_NAME: job.name, LABEL_ORIGIN_CRD: "RayJob",

@@ -141,6 +141,10 @@ def unmodelled_use(obj: Mapping[str, Any], gates: FeatureGates) -> tuple[str, st
         return submitter
     spec = _cluster_spec(obj)
     base = "spec.rayClusterSpec" if obj.get("kind") == "RayJob" else "spec"
+    if obj.get("kind") == "RayCluster" and (spec.get("authOptions") or {}).get("enableK8sTokenAuth") is True:
+        return (f"{base}.authOptions.enableK8sTokenAuth",
+                "authOptions.enableK8sTokenAuth: Ray then delegates authentication to the Kubernetes API server "
+                "through projected ServiceAccount tokens, which the simulator does not model")
     if gates.ray_cluster_history_server and (spec.get("historyServerOptions") or {}).get("collectorOptions"):
         return (f"{base}.historyServerOptions",
                 "historyServerOptions.collectorOptions with the RayClusterHistoryServer gate on: the operator then "

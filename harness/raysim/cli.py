@@ -64,7 +64,9 @@ class PodSide:
     rayjob: str
     submitted_by: str
 
-    def dashboard(self, address: str, token: str | None) -> RayDashboard:
+    def dashboard(self, address: str, token: str | None, *, health: bool = False) -> RayDashboard:
+        """The dashboard ``address`` reaches from this pod; the job API checks ``token`` (health checks are open,
+        as KubeRay's readiness probes on ``/api/gcs_healthz`` need no token)."""
         host = address.removeprefix("http://").removeprefix("https://").split("/", 1)[0].split(":", 1)[0]
         if host in LOCAL_HOSTS:
             found = self.directory.current(self.namespace, self.local_cluster) if self.local_cluster else None
@@ -72,7 +74,8 @@ class PodSide:
                 raise DashboardError(f'Post "{address}/api/jobs/": dial tcp {host}: connect: connection refused')
         else:
             found = self.directory.resolve(address, namespace=self.namespace)
-        found.authorize(token)
+        if not health:
+            found.authorize(token)
         return found
 
 
@@ -329,7 +332,7 @@ def python_command(side: PodSide) -> Command:
             proc.err("python: only KubeRay's dashboard health check is modelled by the simulator")
             return 2
         try:
-            side.dashboard(match.group(1), proc.env.get("RAY_AUTH_TOKEN"))
+            side.dashboard(match.group(1), None, health=True)
             healthy = True
         except DashboardError:
             healthy = False

@@ -78,6 +78,8 @@ class RayHeadProgram:
             return
         self.dashboard = self.directory.start_head(cluster, pod)
         dashboard = self.dashboard
+        if ctx.env.get("RAY_AUTH_MODE") == "token":  # Ray 2.52+ token authentication of the dashboard
+            dashboard.auth_token = ctx.env.get("RAY_AUTH_TOKEN", "")
         port = next((int(p["containerPort"]) for p in ctx.container.get("ports") or []
                      if p.get("name") == "dashboard"), 8265)
 
