@@ -17,7 +17,7 @@ import contextlib
 import gc
 import math
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -28,6 +28,7 @@ from .errors import DeletionTimeout, InputError
 from .executors.scripted import ScriptedExecutor
 from .journal import Journal
 from .kube.admission import check_builtin
+from .kube.images import NodeImages
 from .kube.jobcontroller import JobController
 from .kube.kubelet import Kubelet, Latencies
 from .kuberay.networkpolicy_controller import NetworkPolicyController
@@ -65,7 +66,8 @@ class Simulator:
                  operator_env: Mapping[str, str] | None = None, feature_gates: Mapping[str, bool] | None = None,
                  seed: int = 0, latencies: Latencies | None = None, ray_timings: RayTimings | None = None,
                  origin: int | None = None, journal_stream: IO[str] | None = None,
-                 field_validation: str = "Strict", on_warning: Callable[[str], None] | None = None) -> None:
+                 field_validation: str = "Strict", on_warning: Callable[[str], None] | None = None,
+                 unpullable_images: Iterable[str] = ()) -> None:
         self.profile: KubeRayProfile = profile_for(kuberay)
         self.config = checked_operator_config(self.profile, operator_env, feature_gates)
         self.clock = Clock(origin) if origin is not None else Clock()
@@ -79,8 +81,12 @@ class Simulator:
         self.field_validation = field_validation
         self.directory = DashboardDirectory(self.store, self.clock, self.executor)
         self.ray_timings = ray_timings or RayTimings()
+        self.images = NodeImages()
+        for image in unpullable_images:
+            self.images.make_unpullable(image)
         self.kubelet = Kubelet(self.store, self.clock,
-                               ray_program_factory(self.store, self.directory, self.ray_timings), latencies)
+                               ray_program_factory(self.store, self.directory, self.ray_timings), latencies,
+                               images=self.images, events=self.events)
         self.job_controller = JobController(self.store, self.clock)
         self.gates = self.config.gates(self.profile)
         self.raycluster_controller = RayClusterController(self.store, self.clock, self.events, self.config,
@@ -321,6 +327,18 @@ class Simulator:
 
     def pod_logs(self, pod: str, *, namespace: str = "default", container: str | None = None) -> str:
         return self.kubelet.logs(namespace, pod, container)
+
+    def make_image_unpullable(self, image: str, *, reason: str = "not found") -> None:
+        """From now on ``image`` is not on the node and pulling it fails (``ErrImagePull`` → ``ImagePullBackOff``)
+        with ``reason`` (containerd's last words, e.g. ``not found``); containers it already ran keep starting
+        under ``imagePullPolicy: IfNotPresent``."""
+        self.journal.record_action("image unpullable", detail=image)
+        self.images.make_unpullable(image, reason)
+
+    def make_image_pullable(self, image: str) -> None:
+        """``image`` can be pulled again; waiting containers start at the kubelet's next pull attempt."""
+        self.journal.record_action("image pullable", detail=image)
+        self.images.make_pullable(image)
 
     def kill_container(self, pod: str, container: str, *, namespace: str = "default", exit_code: int = 137) -> None:
         """A container's process dies with ``exit_code`` (137: killed); its restart policy decides what follows."""
