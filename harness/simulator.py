@@ -38,7 +38,7 @@ from .kuberay.rayjob_controller import RayJobController
 from .kuberay.switches import network_policy_warning, unmodelled_use
 from .manifests import Manifest, load_manifests, parse_manifests, raise_for_errors, validate_manifest
 from .model.enums import JobDeploymentStatus
-from .model.kinds import CONFIGMAP, POD, RAYJOB, ResourceType, resolve_kind
+from .model.kinds import CONFIGMAP, POD, RAYCLUSTER, RAYJOB, ResourceType, resolve_kind
 from .model.rayjob import RayJob
 from .raysim.dashboard import DashboardError, Executor, JobRecord, SubmitRequest
 from .raysim.directory import DashboardDirectory
@@ -88,6 +88,16 @@ class Simulator:
                                ray_program_factory(self.store, self.directory, self.ray_timings), latencies,
                                images=self.images, events=self.events)
         self.job_controller = JobController(self.store, self.clock)
+        self._previous_operator_log: builtins.list[str] = []
+        self._start_operator()
+        self.executor.attach(self.clock, lambda ns, name: self.store.find(CONFIGMAP, ns, name))
+        self.store.ensure_namespace("default")
+        self.warnings: list[str] = []
+        self.on_warning = on_warning
+        self._closed = False
+
+    def _start_operator(self) -> None:
+        """The KubeRay operator's controllers, as its ``main.go`` sets them up for ``self.config``."""
         self.gates = self.config.gates(self.profile)
         self.raycluster_controller = RayClusterController(self.store, self.clock, self.events, self.config,
                                                           self.gates)
@@ -96,11 +106,32 @@ class Simulator:
         # v1.7.0 starts the NetworkPolicy controller only with the RayClusterNetworkPolicy gate.
         self.networkpolicy_controller = NetworkPolicyController(self.store, self.clock, self.events) \
             if self.gates.ray_cluster_network_policy else None
-        self.executor.attach(self.clock, lambda ns, name: self.store.find(CONFIGMAP, ns, name))
-        self.store.ensure_namespace("default")
-        self.warnings: list[str] = []
-        self.on_warning = on_warning
-        self._closed = False
+
+    def restart_operator(self, *, operator_env: Mapping[str, str] | None = None,
+                         feature_gates: Mapping[str, bool] | None = None) -> None:
+        """Restart the KubeRay operator, with new environment variables and feature gates if given.
+
+        The old process stops at once (its pending reconciles and requeues are lost, as with a pod restart);
+        the new one starts with fresh in-memory state and, like any controller whose informers list the world
+        on start, reconciles every existing object. Settings are checked as at construction: a switch the
+        simulator does not model is refused (InputError) and the running operator is left as it was.
+        """
+        config = checked_operator_config(self.profile, operator_env if operator_env is not None else
+                                         self.config.env,
+                                         feature_gates if feature_gates is not None else self.config.feature_gates)
+        self.journal.record_action("restart operator", detail=_describe_settings(config.env, config.feature_gates))
+        self._previous_operator_log = self.operator_log
+        for controller in (self.rayjob_controller, self.raycluster_controller, self.networkpolicy_controller):
+            if controller is not None:
+                controller.stop()
+        self.config = config
+        self._start_operator()
+        for raw in self.store.list(RAYCLUSTER, None):
+            self.raycluster_controller.queue.add((raw["metadata"]["namespace"], raw["metadata"]["name"]))
+            if self.networkpolicy_controller is not None:
+                self.networkpolicy_controller.queue.add((raw["metadata"]["namespace"], raw["metadata"]["name"]))
+        for raw in self.store.list(RAYJOB, None):
+            self.rayjob_controller.queue.add((raw["metadata"]["namespace"], raw["metadata"]["name"]))
 
     def _journal_change(self, event: WatchEvent) -> None:
         self.journal.record_change(event.type.value, event.obj, event.old, t=event.t)
@@ -382,8 +413,10 @@ class Simulator:
 
     @property
     def operator_log(self) -> builtins.list[str]:
+        """The operator's log lines, across restarts."""
         networkpolicy = self.networkpolicy_controller.log if self.networkpolicy_controller is not None else []
-        return sorted(self.rayjob_controller.log + self.raycluster_controller.log + networkpolicy)
+        return self._previous_operator_log + sorted(
+            self.rayjob_controller.log + self.raycluster_controller.log + networkpolicy)
 
     # -- lifecycle -------------------------------------------------------------------------------------------------
 
@@ -415,6 +448,12 @@ def _relaxed_gc() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*previous)
+
+
+def _describe_settings(env: Mapping[str, str], gates: Mapping[str, bool]) -> str:
+    parts = [f"{name}={value}" for name, value in sorted(env.items())]
+    parts += [f"--feature-gates {name}={str(value).lower()}" for name, value in sorted(gates.items())]
+    return ", ".join(parts) or "defaults"
 
 
 def wall_clock_origin() -> int:

@@ -153,7 +153,12 @@ class RayClusterController:
         self.queue: WorkQueue[tuple[str, str]] = WorkQueue(clock, self.reconcile, name="raycluster")
         self.log: list[str] = []
         self._problems: dict[tuple[str, int, tuple[tuple[str, str], ...]], tuple[str, str] | None] = {}
-        store.watch(self._on_event)
+        self._unwatch = store.watch(self._on_event)
+
+    def stop(self) -> None:
+        """The operator process stops: no more watch events, no pending reconciles."""
+        self._unwatch()
+        self.queue.shut_down()
 
     def _on_event(self, event: WatchEvent) -> None:
         if event.rtype == RAYCLUSTER:

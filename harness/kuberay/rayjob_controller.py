@@ -98,7 +98,12 @@ class RayJobController:
         self.log: list[str] = []
         self.reconciles = 0
         self._spec_errors: dict[tuple[str, int, tuple[tuple[str, str], ...]], str | None] = {}
-        store.watch(self._on_event)
+        self._unwatch = store.watch(self._on_event)
+
+    def stop(self) -> None:
+        """The operator process stops: no more watch events, no pending reconciles."""
+        self._unwatch()
+        self.queue.shut_down()
 
     # -- plumbing --------------------------------------------------------------------------------------------------
 
