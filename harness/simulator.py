@@ -34,11 +34,12 @@ from .kube.kubelet import Kubelet, Latencies
 from .kuberay.networkpolicy_controller import NetworkPolicyController
 from .kuberay.profile import KubeRayProfile, checked_operator_config, profile_for
 from .kuberay.raycluster_controller import RayClusterController
+from .kuberay.raycronjob_controller import RayCronJobController
 from .kuberay.rayjob_controller import RayJobController
-from .kuberay.switches import network_policy_warning, unmodelled_use
+from .kuberay.switches import cronjob_warning, network_policy_warning, unmodelled_use
 from .manifests import Manifest, load_manifests, parse_manifests, raise_for_errors, validate_manifest
 from .model.enums import JobDeploymentStatus
-from .model.kinds import CONFIGMAP, POD, RAYCLUSTER, RAYJOB, ResourceType, resolve_kind
+from .model.kinds import CONFIGMAP, POD, RAYCLUSTER, RAYCRONJOB, RAYJOB, ResourceType, resolve_kind
 from .model.rayjob import RayJob
 from .raysim.dashboard import DashboardError, Executor, JobRecord, SubmitRequest
 from .raysim.directory import DashboardDirectory
@@ -54,8 +55,8 @@ def _rtype(kind: str) -> ResourceType:
     rtype = resolve_kind(kind)
     if rtype is None:
         raise InputError(f"kind={kind!r} is not modelled by the simulator",
-                         hint="use RayJob, RayCluster, Pod, Service, ConfigMap, Secret, Event, Job, "
-                              "NetworkPolicy or Namespace")
+                         hint="use RayJob, RayCluster, RayCronJob, Pod, Service, ConfigMap, Secret, Event, "
+                              "Job, NetworkPolicy or Namespace")
     return rtype
 
 
@@ -106,6 +107,9 @@ class Simulator:
         # v1.7.0 starts the NetworkPolicy controller only with the RayClusterNetworkPolicy gate.
         self.networkpolicy_controller = NetworkPolicyController(self.store, self.clock, self.events) \
             if self.gates.ray_cluster_network_policy else None
+        # v1.6+ starts the RayCronJob controller only with the RayCronJob gate.
+        self.raycronjob_controller = RayCronJobController(self.store, self.clock, self.events, self.gates) \
+            if self.gates.ray_cron_job else None
 
     def restart_operator(self, *, operator_env: Mapping[str, str] | None = None,
                          feature_gates: Mapping[str, bool] | None = None) -> None:
@@ -121,7 +125,8 @@ class Simulator:
                                          feature_gates if feature_gates is not None else self.config.feature_gates)
         self.journal.record_action("restart operator", detail=_describe_settings(config.env, config.feature_gates))
         self._previous_operator_log = self.operator_log
-        for controller in (self.rayjob_controller, self.raycluster_controller, self.networkpolicy_controller):
+        for controller in (self.rayjob_controller, self.raycluster_controller, self.networkpolicy_controller,
+                           self.raycronjob_controller):
             if controller is not None:
                 controller.stop()
         self.config = config
@@ -132,6 +137,9 @@ class Simulator:
                 self.networkpolicy_controller.queue.add((raw["metadata"]["namespace"], raw["metadata"]["name"]))
         for raw in self.store.list(RAYJOB, None):
             self.rayjob_controller.queue.add((raw["metadata"]["namespace"], raw["metadata"]["name"]))
+        if self.raycronjob_controller is not None:
+            for raw in self.store.list(RAYCRONJOB, None):
+                self.raycronjob_controller.queue.add((raw["metadata"]["namespace"], raw["metadata"]["name"]))
 
     def _journal_change(self, event: WatchEvent) -> None:
         self.journal.record_change(event.type.value, event.obj, event.old, t=event.t)
@@ -190,9 +198,9 @@ class Simulator:
             raise InputError(f"{obj.get('kind')} {name}: {reason}",
                              pos=manifest.pos(path) if manifest is not None and manifest.line else None,
                              hint="run it against a real cluster, or leave the gate off")
-        warning = network_policy_warning(obj, self.gates)
-        if warning is not None:
-            self._warn(warning)
+        for warning in (network_policy_warning(obj, self.gates), cronjob_warning(obj, self.gates)):
+            if warning is not None:
+                self._warn(warning)
 
     def _warn(self, text: str) -> None:
         if text in self.warnings:
@@ -415,8 +423,9 @@ class Simulator:
     def operator_log(self) -> builtins.list[str]:
         """The operator's log lines, across restarts."""
         networkpolicy = self.networkpolicy_controller.log if self.networkpolicy_controller is not None else []
+        cronjob = self.raycronjob_controller.log if self.raycronjob_controller is not None else []
         return self._previous_operator_log + sorted(
-            self.rayjob_controller.log + self.raycluster_controller.log + networkpolicy)
+            self.rayjob_controller.log + self.raycluster_controller.log + networkpolicy + cronjob)
 
     # -- lifecycle -------------------------------------------------------------------------------------------------
 

@@ -41,7 +41,7 @@ GATES: Final[Mapping[str, GateSwitch]] = {gate.name: gate for gate in (
     GateSwitch("RayMultiHostIndexing", frozenset(), "multi-host worker pods without replica indexing"),
     # RayService only; the simulator serves no RayService, so either value leaves what it models unchanged.
     GateSwitch("RayServiceIncrementalUpgrade", frozenset({True, False})),
-    GateSwitch("RayCronJob", frozenset(), "the RayCronJob controller"),
+    GateSwitch("RayCronJob", frozenset({True, False})),
     GateSwitch("SidecarSubmitterRestart", frozenset({True, False})),
     GateSwitch("RayClusterNetworkPolicy", frozenset({True, False})),
     GateSwitch("GCSFaultToleranceEmbeddedStorage", frozenset({True, False})),
@@ -177,6 +177,15 @@ def _submitter_problem(obj: Mapping[str, Any]) -> tuple[str, str] | None:
             f"the submitter container's command is kept by KubeRay and must be what runs, but {problem} "
             "(modelled: KubeRay's own script, bash/sh -c scripts of ray job submit/status/logs/stop, echo, sleep, "
             "exit, true, false, set -e and the light-weight /submitter)")
+
+
+def cronjob_warning(obj: Mapping[str, Any], gates: FeatureGates) -> str | None:
+    """A RayCronJob is stored whatever the gate (the CRD is always installed), but only the gate runs it."""
+    if obj.get("kind") != "RayCronJob" or gates.ray_cron_job:
+        return None
+    name = (obj.get("metadata") or {}).get("name", "")
+    return (f"RayCronJob {name}: the operator runs the RayCronJob controller only with --feature-gates="
+            "RayCronJob=true (alpha, off by default), so this RayCronJob creates no RayJobs")
 
 
 def network_policy_warning(obj: Mapping[str, Any], gates: FeatureGates) -> str | None:

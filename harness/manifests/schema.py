@@ -219,6 +219,14 @@ RAYJOB_SPEC_V1: Final = obj({
     "submitterConfig": obj({"backoffLimit": int32()}),
 })
 
+# RayCronJob (v1.6+; its controller needs the RayCronJob gate): a RayJob spec as template, with its rules.
+RAYCRONJOB_SPEC_V1: Final = obj({
+    "jobTemplate": RAYJOB_SPEC_V1,
+    "schedule": string(),
+    "suspend": boolean(),
+    "timeZone": string(min_length=1),
+}, required=("jobTemplate", "schedule"))
+
 RAYJOB_SPEC_V1ALPHA1: Final = obj({
     **_RAYJOB_COMMON,
     "rayClusterSpec": RAYCLUSTER_SPEC_V1ALPHA1,
@@ -290,6 +298,14 @@ RAYCLUSTER_COLUMNS: Final = (
     PrinterColumn("head service IP", "string", ".status.head.serviceIP", priority=1),
 )
 
+RAYCRONJOB_COLUMNS: Final = (
+    PrinterColumn("schedule", "string", ".spec.schedule"),
+    PrinterColumn("timezone", "string", ".spec.timeZone"),
+    PrinterColumn("last schedule", "date", ".status.lastScheduleTime"),
+    PrinterColumn("age", "date", ".metadata.creationTimestamp"),
+    PrinterColumn("suspend", "boolean", ".spec.suspend"),
+)
+
 CRD_VERSIONS: Final = (
     CrdVersion("RayJob", "ray.io", "v1", RAYJOB_SPEC_V1, storage=True, printer_columns=RAYJOB_COLUMNS),
     # v1alpha1 RayJob has no printer columns: kubectl shows NAME and AGE only when asked for that version
@@ -298,6 +314,7 @@ CRD_VERSIONS: Final = (
     CrdVersion("RayCluster", "ray.io", "v1", RAYCLUSTER_SPEC_V1, storage=True, printer_columns=RAYCLUSTER_COLUMNS),
     CrdVersion("RayCluster", "ray.io", "v1alpha1", RAYCLUSTER_SPEC_V1ALPHA1, storage=False,
                deprecation_warning=_deprecated("RayCluster"), printer_columns=RAYCLUSTER_COLUMNS),
+    CrdVersion("RayCronJob", "ray.io", "v1", RAYCRONJOB_SPEC_V1, storage=True, printer_columns=RAYCRONJOB_COLUMNS),
 )
 
 

@@ -39,6 +39,7 @@ class Schema:
     enum: tuple[str, ...] = ()
     minimum: int | None = None
     min_items: int | None = None
+    min_length: int | None = None
     rules: tuple[Rule, ...] = ()
     list_map_keys: tuple[str, ...] = ()
     int_format: str = ""  # "int32" / "int64", as the CRD declares
@@ -71,8 +72,9 @@ def opaque() -> Schema:
     return Schema("object")
 
 
-def string(*, enum: tuple[str, ...] = (), default: Any = NO_DEFAULT, rules: tuple[Rule, ...] = ()) -> Schema:
-    return Schema("string", enum=enum, default=default, rules=rules)
+def string(*, enum: tuple[str, ...] = (), default: Any = NO_DEFAULT, rules: tuple[Rule, ...] = (),
+           min_length: int | None = None) -> Schema:
+    return Schema("string", enum=enum, default=default, rules=rules, min_length=min_length)
 
 
 def boolean() -> Schema:

@@ -120,6 +120,8 @@ def _validate(value: Any, schema: Schema, path: str, errors: list[FieldError]) -
         errors.append(not_supported(path, value, schema.enum))
     if schema.minimum is not None and isinstance(value, (int, float)) and value < schema.minimum:
         errors.append(invalid(path, value, f"{path} in body should be greater than or equal to {schema.minimum}"))
+    if schema.min_length is not None and isinstance(value, str) and len(value) < schema.min_length:
+        errors.append(invalid(path, value, f"{path} in body should be at least {schema.min_length} chars long"))
     if isinstance(value, list):
         if schema.min_items is not None and len(value) < schema.min_items:
             errors.append(invalid(path, len(value), f"{path} in body should have at least {schema.min_items} items"))

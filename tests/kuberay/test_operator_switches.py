@@ -196,7 +196,7 @@ def test_a_patch_that_turns_on_an_unmodelled_feature_is_refused_too(make_sim):
 
 @pytest.mark.parametrize("gates", [
     {"RayClusterStatusConditions": True}, {"SidecarSubmitterRestart": False}, {"SidecarSubmitterRestart": True},
-    {"RayCronJob": False},
+    {"RayCronJob": False}, {"RayCronJob": True},
     {"RayJobDeletionPolicy": False}, {"RayServiceIncrementalUpgrade": False}, {"RayClusterMTLS": True},
 ])
 def test_default_values_and_modelled_gates_are_accepted(make_sim, gates):
@@ -204,7 +204,6 @@ def test_default_values_and_modelled_gates_are_accepted(make_sim, gates):
 
 
 @pytest.mark.parametrize(("gate", "value", "missing"), [
-    ("RayCronJob", True, "RayCronJob controller"),
     ("KubernetesWAS", True, "Workload-Aware Scheduling"),
     ("RayClusterStatusConditions", False, "no status conditions"),
     ("RayMultiHostIndexing", False, "replica indexing"),

@@ -27,6 +27,8 @@ CRDS = _SHARED / "kuberay" / "crds"
 FILES = {"RayJob": "v1.7.0-ray.io_rayjobs.yaml", "RayCluster": "v1.7.0-ray.io_rayclusters.yaml"}
 
 pytestmark = pytest.mark.skipif(not CRDS.is_dir(), reason="the KubeRay CRDs are not available")
+# The reference folder holds the RayJob and RayCluster CRDs; the RayCronJob table reuses the RayJob spec table.
+SHARED_VERSIONS = [v for v in CRD_VERSIONS if v.kind in FILES]
 
 
 @functools.cache
@@ -85,19 +87,19 @@ def mismatches(mine: Schema, theirs: dict[str, Any], path: str) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("version", CRD_VERSIONS, ids=lambda v: f"{v.kind}-{v.version}")
+@pytest.mark.parametrize("version", SHARED_VERSIONS, ids=lambda v: f"{v.kind}-{v.version}")
 def test_every_modelled_spec_node_matches_the_crd(version: CrdVersion) -> None:
     upstream = served(version.kind, version.version)["schema"]["openAPIV3Schema"]["properties"]["spec"]
     assert mismatches(version.spec, upstream, "spec") == []
 
 
-@pytest.mark.parametrize("version", CRD_VERSIONS, ids=lambda v: f"{v.kind}-{v.version}")
+@pytest.mark.parametrize("version", SHARED_VERSIONS, ids=lambda v: f"{v.kind}-{v.version}")
 def test_the_whole_object_has_the_crds_top_level_fields(version: CrdVersion) -> None:
     upstream = served(version.kind, version.version)["schema"]["openAPIV3Schema"]
     assert sorted(version.root.properties or {}) == sorted(upstream["properties"])
 
 
-@pytest.mark.parametrize("version", CRD_VERSIONS, ids=lambda v: f"{v.kind}-{v.version}")
+@pytest.mark.parametrize("version", SHARED_VERSIONS, ids=lambda v: f"{v.kind}-{v.version}")
 def test_storage_flag_and_deprecation_warning_match_the_crd(version: CrdVersion) -> None:
     upstream = served(version.kind, version.version)
     assert upstream["served"] is True
@@ -106,7 +108,7 @@ def test_storage_flag_and_deprecation_warning_match_the_crd(version: CrdVersion)
     assert bool(version.deprecation_warning) == upstream.get("deprecated", False)
 
 
-@pytest.mark.parametrize("version", CRD_VERSIONS, ids=lambda v: f"{v.kind}-{v.version}")
+@pytest.mark.parametrize("version", SHARED_VERSIONS, ids=lambda v: f"{v.kind}-{v.version}")
 def test_printer_columns_match_the_crd(version: CrdVersion) -> None:
     upstream = served(version.kind, version.version).get("additionalPrinterColumns", [])
     assert [(c.name, c.type, c.json_path, c.priority) for c in version.printer_columns] == [
