@@ -379,11 +379,13 @@ class Simulator:
         self.journal.record_action("image pullable", detail=image)
         self.images.make_pullable(image)
 
-    def kill_container(self, pod: str, container: str, *, namespace: str = "default", exit_code: int = 137) -> None:
-        """A container's process dies with ``exit_code`` (137: killed); its restart policy decides what follows."""
+    def kill_container(self, pod: str, container: str | None = None, *, namespace: str = "default",
+                       exit_code: int = 137, reason: str = "Error") -> str:
+        """End a running container's process with ``exit_code`` (137: SIGKILL, 143: SIGTERM); the kubelet then
+        restarts it or not by the pod's restartPolicy. Returns the container's name (the first one by default)."""
         self.journal.record_action("kill container", kind="Pod", namespace=namespace, name=pod,
-                                   detail=f"{container} exit {exit_code}")
-        self.kubelet.kill(namespace, pod, container, exit_code=exit_code)
+                                   detail=f"{container or '(first container)'} exit code {exit_code} ({reason})")
+        return self.kubelet.kill(namespace, pod, container, exit_code, reason)
 
     def head_pod(self, cluster: str, *, namespace: str = "default") -> Obj | None:
         pods = self.store.list(POD, namespace, {"ray.io/cluster": cluster, "ray.io/node-type": "head"})
