@@ -251,6 +251,11 @@ class Simulator:
         with _relaxed_gc():
             return self.clock.run(until=self.clock.now + parse_duration(timeout), stop=condition)
 
+    def finish_instant(self) -> None:
+        """Run every event still due at the current virtual instant (reconciles a write just triggered...)."""
+        with _relaxed_gc():
+            self.clock.run(until=self.clock.now)
+
     def _at_instant_end(self, condition: Callable[[], bool]) -> Callable[[], bool]:
         """``condition`` evaluated once per virtual instant, after its last event (for costly whole-world checks)."""
 

@@ -131,7 +131,9 @@ class Backend(Protocol):
         ...
 
     def wait_until(self, condition: Callable[[], bool], timeout: float) -> bool:
-        """Run until ``condition()`` holds (True) or ``timeout`` seconds pass (False)."""
+        """Run until ``condition()`` holds (True) or ``timeout`` seconds pass (False); ``condition`` is checked
+        first. On a virtual-time backend the instant where it returns is run to its end before returning, so
+        that a check right after sees that instant's state settled, as it would be by then on a real cluster."""
         ...
 
     def close(self) -> None: ...

@@ -132,7 +132,11 @@ class SimBackend:
         self.sim.advance(seconds)
 
     def wait_until(self, condition: Callable[[], bool], timeout: float) -> bool:
-        return self.sim.run_until(condition, timeout)
+        held = self.sim.run_until(condition, timeout)
+        # The condition may hold half-way through an instant; what that instant's remaining events (the
+        # reconciles a write triggered) do belongs to it, so the next step sees the instant settled.
+        self.sim.finish_instant()
+        return held
 
     def close(self) -> None:
         self.sim.close()

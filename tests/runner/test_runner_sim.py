@@ -342,3 +342,36 @@ def test_failure_diagnostics_show_the_world_before_finally_steps_clean_up() -> N
     objects_now = result.failure.split("Objects now", 1)[1]
     assert "RayJob/rayjob-ttl" in objects_now
     assert result.steps[-1].status == "passed"  # the finally step still ran
+
+
+def test_wait_and_expect_accept_list_indices_in_dotted_paths() -> None:
+    result = run(f"""
+        scenario: indexed-paths
+        executor: {{runtime: 10s}}
+        apply: [{JOB}]
+        steps:
+          - wait:
+              rayjob: rayjob-ttl
+              until: {{spec.rayClusterSpec.headGroupSpec.template.spec.containers.0.name: ray-head}}
+          - save: {{cluster: rayjob-ttl.status.rayClusterName}}
+          - wait: {{raycluster: "${{cluster}}", until: {{status.conditions.0.type: HeadPodReady, status.state: ready}}}}
+          - expect:
+              rayjob: rayjob-ttl
+              fields: {{spec.rayClusterSpec.headGroupSpec.template.spec.containers.-1.name: ray-head}}
+    """)
+    assert result.status == "passed", result.failure
+
+
+def test_an_expect_right_after_a_wait_sees_the_instant_settled() -> None:
+    # The RayJob exists as soon as it is applied, at t=0; the operator's first reconcile, due at that same
+    # instant, has run by the time the next step looks.
+    result = run(f"""
+        scenario: settled-instant
+        executor: {{runtime: 10s}}
+        apply: [{JOB}]
+        steps:
+          - wait: {{rayjob: rayjob-ttl, until: exists}}
+          - expect: {{rayjob: rayjob-ttl, status: {{jobDeploymentStatus: Initializing}}}}
+    """)
+    assert result.status == "passed", result.failure
+    assert result.duration_virtual == 0
