@@ -208,6 +208,12 @@ def run_scenario(scenario: Scenario, options: RunOptions, factory: BackendFactor
     """Run ``scenario`` on a backend made by ``factory``; never raises for scenario or backend problems."""
     wall = time.monotonic()
     version = options.kuberay_version or ""
+    if scenario.load_error is not None:
+        # A scenario that could not be loaded is bad input, reported as this scenario's error; the file's other
+        # scenarios still run.
+        return ScenarioResult(scenario=scenario, status="error", backend=options.backend,
+                              executor=executor_for(scenario, options), kuberay_version=version,
+                              summary=scenario.load_error.message, failure=str(scenario.load_error))
     # Decide skips before building a world (a Ray runtime or a cluster connection may be costly).
     executor = executor_for(scenario, options)
     reason = ray_missing_reason(executor)

@@ -30,6 +30,7 @@ from .parsing import (
     ParseContext,
     array_mode,
     boolean,
+    bound,
     check_keys,
     duration,
     fail,
@@ -208,7 +209,7 @@ def parse_expect(node: Node, body: Node, ctx: ParseContext) -> Step:
         absent=_ref_list(body.fields["absent"], ctx, "absent") if "absent" in body.fields else (),
         counts=_counts(body.fields["count"], ctx) if "count" in body.fields else (),
         events=_events(body.fields["events"], ctx) if "events" in body.fields else (),
-        grace=duration(body.fields["grace"], "expect grace") if "grace" in body.fields else None)
+        grace=bound(body.fields["grace"], "expect grace", ctx) if "grace" in body.fields else None)
     if not (step.fields or step.transitions or step.stays or step.present or step.absent or step.counts
             or step.events):
         raise fail("expect checks nothing", body.pos,
@@ -271,5 +272,5 @@ def parse_expect_logs(node: Node, body: Node, ctx: ParseContext) -> Step:
         not_contains=strings(body.fields["not_contains"], "not_contains", "not_contains: Traceback")
         if "not_contains" in body.fields else (),
         lines=count_range(body.fields["lines"], "lines") if "lines" in body.fields else None,
-        grace=duration(body.fields["grace"], "expect_logs grace") if "grace" in body.fields else None)
+        grace=bound(body.fields["grace"], "expect_logs grace", ctx) if "grace" in body.fields else None)
 

@@ -24,6 +24,7 @@ from .model import (
     BACKENDS,
     BUILTIN_BINDINGS,
     EXECUTORS,
+    TIMEOUT_NAMES,
     OperatorSettings,
     Scenario,
     Step,
@@ -32,6 +33,7 @@ from .model import (
 from .parsing import (
     ParseContext,
     boolean,
+    bound,
     check_keys,
     duration,
     fail,
@@ -165,12 +167,21 @@ def _operator(node: Node) -> OperatorSettings:
     return OperatorSettings(env, gates, pos=node.pos, positions=positions)
 
 
+TIMEOUT_KEYS: Final = ("wait", "delete", "grace", *TIMEOUT_NAMES)
+
+
 def _timeouts(node: Node) -> Timeouts:
-    mapping(node, "timeouts", "timeouts: {wait: 10m, delete: 2m, grace: 5s}")
-    check_keys(node, ("wait", "delete", "grace"), "timeouts")
+    """``timeouts:``: the named durations first, so that ``wait: long`` may use them."""
+    mapping(node, "timeouts", "timeouts: {wait: 10m, delete: 2m, grace: 5s, long: 1h}")
+    check_keys(node, TIMEOUT_KEYS, "timeouts")
     base = Timeouts()
-    return Timeouts(*(duration(node.fields[key], f"timeouts {key}") if key in node.fields else getattr(base, key)
-                      for key in ("wait", "delete", "grace")))
+    names = {key: duration(node.fields[key], f"timeouts {key}") if key in node.fields else getattr(base, key)
+             for key in TIMEOUT_NAMES}
+    named = replace(base, **names)
+    ctx_free = ParseContext(SourceFile(Path(""), "", (), ()), Path(""), timeouts=named)
+    defaults = {key: bound(node.fields[key], f"timeouts {key}", ctx_free) for key in ("wait", "delete", "grace")
+                if key in node.fields}
+    return replace(named, **defaults)
 
 
 def _paths(node: Node, base_dir: Path) -> dict[str, str]:
@@ -215,7 +226,8 @@ def parse_scenario(node: Node, source: SourceFile, base_dir: Path) -> Scenario:
     if _NAME.fullmatch(name) is None:
         raise fail(f"scenario name={name!r} is not a plain name", name_node.pos,
                    "use letters, digits, '.', '_' and '-' (it becomes the test id), at most 100 characters")
-    ctx = ParseContext(source, base_dir, defined=set(BUILTIN_BINDINGS))
+    timeouts = _timeouts(node.fields["timeouts"]) if "timeouts" in node.fields else Timeouts()
+    ctx = ParseContext(source, base_dir, defined=set(BUILTIN_BINDINGS), timeouts=timeouts)
     if "steps" not in node.fields and "apply" not in node.fields:
         raise fail(f"scenario={name!r} has no steps", node.pos, "add apply: and steps: [...]")
     steps: list[Step] = []
@@ -260,7 +272,7 @@ def parse_scenario(node: Node, source: SourceFile, base_dir: Path) -> Scenario:
         executor=_executor(node.fields["executor"]) if "executor" in node.fields else JobScripts(),
         operator=_operator(node.fields["operator"]) if "operator" in node.fields else OperatorSettings(),
         paths=_paths(node.fields["paths"], base_dir) if "paths" in node.fields else {},
-        timeouts=_timeouts(node.fields["timeouts"]) if "timeouts" in node.fields else Timeouts(),
+        timeouts=timeouts,
         markers=strings(node.fields["markers"], "markers", "markers: [slow]") if "markers" in node.fields else (),
         expected_failure=expected_failure)
 
@@ -271,19 +283,94 @@ def _scenario_nodes(document: Node) -> list[Node]:
     return [document]
 
 
-def scenarios_from_source(source: SourceFile, base_dir: Path | None = None) -> list[Scenario]:
-    """Every scenario in a parsed file; duplicate names in one file are an error."""
+# What a file's `defaults:` may give every scenario of the file; `timeouts` and `operator` merge key by key.
+DEFAULT_KEYS: Final = ("kuberay", "backends", "executors", "executor", "operator", "paths", "timeouts", "markers",
+                       "apply", "finally")
+_MERGED: Final = {"timeouts": (), "operator": ("env", "feature_gates")}
+
+
+def _merged(base: Node, own: Node, nested: tuple[str, ...] = ()) -> Node:
+    """``own`` over ``base``: keys of ``own`` win; those named in ``nested`` are merged one level further."""
+    fields = dict(base.fields)
+    key_pos = dict(base.key_pos)
+    for key, child in own.fields.items():
+        if key in nested and key in fields and child.is_mapping and fields[key].is_mapping:
+            child = _merged(fields[key], child)
+        fields[key] = child
+        key_pos[key] = own.pos_of_key(key)
+    value = {key: child.value for key, child in fields.items()}
+    return Node(value, own.pos, own.end_line, fields=fields, key_pos=key_pos)
+
+
+def _with_defaults(node: Node, defaults: Node | None) -> Node:
+    """A scenario's node with the file's defaults filled in where the scenario does not say."""
+    if defaults is None or not node.is_mapping:
+        return node
+    fields = dict(node.fields)
+    key_pos = dict(node.key_pos)
+    for key, child in defaults.fields.items():
+        if key not in fields:
+            fields[key], key_pos[key] = child, defaults.pos_of_key(key)
+        elif key in _MERGED and child.is_mapping and fields[key].is_mapping:
+            fields[key] = _merged(child, fields[key], _MERGED[key])
+    value = {key: child.value for key, child in fields.items()}
+    return Node(value, node.pos, node.end_line, fields=fields, key_pos=key_pos)
+
+
+def _defaults(node: Node) -> Node:
+    """The body of a file's ``defaults:`` mapping, checked."""
+    check_keys(node, ("defaults",), "the defaults entry")
+    body = mapping(node.fields["defaults"], "defaults", "defaults: {kuberay: \">=1.5\", timeouts: {long: 1h}}")
+    for key in body.fields:
+        if key not in DEFAULT_KEYS:
+            close = suggest(key, DEFAULT_KEYS)
+            raise fail(f"unknown key={key!r} in defaults", body.pos_of_key(key),
+                       (f"did you mean {close!r}? " if close else "") +
+                       f"defaults may set: {', '.join(DEFAULT_KEYS)} (names, steps and descriptions are per scenario)")
+    return body
+
+
+def _readable_name(node: Node) -> str | None:
+    """The scenario's name when it is a valid one (so a broken scenario can still be reported by name)."""
+    name = node.fields["scenario"].value if node.is_mapping and "scenario" in node.fields else None
+    return name if isinstance(name, str) and _NAME.fullmatch(name) else None
+
+
+def scenarios_from_source(source: SourceFile, base_dir: Path | None = None, *,
+                          isolate_errors: bool = False) -> list[Scenario]:
+    """Every scenario in a parsed file; duplicate names in one file are an error.
+
+    A file may open with a ``defaults:`` entry (the first document, or the first item of the list) whose
+    settings apply to every scenario of the file that does not set them. With ``isolate_errors``, a mistake
+    inside one scenario (a bad step, a manifest the API server would refuse) does not stop the file: that
+    scenario is returned with its ``load_error`` and no steps, so that the others still run; mistakes that
+    leave no readable scenario name (YAML syntax, the file's shape) still raise.
+    """
     folder = base_dir if base_dir is not None else source.path.parent
     scenarios: list[Scenario] = []
     seen: dict[str, SourcePos] = {}
+    defaults: Node | None = None
     for document in source.documents:
         if document.value is None:
             continue
         for node in _scenario_nodes(document):
+            if node.is_mapping and "defaults" in node.fields and "scenario" not in node.fields:
+                if defaults is not None or scenarios:
+                    raise fail("defaults must come once, before the first scenario", node.pos,
+                               "put one defaults: entry at the top of the file")
+                defaults = _defaults(node)
+                continue
             if not node.is_mapping or "scenario" not in node.fields:
                 raise fail("this is not a scenario (no `scenario:` key)", node.pos,
                            "a scenario file holds mappings that start with scenario: NAME")
-            scenario = parse_scenario(node, source, folder)
+            try:
+                scenario = parse_scenario(_with_defaults(node, defaults), source, folder)
+            except InputError as exc:
+                name = _readable_name(node)
+                if not isolate_errors or name is None:
+                    raise
+                scenario = Scenario(name=name, file=source.display, path=source.path,
+                                    pos=node.fields["scenario"].pos, steps=(), load_error=exc)
             if scenario.name in seen:
                 raise fail(f"scenario name={scenario.name!r} is used twice (first at line {seen[scenario.name].line})",
                            scenario.pos, "give each scenario in a file its own name")
@@ -303,16 +390,19 @@ def display_path(path: Path) -> str:
         return str(absolute)
 
 
-def load_file(path: Path | str, display: str | None = None) -> list[Scenario]:
+def load_file(path: Path | str, display: str | None = None, *, isolate_errors: bool = False) -> list[Scenario]:
+    """The scenarios of a file; ``isolate_errors``: see :func:`scenarios_from_source`."""
     path = Path(path)
     shown = display if display is not None else display_path(path)
-    return scenarios_from_source(read_source(path, shown))
+    return scenarios_from_source(read_source(path, shown), isolate_errors=isolate_errors)
 
 
-def load_text(text: str, display: str = "<scenario>", base_dir: Path | None = None) -> list[Scenario]:
+def load_text(text: str, display: str = "<scenario>", base_dir: Path | None = None, *,
+              isolate_errors: bool = False) -> list[Scenario]:
     """Load scenarios from text; manifest files resolve against ``base_dir`` (the working directory if None)."""
     source = source_from_text(text, display)
-    return scenarios_from_source(source, base_dir if base_dir is not None else Path.cwd())
+    return scenarios_from_source(source, base_dir if base_dir is not None else Path.cwd(),
+                                 isolate_errors=isolate_errors)
 
 
 def looks_like_scenario_file(path: Path) -> bool:

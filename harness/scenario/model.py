@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
 
-from ..errors import SourcePos
+from ..errors import InputError, SourcePos
 from ..executors.choice import resolve_executor
 from ..executors.settings import EXECUTOR_NAMES, ExecutorChoice, ExecutorName, JobScripts, SimExecutorName
 from ..manifests.positions import PositionTree
@@ -292,13 +292,24 @@ class OperatorSettings:
         return self.positions.get(name, self.pos)
 
 
+TIMEOUT_NAMES: Final = ("short", "medium", "long")
+
+
 @dataclass(frozen=True)
 class Timeouts:
-    """Defaults for steps that do not say: wait timeout, deletion wait, expectation grace (seconds)."""
+    """Defaults for steps that do not say (wait timeout, deletion wait, expectation grace), and the named
+    durations a ``timeout:`` or ``grace:`` may use instead of a number (``timeout: long``); seconds."""
 
     wait: float = 300.0
     delete: float = 300.0
     grace: float = 0.0
+    short: float = 30.0
+    medium: float = 300.0
+    long: float = 1800.0
+
+    def named(self) -> dict[str, float]:
+        """``short``, ``medium`` and ``long`` in seconds."""
+        return {"short": self.short, "medium": self.medium, "long": self.long}
 
 
 @dataclass(frozen=True)
@@ -319,6 +330,7 @@ class Scenario:
     timeouts: Timeouts = field(default_factory=Timeouts)
     markers: tuple[str, ...] = ()
     expected_failure: str | None = None  # a regular expression the failure text must match
+    load_error: InputError | None = field(default=None, compare=False)  # why it could not be loaded (no steps)
 
     def resolve_executor(self, requested: ExecutorChoice, *, ray_present: bool | None = None) -> SimExecutorName:
         """The executor this scenario runs on when ``requested`` (``auto``: see :mod:`harness.executors.choice`)."""

@@ -42,6 +42,7 @@ from .parsing import (
     ParseContext,
     array_mode,
     boolean,
+    bound,
     check_keys,
     duration,
     fail,
@@ -193,14 +194,14 @@ def parse_delete(node: Node, body: Node, ctx: ParseContext) -> Step:
         check_keys(body, (*_REF_TARGET_KEYS, "wait", "timeout"), "delete")
         targets = (object_ref(body, ctx, "delete"),)
     wait = boolean(body.fields["wait"], "delete wait") if "wait" in body.fields else True
-    timeout = duration(body.fields["timeout"], "delete timeout") if "timeout" in body.fields else None
+    timeout = bound(body.fields["timeout"], "delete timeout", ctx) if "timeout" in body.fields else None
     return DeleteStep(ctx.step_source(node), targets=targets, wait=wait, timeout=timeout)
 
 
 def parse_rerun(node: Node, body: Node, ctx: ParseContext) -> Step:
     timeout = None
     if body.is_mapping and "timeout" in body.fields:
-        timeout = duration(body.fields["timeout"], "rerun timeout")
+        timeout = bound(body.fields["timeout"], "rerun timeout", ctx)
     return RerunStep(ctx.step_source(node), objects=manifest_list(body, ctx, extra=("timeout",)),
                      timeout=timeout)
 
@@ -216,7 +217,7 @@ def parse_wait(node: Node, body: Node, ctx: ParseContext) -> Step:
                required=("until",))
     target = object_ref(body, ctx, "wait")
     until_node = body.fields["until"]
-    timeout = duration(body.fields["timeout"], "wait timeout") if "timeout" in body.fields else None
+    timeout = bound(body.fields["timeout"], "wait timeout", ctx) if "timeout" in body.fields else None
     fail_fast = boolean(body.fields["fail_fast"], "wait fail_fast") if "fail_fast" in body.fields else True
     match_all = True
     if "match" in body.fields:

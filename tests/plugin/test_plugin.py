@@ -79,10 +79,21 @@ def test_a_failing_scenario_shows_the_diagnostics_not_a_traceback(project: pytes
 
 
 def test_a_malformed_scenario_file_is_a_collection_error_with_its_position(project: pytest.Pytester) -> None:
-    write(project, "scenarios/broken.yaml", "scenario: broken\nsteps:\n  - wiat: {rayjob: a, until: gone}\n")
+    write(project, "scenarios/broken.yaml", "scenario: broken\nsteps:\n  - wait: {rayjob: a, until: gone\n")
     result = run(project)
     assert result.ret == pytest.ExitCode.INTERRUPTED
-    result.stdout.fnmatch_lines(["*scenarios/broken.yaml:3:5: unknown step='wiat'*", "*Hint: did you mean 'wait'?*"])
+    result.stdout.fnmatch_lines(["*scenarios/broken.yaml:4:1: YAML syntax error*", "*Hint:*"])
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_a_broken_scenario_fails_its_own_item_with_its_position_and_the_others_run(
+        project: pytest.Pytester) -> None:
+    write(project, "scenarios/mixed.yaml", "- scenario: broken\n  steps:\n    - wiat: {rayjob: a, until: gone}\n"
+                                           "- scenario: fine\n  steps: [{advance: 1s}]\n")
+    result = run(project, "-rA")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*scenarios/mixed.yaml:3:7: unknown step='wiat'*", "*Hint: did you mean 'wait'?*"])
     assert "Traceback" not in result.stdout.str()
 
 

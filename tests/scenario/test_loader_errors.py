@@ -42,7 +42,7 @@ def test_a_value_of_the_wrong_type_is_reported_where_it_is_written() -> None:
           - wait: {rayjob: a, until: gone, timeout: soon}
     """)
     assert where(exc) == "bad.yaml:3:45"
-    assert "wait timeout must be a duration, got value='soon'" in exc.message
+    assert "wait timeout must be a duration or short, medium or long, got value='soon'" in exc.message
     assert exc.hint is not None and "30s" in exc.hint
 
 
