@@ -219,6 +219,7 @@ class ExpectStep(Step):
     counts: tuple[CountSpec, ...] = ()
     events: tuple[EventSpec, ...] = ()
     grace: float | None = None
+    consistently: float | None = None  # every check keeps holding for this long (time passes)
     keyword: str = field(default="expect", init=False)
 
 
