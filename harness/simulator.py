@@ -19,7 +19,7 @@ import math
 import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Literal
 
 from ._util.durations import parse_duration
 from ._util.jsoncopy import deep_copy, merge_patch
@@ -204,17 +204,32 @@ class Simulator:
         """Objects of ``kind`` in ``namespace`` (None: every namespace) matching ``selector``, by name."""
         return [deep_copy(o) for o in self.store.list(_rtype(kind), namespace, selector)]
 
-    def patch(self, kind: str, name: str, patch: Mapping[str, Any], *, namespace: str = "default") -> Obj:
-        """A JSON merge patch on the main resource (``kubectl patch --type=merge``)."""
+    def patch(self, kind: str, name: str, patch: Mapping[str, Any], *, namespace: str = "default",
+              subresource: Literal["status"] | None = None) -> Obj:
+        """A JSON merge patch (``kubectl patch --type=merge``) on the main resource, or with
+        ``subresource="status"`` on the status subresource (``--subresource=status``).
+
+        As the API server does for a kind with a status subresource, a write to the main resource leaves
+        ``status`` unchanged (silently), and a write to ``status`` changes nothing else.
+        """
         rtype = _rtype(kind)
-        self.journal.record_action("patch", kind=rtype.kind, namespace=namespace, name=name,
-                                   detail=str(dict(patch)))
+        if subresource not in (None, "status"):
+            raise InputError(f"subresource={subresource!r} cannot be patched", hint="patch the main resource or status")
+        self.journal.record_action("patch status" if subresource else "patch", kind=rtype.kind, namespace=namespace,
+                                   name=name, detail=str(dict(patch)))
+        current = self.store.get(rtype, namespace, name)
+        if subresource == "status" and not rtype.status_subresource:
+            raise NotFound("the server could not find the requested resource",
+                           hint=f"{rtype.kind} has no status subresource; patch the object itself")
         # The API server decodes and validates the patched object as it would a new one (strict fields, types).
-        patched = merge_patch(self.store.get(rtype, namespace, name), dict(patch))
+        patched = merge_patch(current, dict(patch))
+        if subresource == "status" and rtype.status_subresource:
+            # Only status is taken from a status write; the rest of the object is the stored one.
+            patched = {**deep_copy(current), "status": patched.get("status")}
         manifest = Manifest(obj=patched, source=f"<patch of {rtype.kind} {namespace}/{name}>", line=0)
         raise_for_errors(validate_manifest(manifest, field_validation=self.field_validation), manifest)
         self._check_modelled(patched, None)
-        return self.store.patch(rtype, namespace, name, dict(patch))
+        return self.store.patch(rtype, namespace, name, dict(patch), subresource=subresource)
 
     def suspend(self, name: str, *, namespace: str = "default") -> Obj:
         return self.patch("RayJob", name, {"spec": {"suspend": True}}, namespace=namespace)

@@ -10,20 +10,22 @@ Not here: the simulated world itself (``harness.simulator`` and below); where lo
 from __future__ import annotations
 
 import builtins
+import contextlib
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from .._util.jsoncopy import deep_copy
+from ..errors import ManifestRefused
 from ..executors import ExecutorName
 from ..executors.build import build_executor
 from ..journal import Journal
 from ..kuberay.profile import DEFAULT_RELEASE, operator_problems
 from ..raysim.dashboard import DashboardError
-from ..sim.store import NotFound
+from ..sim.store import ApiError, NotFound
 from ..simulator import Simulator, wall_clock_origin
-from .base import BackendSettings, Capabilities, Log, LogSource, RayJobSubmitRefused
+from .base import BackendSettings, Capabilities, Log, LogSource, RayJobSubmitRefused, Refused
 from .logs import read_log
 
 Obj = dict[str, Any]
@@ -66,18 +68,22 @@ class SimBackend:
         self.sim.journal.record_action("delete namespace", namespace=name)
 
     def apply(self, obj: Mapping[str, Any], *, namespace: str) -> Obj:
-        applied: Obj = deep_copy(self.sim.apply(dict(obj), namespace=namespace)[0])
+        with _refusals():
+            applied: Obj = deep_copy(self.sim.apply(dict(obj), namespace=namespace)[0])
         return applied
 
     def apply_manifests(self, source: str | Path, *, namespace: str | None = None) -> builtins.list[Obj]:
         return [deep_copy(o) for o in self.sim.apply(Path(source), namespace=namespace)]
 
-    def patch(self, kind: str, name: str, patch: Mapping[str, Any], *, namespace: str) -> Obj:
-        patched: Obj = deep_copy(self.sim.patch(kind, name, patch, namespace=namespace))
+    def patch(self, kind: str, name: str, patch: Mapping[str, Any], *, namespace: str,
+              subresource: Literal["status"] | None = None) -> Obj:
+        with _refusals():
+            patched: Obj = deep_copy(self.sim.patch(kind, name, patch, namespace=namespace, subresource=subresource))
         return patched
 
     def delete(self, kind: str, name: str, *, namespace: str, wait: bool = True, timeout: float = 300.0) -> None:
-        self.sim.delete(kind, name, namespace=namespace, wait=wait, timeout=timeout)
+        with _refusals():
+            self.sim.delete(kind, name, namespace=namespace, wait=wait, timeout=timeout)
 
     def get(self, kind: str, name: str, *, namespace: str) -> Obj | None:
         return self.sim.get(kind, name, namespace=namespace)
@@ -140,6 +146,17 @@ class SimBackend:
 
     def close(self) -> None:
         self.sim.close()
+
+
+@contextlib.contextmanager
+def _refusals() -> Iterator[None]:
+    """What the simulated API server refuses, as the Backend protocol says it: :class:`Refused`."""
+    try:
+        yield
+    except ManifestRefused as exc:
+        raise Refused(exc.status_message, code=exc.code, reason=exc.reason, hint=exc.hint, pos=exc.pos) from None
+    except ApiError as exc:
+        raise Refused(exc.message, code=exc.code, reason=exc.reason, hint=exc.hint) from None
 
 
 class _Factory:

@@ -140,14 +140,16 @@ class ScenarioSession:
 
     # -- running steps ---------------------------------------------------------------------------------------------
 
-    def _run(self, keyword: str, body: Any) -> str:
+    def _run(self, keyword: str, body: Any, **modifiers: Any) -> str:
         __tracebackhide__ = True  # pytest shows the test line, not this frame
         pos = _caller()
         ctx = self.context
         source = SourceFile(path=Path(pos.path), display=pos.path, lines=(), documents=())
         parse_ctx = ParseContext(source, self.base_dir,
-                                 defined=set(BUILTIN_BINDINGS) | set(ctx.bindings.snapshot()))
-        step = parse_step(node_from_value({keyword: body}, pos), parse_ctx)
+                                 defined=set(BUILTIN_BINDINGS) | set(ctx.bindings.snapshot()),
+                                 timeouts=self.scenario.timeouts)
+        written = {key: value for key, value in modifiers.items() if value is not None}
+        step = parse_step(node_from_value({keyword: body, **written}, pos), parse_ctx)
         start = ctx.now()
         try:
             note = run_step(step, ctx)
@@ -185,11 +187,14 @@ class ScenarioSession:
         headline = f"Step {step.keyword} failed at {pos} at t={self.context.now():.1f}s"
         return render_failure(headline=headline, snippet=_source_line(pos), failure=detail, ctx=self.context)
 
-    def apply(self, *manifests: str | Mapping[str, Any]) -> str:
-        return self._run("apply", list(manifests))
+    def apply(self, *manifests: str | Mapping[str, Any], expect_refusal: Any = None) -> str:
+        """Apply manifests; with ``expect_refusal`` (``True`` or ``{"reason": ..., "message": ...}``) the one
+        manifest must be refused by the API server."""
+        return self._run("apply", list(manifests), expect_refusal=expect_refusal)
 
-    def patch(self, **body: Any) -> str:
-        return self._run("patch", body)
+    def patch(self, expect_refusal: Any = None, **body: Any) -> str:
+        """A merge patch (``subresource="status"`` for the status subresource); ``expect_refusal`` as for apply."""
+        return self._run("patch", body, expect_refusal=expect_refusal)
 
     def suspend(self, rayjob: str) -> str:
         return self._run("suspend", rayjob)
@@ -197,8 +202,8 @@ class ScenarioSession:
     def resume(self, rayjob: str) -> str:
         return self._run("resume", rayjob)
 
-    def delete(self, file: str | None = None, **body: Any) -> str:
-        return self._run("delete", file if file is not None else body)
+    def delete(self, file: str | None = None, expect_refusal: Any = None, **body: Any) -> str:
+        return self._run("delete", file if file is not None else body, expect_refusal=expect_refusal)
 
     def rerun(self, *manifests: str) -> str:
         return self._run("rerun", list(manifests))

@@ -62,17 +62,30 @@ def step_parsers() -> dict[str, StepParser]:
     return parsers
 
 
+# Keys written beside a step's keyword, and the steps they may go with.
+STEP_MODIFIERS: Final = {"expect_refusal": ("apply", "patch", "delete")}
+
+
 def parse_step(node: Node, ctx: ParseContext) -> Step:
-    """Parse one step mapping (``{wait: {...}}``); exactly one step keyword per item."""
+    """Parse one step mapping (``{wait: {...}}``); exactly one step keyword per item, and the modifiers that
+    may go with it (``expect_refusal`` beside an apply, patch or delete)."""
     parsers = step_parsers()
     example = "- wait: {rayjob: my-job, until: {status.jobDeploymentStatus: Complete}}"
     mapping(node, "a step", example)
-    if len(node.fields) != 1:
-        keys = list(node.fields)
+    keys = [key for key in node.fields if key not in STEP_MODIFIERS]
+    if len(keys) != 1:
         pos = node.pos_of_key(keys[1]) if len(keys) > 1 else node.pos
+        if not keys and node.fields:
+            modifier = next(iter(node.fields))
+            raise fail(f"{modifier} needs a step beside it", node.pos_of_key(modifier),
+                       f"write it in the same list item as {' or '.join(STEP_MODIFIERS[modifier])}")
         raise fail(f"a step has exactly one keyword, found {len(keys)} ({', '.join(keys) or 'none'})", pos,
                    "start a new list item (-) for each step")
-    keyword = next(iter(node.fields))
+    keyword = keys[0]
+    for modifier in node.fields:
+        if modifier in STEP_MODIFIERS and keyword not in STEP_MODIFIERS[modifier]:
+            raise fail(f"{modifier} does not go with {keyword}", node.pos_of_key(modifier),
+                       f"{modifier} goes with {', '.join(STEP_MODIFIERS[modifier])}")
     if keyword not in parsers:
         close = suggest(keyword, parsers)
         raise fail(f"unknown step={keyword!r}", node.pos_of_key(keyword),

@@ -109,6 +109,29 @@ class CountRange:
         return " and ".join(parts) or "any number"
 
 
+# The reasons of a metav1.Status, for `expect_refusal: {reason: ...}` (apimachinery's StatusReason values).
+STATUS_REASONS: Final = ("BadRequest", "Unauthorized", "Forbidden", "NotFound", "AlreadyExists", "Conflict",
+                         "Gone", "Invalid", "ServerTimeout", "Timeout", "TooManyRequests", "MethodNotAllowed",
+                         "NotAcceptable", "RequestEntityTooLarge", "UnsupportedMediaType", "InternalError",
+                         "Expired", "ServiceUnavailable")
+
+
+@dataclass(frozen=True)
+class ExpectedRefusal:
+    """The API server must refuse the step's request: with this Status reason and code, and a message in which
+    the regular expression ``message`` is found (each only when given; ``message`` may hold bindings)."""
+
+    reason: str | None = None
+    code: int | None = None
+    message: str | None = None
+    pos: SourcePos = field(default=SourcePos(""), compare=False)
+
+    def describe(self) -> str:
+        parts = [f"reason={self.reason}" if self.reason else "", f"code={self.code}" if self.code else "",
+                 f"message matching /{self.message}/" if self.message else ""]
+        return " ".join(part for part in parts if part) or "any refusal"
+
+
 # -- steps ---------------------------------------------------------------------------------------------------
 
 
@@ -121,6 +144,7 @@ class Step:
 @dataclass(frozen=True)
 class ApplyStep(Step):
     objects: tuple[ManifestObject, ...] = ()
+    refusal: ExpectedRefusal | None = None  # the one object must be refused (it is not checked at load time)
     keyword: str = field(default="apply", init=False)
 
 
@@ -129,6 +153,8 @@ class PatchStep(Step):
     target: ObjectRef = field(default_factory=lambda: ObjectRef("RayJob"))
     patch: Mapping[str, Any] = field(default_factory=dict)
     shortcut: str | None = None  # "suspend" or "resume" when written as such
+    subresource: Literal["status"] | None = None  # "status": the status subresource (kubectl --subresource)
+    refusal: ExpectedRefusal | None = None
     keyword: str = field(default="patch", init=False)
 
 
@@ -137,6 +163,7 @@ class DeleteStep(Step):
     targets: tuple[ObjectRef, ...] = ()
     wait: bool = True
     timeout: float | None = None
+    refusal: ExpectedRefusal | None = None  # with one named target
     keyword: str = field(default="delete", init=False)
 
 

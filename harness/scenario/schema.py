@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any, Final
 
 from .expectations import COUNT_KEYS
-from .loader import SCRIPT_KEYS
-from .model import BACKENDS, EXECUTORS, KIND_KEYS, KINDS, LOG_SOURCES
+from .loader import DEFAULT_KEYS, SCRIPT_KEYS, STEP_MODIFIERS
+from .model import BACKENDS, EXECUTORS, KIND_KEYS, KINDS, LOG_SOURCES, STATUS_REASONS, TIMEOUT_NAMES
 
 SCHEMA_FILE: Final = Path(__file__).with_name("scenario.schema.json")
 Schema = dict[str, Any]
@@ -49,8 +49,11 @@ def _target_properties() -> dict[str, Schema]:
 
 
 def _step(keyword: str, body: Schema, description: str) -> Schema:
-    return {"type": "object", "properties": {keyword: {**body, "description": description}},
-            "required": [keyword], "additionalProperties": False}
+    properties: dict[str, Schema] = {keyword: {**body, "description": description}}
+    for modifier, keywords in STEP_MODIFIERS.items():
+        if keyword in keywords:
+            properties[modifier] = _ref(modifier.replace("_", ""))
+    return {"type": "object", "properties": properties, "required": [keyword], "additionalProperties": False}
 
 
 def _steps() -> list[Schema]:
@@ -58,25 +61,28 @@ def _steps() -> list[Schema]:
     arrays = {"enum": ["exact", "subset"], "description": "how plain lists in expected values match"}
     wait = _obj({**target, "until": {"anyOf": [{"enum": ["exists", "present", "gone", "absent"]},
                                                _ref("pathMatch")]},
-                 "timeout": _ref("duration"), "fail_fast": {"type": "boolean"},
+                 "timeout": _ref("bound"), "fail_fast": {"type": "boolean"},
                  "match": {"enum": ["all", "any"]}, "arrays": arrays}, required=("until",))
     expect = _obj({**target, **{part: _ref("match") for part in ("metadata", "spec", "status", "data")},
                    "fields": _ref("pathMatch"), "transitions": _ref("transitions"), "stays": _ref("stays"),
                    "present": _ref("refList"), "absent": _ref("refList"), "count": _ref("countList"),
-                   "events": _ref("eventList"), "grace": _ref("duration"), "arrays": arrays})
+                   "events": _ref("eventList"), "grace": _ref("bound"), "arrays": arrays,
+                   "consistently": {**_ref("duration"),
+                                    "description": "every check of the step keeps holding this long"}})
     texts = {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
     logs = _obj({"rayjob": _ref("name"), "raycluster": _ref("name"), "pod": _ref("name"),
                  "source": {"enum": list(LOG_SOURCES)}, "container": {"type": "string"},
                  "contains": texts, "regex": texts, "not_contains": texts, "lines": _ref("countRange"),
-                 "grace": _ref("duration")})
+                 "grace": _ref("bound")})
     named = {"anyOf": [_ref("name"), _obj({k: v for k, v in target.items() if k != "selector"})]}
-    patch = _obj({**{k: v for k, v in target.items() if k != "selector"}, "merge": {"type": "object"}},
+    patch = _obj({**{k: v for k, v in target.items() if k != "selector"}, "merge": {"type": "object"},
+                  "subresource": {"enum": ["status"], "description": "patch the status subresource"}},
                  required=("merge",))
     delete = {"anyOf": [_ref("manifests"),
                         _obj({**target, "file": _ref("manifests"), "wait": {"type": "boolean"},
-                              "timeout": _ref("duration")})]}
+                              "timeout": _ref("bound")})]}
     rerun = {"anyOf": [_ref("manifests"), _obj({"file": _ref("manifests"), "patch": {"type": "object"},
-                                                 "timeout": _ref("duration")})]}
+                                                 "timeout": _ref("bound")})]}
     save = {"type": "object", "minProperties": 1,
             "propertyNames": {"pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
             "additionalProperties": {"anyOf": [
@@ -119,6 +125,12 @@ def _defs() -> dict[str, Schema]:
         "duration": {"anyOf": [{"type": "number", "minimum": 0},
                                {"type": "string", "pattern": r"^\s*(\d+(\.\d+)?(ms|s|m|h|d)?)+\s*$"}],
                      "description": "250ms, 30s, 5m, 1h30m; a bare number is seconds"},
+        "bound": {"anyOf": [_ref("duration"), {"enum": list(TIMEOUT_NAMES)}],
+                  "description": "a duration, or a name set under timeouts: (short, medium, long)"},
+        "expectrefusal": {"anyOf": [{"const": True}, _obj({
+            "reason": {"enum": list(STATUS_REASONS)}, "code": {"type": "integer", "minimum": 400},
+            "message": {"type": "string", "description": "a regular expression searched in the message"}})],
+            "description": "the API server must refuse this request"},
         "selector": {"anyOf": [{"type": "string"}, {"type": "object",
                                                      "additionalProperties": {"type": ["string", "number",
                                                                                        "boolean"]}}],
@@ -157,7 +169,8 @@ def _defs() -> dict[str, Schema]:
         "operator": _obj({"env": {"type": "object", "additionalProperties": {"type": ["string", "number",
                                                                                      "boolean"]}},
                           "feature_gates": {"type": "object", "additionalProperties": {"type": "boolean"}}}),
-        "timeouts": _obj({"wait": _ref("duration"), "delete": _ref("duration"), "grace": _ref("duration")}),
+        "timeouts": _obj({"wait": _ref("bound"), "delete": _ref("bound"), "grace": _ref("bound"),
+                          **{name: _ref("duration") for name in TIMEOUT_NAMES}}),
         "step": {"anyOf": _steps()},
         "steps": {"type": "array", "items": _ref("step")},
         "versions": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
@@ -174,6 +187,9 @@ def _defs() -> dict[str, Schema]:
             "expected_failure": {"type": "string"},
             "apply": _ref("manifests"), "steps": _ref("steps"), "finally": _ref("steps"),
         }, required=("scenario",), description="one scenario"),
+        "defaults": _obj({"defaults": _obj({key: {"$ref": f"#/$defs/scenario/properties/{key}"}
+                                            for key in DEFAULT_KEYS})}, required=("defaults",),
+                         description="settings every scenario of the file has unless it sets them"),
     }
 
 
@@ -182,7 +198,8 @@ def scenario_schema() -> Schema:
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "rayjob-harness scenario file",
         "description": "One scenario, or a list of scenarios, for rayjob-harness.",
-        "anyOf": [_ref("scenario"), {"type": "array", "items": _ref("scenario")}],
+        "anyOf": [_ref("scenario"), _ref("defaults"),
+                  {"type": "array", "items": {"anyOf": [_ref("scenario"), _ref("defaults")]}}],
         "$defs": _defs(),
     }
 
