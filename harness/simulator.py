@@ -18,8 +18,9 @@ import gc
 import math
 import time
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any, Final, Literal
 
 from ._util.durations import parse_duration
 from ._util.jsoncopy import deep_copy, merge_patch
@@ -39,14 +40,23 @@ from .manifests import Manifest, load_manifests, parse_manifests, raise_for_erro
 from .model.enums import JobDeploymentStatus
 from .model.kinds import CONFIGMAP, POD, RAYJOB, ResourceType, resolve_kind
 from .model.rayjob import RayJob
+from .model.status import INJECTABLE_REASONS, STATUS_CODES
 from .raysim.dashboard import DashboardError, Executor, JobRecord, SubmitRequest
 from .raysim.directory import DashboardDirectory
+from .raysim.faults import JobInfoFault
 from .raysim.nodes import RayTimings, ray_program_factory
 from .sim.clock import Clock
 from .sim.events import EventRecorder
+from .sim.faults import PendingFailure, Verb
 from .sim.store import NotFound, ObjectStore, WatchEvent
 
 Obj = dict[str, Any]
+# What a scenario may make the API server refuse: the pods' own deletions are the kubelet's, whose retries of a
+# refused request are not modelled, so pod deletions are not among them; events and namespaces neither.
+FAILABLE: Final[Mapping[str, tuple[str, ...]]] = {
+    "create": ("RayJob", "RayCluster", "Job", "Pod", "Service", "ConfigMap", "NetworkPolicy"),
+    "delete": ("RayJob", "RayCluster", "Job", "Service", "ConfigMap", "NetworkPolicy"),
+}
 
 
 def _rtype(kind: str) -> ResourceType:
@@ -81,7 +91,7 @@ class Simulator:
         self.ray_timings = ray_timings or RayTimings()
         self.kubelet = Kubelet(self.store, self.clock,
                                ray_program_factory(self.store, self.directory, self.ray_timings), latencies)
-        self.job_controller = JobController(self.store, self.clock)
+        self.job_controller = JobController(self.store, self.clock, self.events)
         self.gates = self.config.gates(self.profile)
         self.raycluster_controller = RayClusterController(self.store, self.clock, self.events, self.config,
                                                           self.gates)
@@ -363,6 +373,45 @@ class Simulator:
                                    detail=submission_id)
         dashboard.submit_job(SubmitRequest(submission_id, entrypoint or job.spec.entrypoint,
                                            submitted_by="user", rayjob=rayjob))
+
+    # -- faults a scenario injects at a moment it chooses ---------------------------------------------------------
+
+    def kill_container(self, pod: str, container: str | None = None, *, namespace: str = "default",
+                       exit_code: int = 137, reason: str = "Error") -> str:
+        """End a running container's process with ``exit_code`` (137: SIGKILL, 143: SIGTERM); the kubelet then
+        restarts it or not by the pod's restartPolicy. Returns the container's name (the first one by default)."""
+        self.journal.record_action("kill container", kind="Pod", namespace=namespace, name=pod,
+                                   detail=f"{container or '(first container)'} exit code {exit_code} ({reason})")
+        return self.kubelet.kill(namespace, pod, container, exit_code, reason)
+
+    def answer_job_info(self, raycluster: str, answer: JobInfoFault | None, *, namespace: str = "default") -> None:
+        """From now on the dashboard of ``raycluster`` answers the operator's job-status query with ``answer``
+        (None: the truth again), whichever head serves it."""
+        if answer is not None:
+            answer = replace(answer, since_ms=self.clock.epoch_ms())
+        self.journal.record_action("dashboard answers", kind="RayCluster", namespace=namespace, name=raycluster,
+                                   detail="normally" if answer is None else
+                                   answer.answer if answer.job_status is None else answer.job_status.value)
+        self.directory.set_job_info_fault(namespace, raycluster, answer)
+
+    def fail_next(self, verb: Verb, kind: str, *, namespace: str = "default", times: int = 1,
+                  reason: str = "InternalError", message: str = "") -> None:
+        """Refuse the next ``times`` requests to ``verb`` a ``kind`` in ``namespace``, whoever sends them."""
+        rtype = _rtype(kind)
+        if reason not in INJECTABLE_REASONS:
+            raise InputError(f"reason={reason!r} cannot be injected", hint=f"use {', '.join(INJECTABLE_REASONS)}")
+        if rtype.kind not in FAILABLE[verb]:
+            raise InputError(f"the simulator cannot fail a {verb} of a {rtype.kind}",
+                             hint=f"{verb}s of {', '.join(FAILABLE[verb])} can be failed")
+        self.journal.record_action(f"fail next {verb}", kind=rtype.kind, namespace=namespace,
+                                   detail=f"{times}x {reason}")
+        self.store.faults.add(PendingFailure(verb, rtype, namespace, times, STATUS_CODES[reason], reason, message))
+
+    def hold_submitter(self, rayjob: str, *, namespace: str = "default", held: bool = True) -> None:
+        """Hold (or release) the submitter Job of ``rayjob``: the Job controller leaves it alone meanwhile."""
+        self.journal.record_action("hold submitter" if held else "release submitter", kind="Job",
+                                   namespace=namespace, name=rayjob)
+        self.job_controller.hold(namespace, rayjob, held)
 
     @property
     def operator_log(self) -> builtins.list[str]:

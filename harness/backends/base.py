@@ -23,6 +23,7 @@ from typing import Any, Final, Literal, Protocol, get_args
 from ..errors import HarnessError, SourcePos
 from ..executors import ExecutorName, ExecutorSettings
 from ..journal import Journal
+from .faults import ApiFaults, ContainerFaults, DashboardFaults, FaultCapabilityName, SubmitterHold
 
 Obj = dict[str, Any]
 
@@ -176,25 +177,26 @@ class Settle(Protocol):
         ...
 
 
-CapabilityName = Literal["ray_job_submit", "settle"]
+CapabilityName = Literal["ray_job_submit", "settle", FaultCapabilityName]
+CAPABILITY_NAMES: Final[tuple[CapabilityName, ...]] = ("ray_job_submit", "settle", *get_args(FaultCapabilityName))
 
 
 @dataclass(frozen=True)
 class Capabilities:
-    """What a backend can do beyond the protocol: each field is an implementation, or None."""
+    """What a backend can do beyond the protocol: each field is an implementation, or None. The field names
+    are the capability names a registry entry declares (:data:`CAPABILITY_NAMES`)."""
 
     ray_job_submit: RayJobSubmit | None = None
     settle: Settle | None = None
+    kill_container: ContainerFaults | None = None
+    dashboard_answers: DashboardFaults | None = None
+    fail_next: ApiFaults | None = None
+    hold_submitter: SubmitterHold | None = None
 
     @property
     def names(self) -> frozenset[CapabilityName]:
         """The capabilities present, by name (as a registry entry declares them)."""
-        present: set[CapabilityName] = set()
-        if self.ray_job_submit is not None:
-            present.add("ray_job_submit")
-        if self.settle is not None:
-            present.add("settle")
-        return frozenset(present)
+        return frozenset(name for name in CAPABILITY_NAMES if getattr(self, name) is not None)
 
 
 # -- making a backend ------------------------------------------------------------------------------------------

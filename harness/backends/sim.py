@@ -2,7 +2,9 @@
 
 Time is virtual: ``advance`` and ``wait_until`` cost no wall time with the scripted executor (with the Ray
 executor, time follows the wall clock only while real Ray work is in flight). Capabilities: a user's
-``ray job submit`` (InteractiveMode) and settling (run until every RayJob is done).
+``ray job submit`` (InteractiveMode), settling (run until every RayJob is done), and every fault
+(:mod:`.faults`): killed containers, a dashboard that answers the operator an error, "not found" or a chosen job
+status, refused creates and deletes, and a held submitter Job.
 
 Not here: the simulated world itself (``harness.simulator`` and below); where logs are (:mod:`.logs`).
 """
@@ -22,10 +24,13 @@ from ..executors import ExecutorName
 from ..executors.build import build_executor
 from ..journal import Journal
 from ..kuberay.profile import DEFAULT_RELEASE, operator_problems
+from ..model.enums import JobStatus
 from ..raysim.dashboard import DashboardError
+from ..raysim.faults import JobInfoFault
 from ..sim.store import ApiError, NotFound
 from ..simulator import Simulator, wall_clock_origin
 from .base import BackendSettings, Capabilities, Log, LogSource, RayJobSubmitRefused, Refused
+from .faults import DashboardAnswer, FaultNotApplicable, Verb
 from .logs import read_log
 
 Obj = dict[str, Any]
@@ -50,7 +55,8 @@ class SimBackend:
             self.executor_name = "ray" if simulator.executor.name == "ray" else "scripted"
         self.sim = simulator
         self.kuberay_version = self.sim.profile.version
-        self._capabilities = Capabilities(ray_job_submit=self, settle=self)
+        self._capabilities = Capabilities(ray_job_submit=self, settle=self, kill_container=self,
+                                          dashboard_answers=self, fail_next=self, hold_submitter=self)
 
     @property
     def journal(self) -> Journal:
@@ -130,6 +136,28 @@ class SimBackend:
 
     def settle(self, timeout: float) -> bool:
         return self.sim.settle(timeout)
+
+    # -- faults ----------------------------------------------------------------------------------------------------
+
+    def kill_container(self, pod: str, container: str | None = None, *, namespace: str, exit_code: int = 137,
+                       reason: str = "Error") -> None:
+        try:
+            self.sim.kill_container(pod, container, namespace=namespace, exit_code=exit_code, reason=reason)
+        except ApiError as exc:
+            raise FaultNotApplicable(f"cannot kill a container of pod {pod}: {exc.message}",
+                                     hint="kill a container while it runs (wait for the pod to be Running)") from None
+
+    def answer_job_info(self, raycluster: str, answer: DashboardAnswer | None, *, namespace: str) -> None:
+        fault = None if answer is None else JobInfoFault(
+            answer.answer, JobStatus(answer.job_status) if answer.job_status is not None else None, answer.message)
+        self.sim.answer_job_info(raycluster, fault, namespace=namespace)
+
+    def fail_next(self, verb: Verb, kind: str, *, namespace: str, times: int = 1, reason: str = "InternalError",
+                  message: str = "") -> None:
+        self.sim.fail_next(verb, kind, namespace=namespace, times=times, reason=reason, message=message)
+
+    def hold_submitter(self, rayjob: str, *, namespace: str, held: bool = True) -> None:
+        self.sim.hold_submitter(rayjob, namespace=namespace, held=held)
 
     def now(self) -> float:
         return self.sim.now

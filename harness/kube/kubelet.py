@@ -244,6 +244,27 @@ class Kubelet:
 
     # -- exits and restarts ----------------------------------------------------------------------------------------
 
+    def kill(self, namespace: str, pod: str, container: str | None, code: int, reason: str) -> str:
+        """End a running container's process now with ``code`` (a signal from outside: ``kubectl exec ... kill``,
+        the OOM killer); it then restarts or not as the pod's ``restartPolicy`` says. Returns the container's
+        name; NotFound for an unknown pod, BadRequest for a container that is unknown or not running."""
+        state = self._pods.get((namespace, pod))
+        if state is None:
+            if self.store.find(POD, namespace, pod) is None:
+                raise NotFound(f'pods "{pod}" not found')
+            raise BadRequest(f'pod "{pod}" has no running container: it is not scheduled yet')
+        name = container if container is not None else next(iter(state.containers), "")
+        c = state.containers.get(name)
+        if c is None:
+            raise BadRequest(f"container {name} is not valid for pod {pod}")
+        if not c.running:
+            raise BadRequest(f'container "{name}" in pod "{pod}" is not running')
+        ctx = state.contexts.get(name)
+        if ctx is not None:
+            c.program.stop(ctx)
+        self._container_exited((namespace, pod), c, code, reason)
+        return name
+
     def _container_exited(self, key: tuple[str, str], c: _Container, code: int, reason: str | None) -> None:
         state = self._pods.get(key)
         pod = self.store.find(POD, *key)

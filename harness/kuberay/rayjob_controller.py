@@ -422,8 +422,7 @@ class RayJobController:
             if self._check_submitter_finished_timeout(status, finished_at) or should_update:
                 return None
         try:
-            dashboard = self._dashboard(job, status)
-            info = dashboard.get_job_info(status.job_id)
+            info = self.directory.job_info(status.dashboard_url, status.job_id, namespace=job.namespace)
         except JobNotFound:
             if mode == SubmissionMode.HTTP.value:
                 if self._submit_http_job(job, status):

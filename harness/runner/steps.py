@@ -5,8 +5,8 @@ Each function takes the typed step and the :class:`RunContext`, acts through the
 optional capabilities) only, and returns a short note for the step record (or raises :class:`StepFailed`).
 Objects are always created in the scenario's namespace, whatever their manifest says.
 
-Not here: waits (:mod:`.waiting`) and expectations (:mod:`.expecting`); dispatch (:func:`run_step`, below,
-routes to all of them).
+Not here: waits (:mod:`.waiting`), expectations (:mod:`.expecting`) and faults (:mod:`.faults`); dispatch
+(:func:`run_step`, below, routes to all of them).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Any
 from .._util.durations import format_duration
 from .._util.jsoncopy import deep_copy, get_path
 from ..backends.base import RayJobSubmitRefused, Refused, UnsupportedByBackend
+from ..scenario.faults import DashboardStep, FailNextStep, HoldSubmitterStep, KillContainerStep
 from ..scenario.inline_manifests import check_manifest_object
 from ..scenario.model import (
     AdvanceStep,
@@ -40,6 +41,7 @@ from .assertions import Problem, check_refusal
 from .bindings import ResolvedRef
 from .context import RunContext, StepFailed
 from .expecting import run_expect, run_expect_logs
+from .faults import dashboard, fail_next, hold_submitter, kill_container
 from .waiting import run_wait
 
 
@@ -243,7 +245,8 @@ def save(step: SaveStep, ctx: RunContext) -> str:
 _RUNNERS: dict[type[Any], Callable[[Any, RunContext], str]] = {
     ApplyStep: apply, PatchStep: patch, DeleteStep: delete, RerunStep: rerun, WaitStep: run_wait,
     ExpectStep: run_expect, ExpectLogsStep: run_expect_logs, AdvanceStep: advance, SleepStep: sleep,
-    SaveStep: save, RayJobSubmitStep: ray_job_submit,
+    SaveStep: save, RayJobSubmitStep: ray_job_submit, KillContainerStep: kill_container, DashboardStep: dashboard,
+    FailNextStep: fail_next, HoldSubmitterStep: hold_submitter,
 }
 
 

@@ -20,6 +20,7 @@ from typing import Final, TypeVar
 from ..errors import InputError, SourcePos
 from ..executors.settings import JobScript, JobScripts
 from .expectations import parse_expect, parse_expect_logs
+from .faults import fault_parsers
 from .model import (
     BACKENDS,
     BUILTIN_BINDINGS,
@@ -59,6 +60,7 @@ def step_parsers() -> dict[str, StepParser]:
     parsers = action_parsers()
     parsers["expect"] = parse_expect
     parsers["expect_logs"] = parse_expect_logs
+    parsers.update(fault_parsers())
     return parsers
 
 

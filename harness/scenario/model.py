@@ -9,10 +9,10 @@ Not here: parsing (:mod:`.loader`, :mod:`.steps`, :mod:`.expectations`), running
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, ClassVar, Final, Literal
 
 from ..errors import InputError, SourcePos
 from ..executors.choice import resolve_executor
@@ -109,13 +109,6 @@ class CountRange:
         return " and ".join(parts) or "any number"
 
 
-# The reasons of a metav1.Status, for `expect_refusal: {reason: ...}` (apimachinery's StatusReason values).
-STATUS_REASONS: Final = ("BadRequest", "Unauthorized", "Forbidden", "NotFound", "AlreadyExists", "Conflict",
-                         "Gone", "Invalid", "ServerTimeout", "Timeout", "TooManyRequests", "MethodNotAllowed",
-                         "NotAcceptable", "RequestEntityTooLarge", "UnsupportedMediaType", "InternalError",
-                         "Expired", "ServiceUnavailable")
-
-
 @dataclass(frozen=True)
 class ExpectedRefusal:
     """The API server must refuse the step's request: with this Status reason and code, and a message in which
@@ -139,6 +132,8 @@ class ExpectedRefusal:
 class Step:
     source: StepSource
     keyword: str = field(default="", init=False)
+    # The backend capability the step needs (``harness.backends``' names); a backend without it skips the scenario.
+    capability: ClassVar[str | None] = None
 
 
 @dataclass(frozen=True)
@@ -271,6 +266,7 @@ class RayJobSubmitStep(Step):
     submission_id: str = ""
     entrypoint: str | None = None  # None: the RayJob's spec.entrypoint
     keyword: str = field(default="ray_job_submit", init=False)
+    capability: ClassVar[str | None] = "ray_job_submit"
 
 
 @dataclass(frozen=True)
@@ -365,10 +361,17 @@ class Scenario:
         return resolve_executor(requested, scripted=not self.executor.is_empty, allowed=self.executors,
                                 paths=bool(self.paths), ray_present=ray_present)
 
-    def skip_reason(self, *, backend: str, kuberay_version: str, executor: str) -> str | None:
-        """Why this scenario does not apply to the run, or None when it does."""
+    def skip_reason(self, *, backend: str, kuberay_version: str, executor: str,
+                    capabilities: Collection[str] | None = None) -> str | None:
+        """Why this scenario does not apply to the run, or None when it does; ``capabilities`` are the backend's
+        (None: not known yet)."""
         if self.backends is not None and backend not in self.backends:
             return f"backend={backend} is not among the scenario's backends ({', '.join(self.backends)})"
+        if capabilities is not None:
+            for step in self.all_steps:
+                if step.capability is not None and step.capability not in capabilities:
+                    return (f"backend={backend} cannot run the {step.keyword} step at {step.source.pos} (it lacks "
+                            f"the {step.capability} capability)")
         if self.executors is not None and executor not in self.executors:
             return f"executor={executor} is not among the scenario's executors ({', '.join(self.executors)})"
         if self.kuberay is not None and not self.kuberay.allows(kuberay_version):
@@ -378,3 +381,8 @@ class Scenario:
     @property
     def all_steps(self) -> tuple[Step, ...]:
         return self.steps + self.finally_steps
+
+    @property
+    def capabilities_needed(self) -> frozenset[str]:
+        """The backend capabilities the scenario's steps need."""
+        return frozenset(step.capability for step in self.all_steps if step.capability is not None)

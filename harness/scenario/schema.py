@@ -17,9 +17,11 @@ import sys
 from pathlib import Path
 from typing import Any, Final
 
+from ..model.status import INJECTABLE_REASONS, STATUS_REASONS
 from .expectations import COUNT_KEYS
+from .faults import JOB_STATUSES, SIGNALS
 from .loader import DEFAULT_KEYS, SCRIPT_KEYS, STEP_MODIFIERS
-from .model import BACKENDS, EXECUTORS, KIND_KEYS, KINDS, LOG_SOURCES, STATUS_REASONS, TIMEOUT_NAMES
+from .model import BACKENDS, EXECUTORS, KIND_KEYS, KINDS, LOG_SOURCES, TIMEOUT_NAMES
 
 SCHEMA_FILE: Final = Path(__file__).with_name("scenario.schema.json")
 Schema = dict[str, Any]
@@ -106,6 +108,32 @@ def _steps() -> list[Schema]:
         _step("sleep", _ref("duration"), "let time pass on both the backend and the wall clock"),
         _step("save", save, "bind values from objects for later ${name} references"),
         _step("ray_job_submit", submit, "a user's `ray job submit` to a RayJob's cluster (InteractiveMode)"),
+        *_fault_steps(target),
+    ]
+
+
+def _fault_steps(target: dict[str, Schema]) -> list[Schema]:
+    pod = {key: target[key] for key in ("pod", "kind", "name", "selector")}
+    kill = _obj({**pod, "container": {"type": "string", "description": "default: the pod's first container"},
+                 "signal": {"enum": list(SIGNALS), "description": "SIGKILL (exit code 137, default) or SIGTERM (143)"},
+                 "exit": {"type": "integer", "minimum": 0, "description": "the exit code instead of a signal's"},
+                 "reason": {"type": "string", "description": "the terminated reason, e.g. OOMKilled"}})
+    answers = {"anyOf": [
+        {"enum": ["error", "not_found", "normally"]},
+        _obj({"error": {"type": "string", "description": "the error's text"}}, required=("error",)),
+        _obj({"jobStatus": {"enum": list(JOB_STATUSES)}, "message": {"type": "string"}}, required=("jobStatus",))],
+        "description": "how the dashboard answers the operator's job-status query from now on"}
+    dashboard = _obj({"rayjob": _ref("name"), "raycluster": _ref("name"), "answers": answers}, required=("answers",))
+    kinds = {"enum": [*KINDS, *(kind.lower() for kind in KINDS)]}
+    fail_next = _obj({"create": kinds, "delete": kinds, "times": {"type": "integer", "minimum": 1},
+                      "reason": {"enum": list(INJECTABLE_REASONS)}, "message": {"type": "string"}})
+    held = {"anyOf": [_ref("name"), _obj({"rayjob": _ref("name")}, required=("rayjob",))]}
+    return [
+        _step("kill_container", kill, "end a container's process now (the kubelet restarts it per restartPolicy)"),
+        _step("dashboard", dashboard, "make the Ray dashboard answer the operator an error, not found or a status"),
+        _step("fail_next", fail_next, "the API server refuses the next create or delete of a kind"),
+        _step("hold_submitter", held, "no controller runs the RayJob's submitter Job until it is released"),
+        _step("release_submitter", held, "let the Job controller run a held submitter Job again"),
     ]
 
 

@@ -20,11 +20,11 @@ from .._util.jsoncopy import merge_patch
 from ..errors import ManifestError, SourcePos
 from ..manifests import load_manifests, raise_for_errors, validate_manifest
 from ..model.kinds import resolve_kind
+from ..model.status import STATUS_REASONS
 from .inline_manifests import INLINE, manifest_object
 from .matchers import check_regex, parse_paths
 from .model import (
     KIND_KEYS,
-    STATUS_REASONS,
     AdvanceStep,
     ApplyStep,
     DeleteStep,
