@@ -85,11 +85,15 @@ class DashboardDirectory:
         else:
             self._job_info_faults[(namespace, cluster)] = fault
 
-    def job_info(self, url: str, submission_id: str, *, namespace: str = "") -> dict[str, Any]:
-        """KubeRay's ``GetJobInfo`` through the URL: the job's info, a fault's answer, or a DashboardError."""
+    def job_info(self, url: str, submission_id: str, *, namespace: str = "",
+                 token: str | None = None) -> dict[str, Any]:
+        """KubeRay's ``GetJobInfo`` through the URL, with the client's token: the job's info, a fault's answer
+        (which stands in for the whole client, as upstream's fake does), or a DashboardError."""
         _, ns, cluster = self._route(url, namespace)
         fault = self._job_info_faults.get((ns, cluster)) if cluster else None
         if fault is None:
-            return self.resolve(url, namespace=namespace).get_job_info(submission_id)
+            dashboard = self.resolve(url, namespace=namespace)
+            dashboard.authorize(token)
+            return dashboard.get_job_info(submission_id)
         live = self._live.get((ns, cluster)) if cluster else None
         return faulted_job_info(fault, live.jobs.get(submission_id) if live is not None else None, submission_id)

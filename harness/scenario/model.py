@@ -24,7 +24,8 @@ from .versions import VersionSpec
 # Shortcut keys a scenario uses to name an object, and the Kubernetes kind each stands for.
 KIND_KEYS: Final[Mapping[str, str]] = {
     "rayjob": "RayJob", "raycluster": "RayCluster", "job": "Job", "pod": "Pod", "service": "Service",
-    "configmap": "ConfigMap", "event": "Event", "networkpolicy": "NetworkPolicy",
+    "configmap": "ConfigMap", "event": "Event", "networkpolicy": "NetworkPolicy", "secret": "Secret",
+    "raycronjob": "RayCronJob",
 }
 KINDS: Final = tuple(KIND_KEYS.values())
 # The field a transition or stays-for assertion follows when the scenario does not name one.

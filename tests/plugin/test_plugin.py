@@ -244,10 +244,10 @@ def test_without_ray_a_scenario_that_may_run_scripted_runs_scripted_unmarked(pro
 def test_an_operator_setting_the_backend_cannot_honour_is_a_collection_error(project: pytest.Pytester) -> None:
     write(project, "scenarios/gates.yaml", """
         scenario: restarts
-        operator: {feature_gates: {SidecarSubmitterRestart: true}}
+        operator: {feature_gates: {KubernetesWAS: true}}
         steps: [{advance: 1s}]
     """)
     result = run(project, "--collect-only", "-q")
-    result.stdout.fnmatch_lines(["*scenarios/gates.yaml:3:*feature gate SidecarSubmitterRestart=true is not "
+    result.stdout.fnmatch_lines(["*scenarios/gates.yaml:3:*feature gate KubernetesWAS=true is not "
                                  "modelled by the simulator*"])
     assert result.ret != 0

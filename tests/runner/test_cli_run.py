@@ -188,14 +188,14 @@ def test_an_operator_setting_the_backend_cannot_honour_is_bad_input_at_its_line(
         operator:
           feature_gates:
             RayJobDeletionPolicy: true
-            SidecarSubmitterRestart: true
+            KubernetesWAS: true
         apply: [manifests/rayjob-ttl.yaml]
         steps: [{advance: 1s}]
     """)
     assert main(["run", str(folder)]) == 2
     err = capsys.readouterr().err
     assert f"{folder / 'a.yaml'}:7:" in err
-    assert "feature gate SidecarSubmitterRestart=true is not modelled by the simulator" in err
+    assert "feature gate KubernetesWAS=true is not modelled by the simulator" in err
     assert "Hint:" in err
 
 
@@ -203,7 +203,7 @@ def test_a_scenario_restricted_to_other_backends_is_not_checked_against_this_one
     write(folder, "a.yaml", """
         scenario: on-kube-only
         backends: [kube]
-        operator: {feature_gates: {SidecarSubmitterRestart: true}}
+        operator: {feature_gates: {KubernetesWAS: true}}
         steps: [{advance: 1s}]
     """)
     assert main(["run", str(folder)]) == 0
