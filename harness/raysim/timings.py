@@ -16,6 +16,6 @@ class RayTimings:
     head_start: float = 3.0  # `ray start --head` until the dashboard answers
     worker_start: float = 2.0  # `ray start --address` until the raylet is healthy
     cli_call: float = 0.8  # one `ray job ...` CLI round trip (interpreter start + HTTP)
-    health_retry: float = 2.0  # the wait loop's `sleep 2`
+    # (the health wait loop's pause is the script's own `sleep 2`, run by the shell model)
     follow_poll: float = 1.0  # how often `ray job logs --follow` sees new lines
     follow_drain: float = 5.0  # `ray job logs --follow` returns about 5 s after the job ends
