@@ -23,7 +23,15 @@ from typing import Any, Final, Literal, Protocol, get_args
 from ..errors import HarnessError, SourcePos
 from ..executors import ExecutorName, ExecutorSettings
 from ..journal import Journal
-from .faults import ApiFaults, ContainerFaults, DashboardFaults, FaultCapabilityName, SubmitterHold
+from .faults import (
+    ApiFaults,
+    ContainerFaults,
+    DashboardFaults,
+    FaultCapabilityName,
+    ImageFaults,
+    OperatorRestart,
+    SubmitterHold,
+)
 
 Obj = dict[str, Any]
 
@@ -192,6 +200,8 @@ class Capabilities:
     dashboard_answers: DashboardFaults | None = None
     fail_next: ApiFaults | None = None
     hold_submitter: SubmitterHold | None = None
+    unpullable_image: ImageFaults | None = None
+    restart_operator: OperatorRestart | None = None
 
     @property
     def names(self) -> frozenset[CapabilityName]:

@@ -15,6 +15,7 @@ Not here: the fault steps of the scenario language (``harness.scenario.faults``)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -73,4 +74,24 @@ class SubmitterHold(Protocol):
         ...
 
 
-FaultCapabilityName = Literal["kill_container", "dashboard_answers", "fail_next", "hold_submitter"]
+class ImageFaults(Protocol):
+    def make_image_unpullable(self, image: str, *, reason: str = "not found") -> None:
+        """From now on pulling ``image`` fails (``ErrImagePull``, then ``ImagePullBackOff``) with ``reason``;
+        a node that already ran it keeps starting it where the pull policy allows."""
+        ...
+
+    def make_image_pullable(self, image: str) -> None:
+        """``image`` can be pulled again."""
+        ...
+
+
+class OperatorRestart(Protocol):
+    def restart_operator(self, *, env: Mapping[str, str | None], feature_gates: Mapping[str, bool | None]) -> None:
+        """Restart the KubeRay operator with these changes to its environment variables and feature gates (None
+        removes a variable, or returns a gate to its default); its in-memory state is lost, as with a pod
+        restart. InputError for a setting the backend cannot honour."""
+        ...
+
+
+FaultCapabilityName = Literal["kill_container", "dashboard_answers", "fail_next", "hold_submitter",
+                              "unpullable_image", "restart_operator"]

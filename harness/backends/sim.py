@@ -4,7 +4,8 @@ Time is virtual: ``advance`` and ``wait_until`` cost no wall time with the scrip
 executor, time follows the wall clock only while real Ray work is in flight). Capabilities: a user's
 ``ray job submit`` (InteractiveMode), settling (run until every RayJob is done), and every fault
 (:mod:`.faults`): killed containers, a dashboard that answers the operator an error, "not found" or a chosen job
-status, refused creates and deletes, and a held submitter Job.
+status, refused creates and deletes, a held submitter Job, unpullable images and operator restarts with other
+settings.
 
 Not here: the simulated world itself (``harness.simulator`` and below); where logs are (:mod:`.logs`).
 """
@@ -56,7 +57,8 @@ class SimBackend:
         self.sim = simulator
         self.kuberay_version = self.sim.profile.version
         self._capabilities = Capabilities(ray_job_submit=self, settle=self, kill_container=self,
-                                          dashboard_answers=self, fail_next=self, hold_submitter=self)
+                                          dashboard_answers=self, fail_next=self, hold_submitter=self,
+                                          unpullable_image=self, restart_operator=self)
 
     @property
     def journal(self) -> Journal:
@@ -158,6 +160,27 @@ class SimBackend:
 
     def hold_submitter(self, rayjob: str, *, namespace: str, held: bool = True) -> None:
         self.sim.hold_submitter(rayjob, namespace=namespace, held=held)
+
+    def make_image_unpullable(self, image: str, *, reason: str = "not found") -> None:
+        self.sim.make_image_unpullable(image, reason=reason)
+
+    def make_image_pullable(self, image: str) -> None:
+        self.sim.make_image_pullable(image)
+
+    def restart_operator(self, *, env: Mapping[str, str | None], feature_gates: Mapping[str, bool | None]) -> None:
+        current_env = {**self.sim.config.env}
+        current_gates = {**self.sim.config.feature_gates}
+        for name, value in env.items():
+            if value is None:
+                current_env.pop(name, None)
+            else:
+                current_env[name] = value
+        for gate, enabled in feature_gates.items():
+            if enabled is None:
+                current_gates.pop(gate, None)
+            else:
+                current_gates[gate] = enabled
+        self.sim.restart_operator(operator_env=current_env, feature_gates=current_gates)
 
     def now(self) -> float:
         return self.sim.now

@@ -15,7 +15,14 @@ from typing import TypeVar
 from .._util.jsoncopy import get_path
 from ..backends.base import UnsupportedByBackend
 from ..backends.faults import DashboardAnswer, FaultNotApplicable
-from ..scenario.faults import DashboardStep, FailNextStep, HoldSubmitterStep, KillContainerStep
+from ..scenario.faults import (
+    DashboardStep,
+    FailNextStep,
+    HoldSubmitterStep,
+    ImagePullStep,
+    KillContainerStep,
+    RestartOperatorStep,
+)
 from .bindings import ResolvedRef
 from .context import RunContext, StepFailed
 
@@ -95,3 +102,20 @@ def hold_submitter(step: HoldSubmitterStep, ctx: RunContext) -> str:
     ctx.touch(ref)
     faults.hold_submitter(ref.name, namespace=ctx.namespace, held=step.held)
     return f"{'held' if step.held else 'released'} the submitter Job of {ref.describe()}"
+
+
+def image_pull(step: ImagePullStep, ctx: RunContext) -> str:
+    faults = _needed(ctx.backend.capabilities.unpullable_image, step.keyword, "unpullable_image", ctx)
+    if step.pullable:
+        faults.make_image_pullable(step.image)
+        return f"image {step.image} can be pulled again"
+    faults.make_image_unpullable(step.image, reason=step.reason)
+    return f"pulls of image {step.image} fail from now on ({step.reason})"
+
+
+def restart_operator(step: RestartOperatorStep, ctx: RunContext) -> str:
+    faults = _needed(ctx.backend.capabilities.restart_operator, step.keyword, "restart_operator", ctx)
+    faults.restart_operator(env=step.env, feature_gates=step.feature_gates)
+    changes = [f"{name}={value}" if value is not None else f"{name} unset"
+               for name, value in (*step.env.items(), *step.feature_gates.items())]
+    return "restarted the operator" + (f" with {', '.join(changes)}" if changes else " with the same settings")

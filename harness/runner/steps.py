@@ -19,7 +19,14 @@ from typing import Any
 from .._util.durations import format_duration
 from .._util.jsoncopy import deep_copy, get_path
 from ..backends.base import RayJobSubmitRefused, Refused, UnsupportedByBackend
-from ..scenario.faults import DashboardStep, FailNextStep, HoldSubmitterStep, KillContainerStep
+from ..scenario.faults import (
+    DashboardStep,
+    FailNextStep,
+    HoldSubmitterStep,
+    ImagePullStep,
+    KillContainerStep,
+    RestartOperatorStep,
+)
 from ..scenario.inline_manifests import check_manifest_object
 from ..scenario.model import (
     AdvanceStep,
@@ -41,7 +48,7 @@ from .assertions import Problem, check_refusal
 from .bindings import ResolvedRef
 from .context import RunContext, StepFailed
 from .expecting import run_expect, run_expect_logs
-from .faults import dashboard, fail_next, hold_submitter, kill_container
+from .faults import dashboard, fail_next, hold_submitter, image_pull, kill_container, restart_operator
 from .waiting import run_wait
 
 
@@ -246,7 +253,8 @@ _RUNNERS: dict[type[Any], Callable[[Any, RunContext], str]] = {
     ApplyStep: apply, PatchStep: patch, DeleteStep: delete, RerunStep: rerun, WaitStep: run_wait,
     ExpectStep: run_expect, ExpectLogsStep: run_expect_logs, AdvanceStep: advance, SleepStep: sleep,
     SaveStep: save, RayJobSubmitStep: ray_job_submit, KillContainerStep: kill_container, DashboardStep: dashboard,
-    FailNextStep: fail_next, HoldSubmitterStep: hold_submitter,
+    FailNextStep: fail_next, HoldSubmitterStep: hold_submitter, ImagePullStep: image_pull,
+    RestartOperatorStep: restart_operator,
 }
 
 

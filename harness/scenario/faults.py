@@ -7,6 +7,10 @@
 - ``fail_next``: the API server refuses the next create or delete of a kind (whoever sends it).
 - ``hold_submitter`` / ``release_submitter``: no controller runs the RayJob's submitter Job or writes its
   status (as in an envtest) until it is released; its status may be written with a status patch meanwhile.
+- ``unpullable_image`` / ``pullable_image``: pulling an image fails from now on (``ErrImagePull``, then
+  ``ImagePullBackOff``), or works again.
+- ``restart_operator``: the KubeRay operator restarts (its in-memory state lost), with changes to its
+  environment variables and feature gates, checked as the scenario's ``operator:`` settings are.
 
 Each step names the backend capability it needs (``capability``); a backend without it skips the scenario and
 says why. Running the steps is ``harness.runner.faults``.
@@ -16,13 +20,26 @@ Not here: the other steps (:mod:`.steps`, :mod:`.expectations`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar, Final, Literal
 
+from ..errors import SourcePos
 from ..model.enums import JobStatus
 from ..model.status import INJECTABLE_REASONS
 from .model import KINDS, ObjectRef, Step
-from .parsing import ParseContext, check_keys, fail, integer, mapping, object_ref, string, suggest
+from .parsing import (
+    ParseContext,
+    boolean,
+    check_keys,
+    env_value,
+    fail,
+    integer,
+    mapping,
+    object_ref,
+    string,
+    suggest,
+)
 from .source import Node
 from .steps import StepParser
 
@@ -70,6 +87,37 @@ class HoldSubmitterStep(Step):
     held: bool = True  # False: release_submitter
     keyword: str = field(default="hold_submitter", init=False)
     capability: ClassVar[str | None] = "hold_submitter"
+
+    def __post_init__(self) -> None:
+        if not self.held:
+            object.__setattr__(self, "keyword", "release_submitter")
+
+
+@dataclass(frozen=True)
+class ImagePullStep(Step):
+    image: str = ""
+    reason: str = "not found"  # containerd's last words for the failed pull
+    pullable: bool = False  # True: pullable_image
+    keyword: str = field(default="unpullable_image", init=False)
+    capability: ClassVar[str | None] = "unpullable_image"
+
+    def __post_init__(self) -> None:
+        if self.pullable:
+            object.__setattr__(self, "keyword", "pullable_image")
+
+
+@dataclass(frozen=True)
+class RestartOperatorStep(Step):
+    """Changes to the operator's settings: a value of None removes an env var or returns a gate to its default."""
+
+    env: Mapping[str, str | None] = field(default_factory=dict)
+    feature_gates: Mapping[str, bool | None] = field(default_factory=dict)
+    positions: Mapping[str, SourcePos] = field(default_factory=dict, compare=False)  # setting -> its line
+    keyword: str = field(default="restart_operator", init=False)
+    capability: ClassVar[str | None] = "restart_operator"
+
+    def pos_of(self, name: str) -> SourcePos:
+        return self.positions.get(name, self.source.pos)
 
 
 def parse_kill_container(node: Node, body: Node, ctx: ParseContext) -> Step:
@@ -183,6 +231,53 @@ def parse_release_submitter(node: Node, body: Node, ctx: ParseContext) -> Step:
     return _hold(node, body, ctx, False)
 
 
+def _image(node: Node, body: Node, ctx: ParseContext, pullable: bool) -> Step:
+    keyword = "pullable_image" if pullable else "unpullable_image"
+    example = f"{keyword}: rayproject/ray:2.52.0"
+    if isinstance(body.value, str):
+        return ImagePullStep(ctx.step_source(node), image=string(body, f"{keyword} image", example),
+                             pullable=pullable)
+    mapping(body, keyword, example)
+    check_keys(body, ("image",) if pullable else ("image", "reason"), keyword, required=("image",))
+    image = string(body.fields["image"], f"{keyword} image", example)
+    reason = string(body.fields["reason"], f"{keyword} reason", "reason: \"not found\"") \
+        if "reason" in body.fields else "not found"
+    return ImagePullStep(ctx.step_source(node), image=image, reason=reason, pullable=pullable)
+
+
+def parse_unpullable_image(node: Node, body: Node, ctx: ParseContext) -> Step:
+    return _image(node, body, ctx, False)
+
+
+def parse_pullable_image(node: Node, body: Node, ctx: ParseContext) -> Step:
+    return _image(node, body, ctx, True)
+
+
+def parse_restart_operator(node: Node, body: Node, ctx: ParseContext) -> Step:
+    example = "restart_operator: {env: {RAYJOB_STATUS_CHECK_TIMEOUT_SECONDS: \"60\"}}"
+    if body.value is None:  # `restart_operator:` alone restarts with the same settings
+        return RestartOperatorStep(ctx.step_source(node))
+    mapping(body, "restart_operator", example)
+    check_keys(body, ("env", "feature_gates"), "restart_operator")
+    env: dict[str, str | None] = {}
+    gates: dict[str, bool | None] = {}
+    positions: dict[str, SourcePos] = {}
+    if "env" in body.fields:
+        env_node = mapping(body.fields["env"], "restart_operator env", "env: {NAME: value}")
+        for name, child in env_node.fields.items():
+            env[name] = None if child.value is None else env_value(child, name)
+            positions[name] = env_node.pos_of_key(name)
+    if "feature_gates" in body.fields:
+        gates_node = mapping(body.fields["feature_gates"], "restart_operator feature_gates",
+                             "feature_gates: {RayJobDeletionPolicy: true}")
+        for name, child in gates_node.fields.items():
+            gates[name] = None if child.value is None else boolean(child, f"feature gate {name}")
+            positions[name] = gates_node.pos_of_key(name)
+    return RestartOperatorStep(ctx.step_source(node), env=env, feature_gates=gates, positions=positions)
+
+
 def fault_parsers() -> dict[str, StepParser]:
     return {"kill_container": parse_kill_container, "dashboard": parse_dashboard, "fail_next": parse_fail_next,
-            "hold_submitter": parse_hold_submitter, "release_submitter": parse_release_submitter}
+            "hold_submitter": parse_hold_submitter, "release_submitter": parse_release_submitter,
+            "unpullable_image": parse_unpullable_image, "pullable_image": parse_pullable_image,
+            "restart_operator": parse_restart_operator}

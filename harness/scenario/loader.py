@@ -37,6 +37,7 @@ from .parsing import (
     bound,
     check_keys,
     duration,
+    env_value,
     fail,
     integer,
     mapping,
@@ -155,15 +156,6 @@ def _executor(node: Node) -> JobScripts:
     return JobScripts(default=default, by_entrypoint=by_entrypoint, by_rayjob=by_rayjob)
 
 
-def _env_value(node: Node, key: str) -> str:
-    value = node.value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float, str)):
-        return str(value)
-    raise fail(f"operator env {key} must be a string, got value={value!r}", node.pos, f"write {key}: \"true\"")
-
-
 def _operator(node: Node) -> OperatorSettings:
     mapping(node, "operator", "operator: {env: {DELETE_RAYJOB_CR_AFTER_JOB_FINISHES: \"true\"}}")
     check_keys(node, ("env", "feature_gates"), "operator")
@@ -172,7 +164,7 @@ def _operator(node: Node) -> OperatorSettings:
     positions: dict[str, SourcePos] = {}
     if "env" in node.fields:
         env_node = mapping(node.fields["env"], "operator env", "env: {NAME: value}")
-        env = {key: _env_value(child, key) for key, child in env_node.fields.items()}
+        env = {key: env_value(child, key) for key, child in env_node.fields.items()}
         positions.update((key, env_node.pos_of_key(key)) for key in env_node.fields)
     if "feature_gates" in node.fields:
         gates_node = mapping(node.fields["feature_gates"], "operator feature_gates",

@@ -168,6 +168,16 @@ def bound(node: Node, what: str, ctx: ParseContext) -> float:
                    "write e.g. 30s, 5m or 1h30m, or a name set under timeouts: (short, medium, long)") from None
 
 
+def env_value(node: Node, key: str) -> str:
+    """An operator environment variable's value: YAML booleans and numbers as the strings Kubernetes keeps."""
+    value = node.value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float, str)):
+        return str(value)
+    raise fail(f"operator env {key} must be a string, got value={value!r}", node.pos, f"write {key}: \"true\"")
+
+
 def show_duration(seconds: float) -> str:
     return format_duration(seconds)
 

@@ -128,12 +128,26 @@ def _fault_steps(target: dict[str, Schema]) -> list[Schema]:
     fail_next = _obj({"create": kinds, "delete": kinds, "times": {"type": "integer", "minimum": 1},
                       "reason": {"enum": list(INJECTABLE_REASONS)}, "message": {"type": "string"}})
     held = {"anyOf": [_ref("name"), _obj({"rayjob": _ref("name")}, required=("rayjob",))]}
+    unpullable = {"anyOf": [{"type": "string", "minLength": 1},
+                            _obj({"image": {"type": "string", "minLength": 1},
+                                  "reason": {"type": "string", "description": "why the pull fails (containerd)"}},
+                                 required=("image",))]}
+    pullable = {"anyOf": [{"type": "string", "minLength": 1},
+                          _obj({"image": {"type": "string", "minLength": 1}}, required=("image",))]}
+    restart = {"anyOf": [{"type": "null"}, _obj({
+        "env": {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean", "null"]},
+                "description": "environment variables to set (null removes one)"},
+        "feature_gates": {"type": "object", "additionalProperties": {"type": ["boolean", "null"]},
+                          "description": "feature gates to set (null returns one to its default)"}})]}
     return [
         _step("kill_container", kill, "end a container's process now (the kubelet restarts it per restartPolicy)"),
         _step("dashboard", dashboard, "make the Ray dashboard answer the operator an error, not found or a status"),
         _step("fail_next", fail_next, "the API server refuses the next create or delete of a kind"),
         _step("hold_submitter", held, "no controller runs the RayJob's submitter Job until it is released"),
         _step("release_submitter", held, "let the Job controller run a held submitter Job again"),
+        _step("unpullable_image", unpullable, "pulling this image fails from now on (ErrImagePull, ImagePullBackOff)"),
+        _step("pullable_image", pullable, "this image can be pulled again"),
+        _step("restart_operator", restart, "restart the KubeRay operator, with changes to its env and feature gates"),
     ]
 
 

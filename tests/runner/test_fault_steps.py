@@ -158,3 +158,52 @@ def test_the_scenario_says_which_capabilities_it_needs() -> None:
           - ray_job_submit: {rayjob: j, submission_id: s}
     """)
     assert loaded.capabilities_needed == {"kill_container", "fail_next", "hold_submitter", "ray_job_submit"}
+
+
+def test_an_operator_restarted_with_a_shorter_status_check_timeout_applies_it_at_once() -> None:
+    # The failure start time is in the RayJob's status: the new operator reads it, and 100 s of failing
+    # checks exceed the new 60 s timeout on its first reconcile.
+    result = run(f"""
+        scenario: restarted
+        executor: {{runtime: 1h}}
+        apply: [{{file: {JOB}, patch: {{spec: {{submissionMode: HTTPMode}}}}}}]
+        steps:
+          - wait: {{rayjob: rayjob-ttl, until: {{status.jobStatus: RUNNING}}}}
+          - dashboard: {{rayjob: rayjob-ttl, answers: error}}
+          - advance: 100s
+          - restart_operator: {{env: {{RAYJOB_STATUS_CHECK_TIMEOUT_SECONDS: "60"}}}}
+          - wait: {{rayjob: rayjob-ttl, until: {{status.jobDeploymentStatus: Failed}}, timeout: 5s}}
+          - expect: {{rayjob: rayjob-ttl, status: {{reason: JobStatusCheckTimeoutExceeded}}}}
+    """)
+    assert result.status == "passed", result.failure
+    assert result.steps[4].message == "restarted the operator with RAYJOB_STATUS_CHECK_TIMEOUT_SECONDS=60"
+
+
+def test_an_unpullable_image_holds_the_rayjob_initializing_until_its_deadline() -> None:
+    result = run(f"""
+        scenario: image-pull
+        executor: {{runtime: 10s}}
+        steps:
+          - unpullable_image: rayproject/ray:2.52.0
+          - apply: {{file: {JOB}, patch: {{spec: {{activeDeadlineSeconds: 300}}}}}}
+          - wait:
+              pod: {{selector: "ray.io/node-type=head"}}
+              until: {{status.containerStatuses.0.state.waiting.reason: ImagePullBackOff}}
+          - expect: {{rayjob: rayjob-ttl, status: {{jobDeploymentStatus: Initializing}}, consistently: 4m}}
+          - wait: {{rayjob: rayjob-ttl, until: {{status.jobDeploymentStatus: Failed}}}}
+          - expect: {{rayjob: rayjob-ttl, status: {{reason: DeadlineExceeded}}}}
+    """)
+    assert result.status == "passed", result.failure
+
+
+def test_a_restart_setting_the_backend_cannot_honour_is_bad_input_at_its_line() -> None:
+    from harness.runner.backend_factory import check_scenario
+
+    loaded = scenario("""
+        scenario: typo
+        steps:
+          - restart_operator: {env: {RAYJOB_STATUS_CHECK_TIMEOUT_SECOND: "60"}}
+    """)
+    [problem] = check_scenario(loaded, RunOptions(kuberay_version="1.7"))
+    assert str(problem.pos) == "tests/runner/data/s.yaml:4:30"
+    assert problem.message.startswith("operator env RAYJOB_STATUS_CHECK_TIMEOUT_SECOND is not read by KubeRay")

@@ -102,3 +102,32 @@ def test_hold_and_release_name_a_rayjob() -> None:
     """)
     assert isinstance(hold, HoldSubmitterStep) and hold.held and hold.target.name == "my-job"
     assert isinstance(release, HoldSubmitterStep) and not release.held
+
+
+def test_image_steps_read_the_image_and_why_its_pull_fails() -> None:
+    unpullable, with_reason, pullable = steps("""
+        - unpullable_image: rayproject/ray:2.99.0
+        - unpullable_image: {image: "rayproject/ray:2.99.0", reason: "unauthorized"}
+        - pullable_image: rayproject/ray:2.99.0
+    """)
+    assert (unpullable.image, unpullable.reason, unpullable.pullable) == ("rayproject/ray:2.99.0", "not found", False)
+    assert with_reason.reason == "unauthorized"
+    assert pullable.pullable and pullable.keyword == "pullable_image"
+
+
+def test_restart_operator_reads_changes_and_removals_with_their_lines() -> None:
+    same, changed = steps("""
+        - restart_operator:
+        - restart_operator:
+            env: {RAYJOB_STATUS_CHECK_TIMEOUT_SECONDS: 60, DELETE_RAYJOB_CR_AFTER_JOB_FINISHES: null}
+            feature_gates: {RayJobDeletionPolicy: true}
+    """)
+    assert (same.env, same.feature_gates) == ({}, {})
+    assert changed.env == {"RAYJOB_STATUS_CHECK_TIMEOUT_SECONDS": "60", "DELETE_RAYJOB_CR_AFTER_JOB_FINISHES": None}
+    assert changed.feature_gates == {"RayJobDeletionPolicy": True}
+    assert str(changed.pos_of("RayJobDeletionPolicy")) == "s.yaml:6:23"
+
+
+def test_restart_operator_refuses_a_gate_that_is_not_a_boolean() -> None:
+    assert error("- restart_operator: {feature_gates: {RayJobDeletionPolicy: yes-please}}").message == \
+        "feature gate RayJobDeletionPolicy must be true or false, got value='yes-please'"
