@@ -221,6 +221,40 @@ class ScenarioSession:
         """A user's ``ray job submit``: ``rayjob=``, ``submission_id=`` and optionally ``entrypoint=``."""
         return self._run("ray_job_submit", body)
 
+    # -- faults (each needs its backend capability) ------------------------------------------------------------------
+
+    def kill_container(self, **body: Any) -> str:
+        """``pod=`` (a name or ``{"selector": ...}``); optionally ``container=``, ``signal=``, ``exit=``,
+        ``reason=``."""
+        return self._run("kill_container", body)
+
+    def dashboard(self, **body: Any) -> str:
+        """``rayjob=`` or ``raycluster=``, and ``answers=``: error, not_found, normally or ``{"jobStatus": ...}``."""
+        return self._run("dashboard", body)
+
+    def fail_next(self, **body: Any) -> str:
+        """``create=`` or ``delete=`` a kind, optionally ``times=``, ``reason=``, ``message=``."""
+        return self._run("fail_next", body)
+
+    def hold_submitter(self, rayjob: str) -> str:
+        return self._run("hold_submitter", rayjob)
+
+    def release_submitter(self, rayjob: str) -> str:
+        return self._run("release_submitter", rayjob)
+
+    def unpullable_image(self, image: str, reason: str | None = None) -> str:
+        return self._run("unpullable_image", image if reason is None else {"image": image, "reason": reason})
+
+    def pullable_image(self, image: str) -> str:
+        return self._run("pullable_image", image)
+
+    def restart_operator(self, env: Mapping[str, Any] | None = None,
+                         feature_gates: Mapping[str, Any] | None = None) -> str:
+        """Restart the operator with these changes (None values remove a variable or reset a gate)."""
+        body = {key: dict(value) for key, value in (("env", env), ("feature_gates", feature_gates))
+                if value is not None}
+        return self._run("restart_operator", body or None)
+
     def advance(self, duration: str | float) -> str:
         return self._run("advance", duration)
 

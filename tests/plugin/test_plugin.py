@@ -149,6 +149,24 @@ def test_python_scenarios_use_the_same_steps_as_methods(project: pytest.Pytester
     run(project).assert_outcomes(passed=1)
 
 
+def test_python_scenarios_can_expect_refusals_write_status_and_inject_faults(project: pytest.Pytester) -> None:
+    project.makepyfile(test_python_faults="""
+        def test_faults(rayjob_scenario):
+            s = rayjob_scenario
+            s.configure(executor={"runtime": "1h"}, operator={"env": {"RAYJOB_STATUS_CHECK_TIMEOUT_SECONDS": "60"}})
+            s.delete(rayjob="nowhere", expect_refusal={"reason": "NotFound"})
+            s.hold_submitter("rayjob-ttl")
+            s.apply("scenarios/manifests/rayjob-ttl.yaml")
+            s.wait(rayjob="rayjob-ttl", until={"status.jobDeploymentStatus": "Running"})
+            s.patch(rayjob="rayjob-ttl", merge={"spec": {"backoffLimit": "x"}}, expect_refusal=True)
+            s.dashboard(rayjob="rayjob-ttl", answers="error")
+            s.restart_operator(env={"RAYJOB_STATUS_CHECK_TIMEOUT_SECONDS": "30"})
+            s.wait(rayjob="rayjob-ttl", until={"status.jobDeploymentStatus": "Failed"}, timeout="2m")
+            s.expect(rayjob="rayjob-ttl", status={"reason": "JobStatusCheckTimeoutExceeded"})
+    """)
+    run(project).assert_outcomes(passed=1)
+
+
 def test_a_failing_python_step_points_at_the_test_line(project: pytest.Pytester) -> None:
     project.makepyfile(test_python_failure="""
         def test_fails(rayjob_scenario):
