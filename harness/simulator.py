@@ -184,6 +184,13 @@ class Simulator:
             # The API server sends warnings before it answers, so they are shown even for a refused object.
             for warning in result.warnings:
                 self._warn(warning)
+            if not result.ok:
+                # The timeline shows what was refused, and why, among what the scenario did.
+                raw_meta = manifest.obj.get("metadata")
+                meta: Mapping[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
+                self.journal.record_action("apply (refused)", kind=manifest.kind,
+                                           namespace=namespace or str(meta.get("namespace") or "default"),
+                                           name=str(meta.get("name") or ""), detail=result.status_message)
             raise_for_errors(result, manifest)
             self._check_modelled(result.obj, manifest)
             self._check_ray_version(result.obj)

@@ -130,3 +130,15 @@ def test_a_status_written_through_the_subresource_is_what_the_operator_acts_on()
     """)
     assert result.status == "passed", result.failure
     assert result.steps[3].message == "patched the status of RayJob/rayjob-ttl"
+
+
+def test_a_refused_apply_is_on_the_timeline_with_the_reason() -> None:
+    result = run("""
+        scenario: refused-on-the-timeline
+        steps:
+          - apply: {apiVersion: v1, kind: ConfigMap, metadata: {name: notes}, dataa: {a: b}}
+            expect_refusal: true
+    """)
+    [action] = [e for e in result.journal_entries if e.type == "ACTION" and e.name == "notes"]
+    assert action.action == "apply (refused)"
+    assert action.detail is not None and 'unknown field "dataa"' in action.detail
