@@ -19,6 +19,7 @@ from typing import Final, TypeVar
 
 from ..errors import InputError, SourcePos
 from ..executors.settings import JobScript, JobScripts
+from .defaults import file_defaults, with_defaults
 from .expectations import parse_expect, parse_expect_logs
 from .faults import fault_parsers
 from .model import (
@@ -290,53 +291,6 @@ def _scenario_nodes(document: Node) -> list[Node]:
     return [document]
 
 
-# What a file's `defaults:` may give every scenario of the file; `timeouts` and `operator` merge key by key.
-DEFAULT_KEYS: Final = ("kuberay", "backends", "executors", "executor", "operator", "paths", "timeouts", "markers",
-                       "apply", "finally")
-_MERGED: Final = {"timeouts": (), "operator": ("env", "feature_gates")}
-
-
-def _merged(base: Node, own: Node, nested: tuple[str, ...] = ()) -> Node:
-    """``own`` over ``base``: keys of ``own`` win; those named in ``nested`` are merged one level further."""
-    fields = dict(base.fields)
-    key_pos = dict(base.key_pos)
-    for key, child in own.fields.items():
-        if key in nested and key in fields and child.is_mapping and fields[key].is_mapping:
-            child = _merged(fields[key], child)
-        fields[key] = child
-        key_pos[key] = own.pos_of_key(key)
-    value = {key: child.value for key, child in fields.items()}
-    return Node(value, own.pos, own.end_line, fields=fields, key_pos=key_pos)
-
-
-def _with_defaults(node: Node, defaults: Node | None) -> Node:
-    """A scenario's node with the file's defaults filled in where the scenario does not say."""
-    if defaults is None or not node.is_mapping:
-        return node
-    fields = dict(node.fields)
-    key_pos = dict(node.key_pos)
-    for key, child in defaults.fields.items():
-        if key not in fields:
-            fields[key], key_pos[key] = child, defaults.pos_of_key(key)
-        elif key in _MERGED and child.is_mapping and fields[key].is_mapping:
-            fields[key] = _merged(child, fields[key], _MERGED[key])
-    value = {key: child.value for key, child in fields.items()}
-    return Node(value, node.pos, node.end_line, fields=fields, key_pos=key_pos)
-
-
-def _defaults(node: Node) -> Node:
-    """The body of a file's ``defaults:`` mapping, checked."""
-    check_keys(node, ("defaults",), "the defaults entry")
-    body = mapping(node.fields["defaults"], "defaults", "defaults: {kuberay: \">=1.5\", timeouts: {long: 1h}}")
-    for key in body.fields:
-        if key not in DEFAULT_KEYS:
-            close = suggest(key, DEFAULT_KEYS)
-            raise fail(f"unknown key={key!r} in defaults", body.pos_of_key(key),
-                       (f"did you mean {close!r}? " if close else "") +
-                       f"defaults may set: {', '.join(DEFAULT_KEYS)} (names, steps and descriptions are per scenario)")
-    return body
-
-
 def _readable_name(node: Node) -> str | None:
     """The scenario's name when it is a valid one (so a broken scenario can still be reported by name)."""
     name = node.fields["scenario"].value if node.is_mapping and "scenario" in node.fields else None
@@ -365,13 +319,13 @@ def scenarios_from_source(source: SourceFile, base_dir: Path | None = None, *,
                 if defaults is not None or scenarios:
                     raise fail("defaults must come once, before the first scenario", node.pos,
                                "put one defaults: entry at the top of the file")
-                defaults = _defaults(node)
+                defaults = file_defaults(node)
                 continue
             if not node.is_mapping or "scenario" not in node.fields:
                 raise fail("this is not a scenario (no `scenario:` key)", node.pos,
                            "a scenario file holds mappings that start with scenario: NAME")
             try:
-                scenario = parse_scenario(_with_defaults(node, defaults), source, folder)
+                scenario = parse_scenario(with_defaults(node, defaults), source, folder)
             except InputError as exc:
                 name = _readable_name(node)
                 if not isolate_errors or name is None:

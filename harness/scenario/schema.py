@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any, Final
 
 from ..model.status import INJECTABLE_REASONS, STATUS_REASONS
+from .defaults import DEFAULT_KEYS
 from .expectations import COUNT_KEYS
 from .faults import JOB_STATUSES, SIGNALS
-from .loader import DEFAULT_KEYS, SCRIPT_KEYS, STEP_MODIFIERS
+from .loader import SCRIPT_KEYS, STEP_MODIFIERS
 from .model import BACKENDS, EXECUTORS, KIND_KEYS, KINDS, LOG_SOURCES, TIMEOUT_NAMES
 
 SCHEMA_FILE: Final = Path(__file__).with_name("scenario.schema.json")

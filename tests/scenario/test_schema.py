@@ -8,8 +8,9 @@ import jsonschema
 import pytest
 import yaml
 
+from harness.scenario.defaults import DEFAULT_KEYS
 from harness.scenario.expectations import EXPECT_KEYS
-from harness.scenario.loader import DEFAULT_KEYS, SCENARIO_KEYS, STEP_MODIFIERS, step_parsers
+from harness.scenario.loader import SCENARIO_KEYS, STEP_MODIFIERS, step_parsers
 from harness.scenario.schema import SCHEMA_FILE, load_shipped_schema, scenario_schema
 
 from .test_docs_examples import example_id, examples
