@@ -1,9 +1,11 @@
 """Load scenario files into typed :class:`Scenario` values, reporting every mistake with file:line:column.
 
 A scenario file holds one scenario (a mapping with a ``scenario:`` key), a list of them, or several YAML
-documents. Loading does all the checking there is to do before anything runs: unknown keys and steps, wrong
-types, bad durations and regular expressions, missing or malformed manifest files, bindings used before a
-``save`` defines them. Errors are :class:`~harness.errors.ScenarioError` (or ``ManifestError`` for a manifest).
+documents, optionally opened by the file's ``defaults:`` (:mod:`.defaults`). Loading does all the checking
+there is to do before anything runs: unknown keys and steps, wrong types, bad durations and regular expressions,
+missing or malformed manifest files, bindings used before a ``save`` defines them. Errors are
+:class:`~harness.errors.ScenarioError` (or ``ManifestError`` for a manifest); front ends load with
+``isolate_errors`` so that one broken scenario is reported as itself and its neighbours still run.
 
 Also here: recognising scenario files among other YAML (manifests live beside scenarios), and expanding the
 paths given on a command line into scenario files.
