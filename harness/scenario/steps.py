@@ -95,6 +95,16 @@ def _file_objects(node: Node, ctx: ParseContext, *, validate: bool = True) -> li
     return objects
 
 
+def _status_dropped(node: Node, kind: object, what: str) -> None:
+    """Status written in the scenario's own object or patch is dropped by the API server: say so now."""
+    rtype = resolve_kind(kind) if isinstance(kind, str) else None
+    if rtype is not None and rtype.status_subresource and node.is_mapping and "status" in node.fields:
+        raise fail(f"{what} writes status, which the API server drops when it creates or updates a {rtype.kind}",
+                   node.pos_of_key("status"),
+                   "status is a subresource: once the object exists, set it with "
+                   "patch: {..., subresource: status, merge: {status: {...}}}")
+
+
 def _inline_object(node: Node, ctx: ParseContext, *, validate: bool = True) -> ManifestObject:
     check = node.value
     for key in ("apiVersion", "kind"):
@@ -107,6 +117,7 @@ def _inline_object(node: Node, ctx: ParseContext, *, validate: bool = True) -> M
     if check["kind"] == "Namespace":
         raise fail("inline manifest creates a Namespace", node.pos,
                    "each scenario runs in a namespace of its own; remove the Namespace object")
+    _status_dropped(node, check["kind"], "inline manifest")
     ctx.check_bindings(check, node.pos)
     if not validate:
         return ManifestObject(check, INLINE, node.pos, inline=True)
@@ -125,6 +136,8 @@ def _manifest_item(node: Node, ctx: ParseContext, *, extra: tuple[str, ...] = ()
         if patch_node is None:
             return objects
         mapping(patch_node, "patch", "patch: {spec: {suspend: true}}")
+        for obj in objects:
+            _status_dropped(patch_node, obj.obj.get("kind"), f"the patch of {obj.describe()}")
         ctx.check_bindings(patch_node.value, patch_node.pos)
         if not validate:
             return [ManifestObject(merge_patch(obj.obj, patch_node.value), obj.origin, obj.pos, inline=True)

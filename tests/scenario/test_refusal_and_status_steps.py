@@ -138,3 +138,33 @@ def test_a_kind_without_a_status_subresource_cannot_be_patched_through_one() -> 
           - patch: {configmap: notes, subresource: status, merge: {status: {}}}
     """)
     assert exc.message == "a ConfigMap has no status subresource"
+
+
+def test_status_in_an_inline_object_is_refused_because_the_api_server_drops_it() -> None:
+    exc = error("""
+        scenario: s
+        steps:
+          - apply: {apiVersion: ray.io/v1, kind: RayJob, metadata: {name: a}, spec: {entrypoint: x},
+                    status: {jobDeploymentStatus: Complete}}
+    """)
+    assert exc.message == ("inline manifest writes status, which the API server drops when it creates or updates "
+                           "a RayJob")
+    assert exc.hint is not None and "subresource: status" in exc.hint
+
+
+def test_status_in_the_patch_of_a_manifest_file_is_refused_too() -> None:
+    exc = error("""
+        scenario: s
+        apply: [{file: manifests/rayjob.yaml, patch: {status: {jobStatus: SUCCEEDED}}}]
+    """)
+    assert exc.message.startswith("the patch of RayJob/")
+    assert str(exc.pos) == "s.yaml:2:47"
+
+
+def test_a_configmap_has_no_status_subresource_so_nothing_is_refused() -> None:
+    [apply] = steps("""
+        scenario: s
+        steps:
+          - apply: {apiVersion: v1, kind: ConfigMap, metadata: {name: c}, data: {status: ok}}
+    """)
+    assert isinstance(apply, ApplyStep)
