@@ -18,8 +18,9 @@ import gc
 import math
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Final, Literal
 
 from ._util.durations import parse_duration
 from ._util.jsoncopy import deep_copy, merge_patch
@@ -41,14 +42,23 @@ from .manifests import Manifest, load_manifests, parse_manifests, raise_for_erro
 from .model.enums import JobDeploymentStatus
 from .model.kinds import CONFIGMAP, POD, RAYCLUSTER, RAYCRONJOB, RAYJOB, ResourceType, resolve_kind
 from .model.rayjob import RayJob
+from .model.status import INJECTABLE_REASONS, STATUS_CODES
 from .raysim.dashboard import DashboardError, Executor, JobRecord, SubmitRequest
 from .raysim.directory import DashboardDirectory
+from .raysim.faults import JobInfoFault
 from .raysim.nodes import RayTimings, ray_program_factory
 from .sim.clock import Clock
 from .sim.events import EventRecorder
+from .sim.faults import PendingFailure, Verb
 from .sim.store import NotFound, ObjectStore, WatchEvent
 
 Obj = dict[str, Any]
+# What a scenario may make the API server refuse: the pods' own deletions are the kubelet's, whose retries of a
+# refused request are not modelled, so pod deletions are not among them; events and namespaces neither.
+FAILABLE: Final[Mapping[str, tuple[str, ...]]] = {
+    "create": ("RayJob", "RayCluster", "Job", "Pod", "Service", "ConfigMap", "NetworkPolicy", "Secret", "RayCronJob"),
+    "delete": ("RayJob", "RayCluster", "Job", "Service", "ConfigMap", "NetworkPolicy", "Secret", "RayCronJob"),
+}
 
 
 def _rtype(kind: str) -> ResourceType:
@@ -88,7 +98,7 @@ class Simulator:
         self.kubelet = Kubelet(self.store, self.clock,
                                ray_program_factory(self.store, self.directory, self.ray_timings), latencies,
                                images=self.images, events=self.events)
-        self.job_controller = JobController(self.store, self.clock)
+        self.job_controller = JobController(self.store, self.clock, self.events)
         self._previous_operator_log: builtins.list[str] = []
         self._start_operator()
         self.executor.attach(self.clock, lambda ns, name: self.store.find(CONFIGMAP, ns, name))
@@ -174,6 +184,13 @@ class Simulator:
             # The API server sends warnings before it answers, so they are shown even for a refused object.
             for warning in result.warnings:
                 self._warn(warning)
+            if not result.ok:
+                # The timeline shows what was refused, and why, among what the scenario did.
+                raw_meta = manifest.obj.get("metadata")
+                meta: Mapping[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
+                self.journal.record_action("apply (refused)", kind=manifest.kind,
+                                           namespace=namespace or str(meta.get("namespace") or "default"),
+                                           name=str(meta.get("name") or ""), detail=result.status_message)
             raise_for_errors(result, manifest)
             self._check_modelled(result.obj, manifest)
             self._check_ray_version(result.obj)
@@ -259,19 +276,33 @@ class Simulator:
         """Objects of ``kind`` in ``namespace`` (None: every namespace) matching ``selector``, by name."""
         return [deep_copy(o) for o in self.store.list(_rtype(kind), namespace, selector)]
 
-    def patch(self, kind: str, name: str, patch: Mapping[str, Any], *, namespace: str = "default") -> Obj:
-        """A JSON merge patch on the main resource (``kubectl patch --type=merge``)."""
+    def patch(self, kind: str, name: str, patch: Mapping[str, Any], *, namespace: str = "default",
+              subresource: Literal["status"] | None = None) -> Obj:
+        """A JSON merge patch (``kubectl patch --type=merge``) on the main resource, or with
+        ``subresource="status"`` on the status subresource (``--subresource=status``).
+
+        As the API server does for a kind with a status subresource, a write to the main resource leaves
+        ``status`` unchanged (silently), and a write to ``status`` changes nothing else.
+        """
         rtype = _rtype(kind)
-        self.journal.record_action("patch", kind=rtype.kind, namespace=namespace, name=name,
-                                   detail=str(dict(patch)))
-        # The API server decodes and validates the patched object as it would a new one (strict fields, types).
+        if subresource not in (None, "status"):
+            raise InputError(f"subresource={subresource!r} cannot be patched", hint="patch the main resource or status")
+        self.journal.record_action("patch status" if subresource else "patch", kind=rtype.kind, namespace=namespace,
+                                   name=name, detail=str(dict(patch)))
         current = self.store.get(rtype, namespace, name)
+        if subresource == "status" and not rtype.status_subresource:
+            raise NotFound("the server could not find the requested resource",
+                           hint=f"{rtype.kind} has no status subresource; patch the object itself")
+        # The API server decodes and validates the patched object as it would a new one (strict fields, types).
         patched = merge_patch(current, dict(patch))
+        if subresource == "status" and rtype.status_subresource:
+            # Only status is taken from a status write; the rest of the object is the stored one.
+            patched = {**deep_copy(current), "status": patched.get("status")}
         manifest = Manifest(obj=patched, source=f"<patch of {rtype.kind} {namespace}/{name}>", line=0)
         raise_for_errors(validate_manifest(manifest, field_validation=self.field_validation, old=current),
                          manifest)
         self._check_modelled(patched, None)
-        return self.store.patch(rtype, namespace, name, dict(patch))
+        return self.store.patch(rtype, namespace, name, dict(patch), subresource=subresource)
 
     def suspend(self, name: str, *, namespace: str = "default") -> Obj:
         return self.patch("RayJob", name, {"spec": {"suspend": True}}, namespace=namespace)
@@ -307,6 +338,11 @@ class Simulator:
         """Run until ``condition()`` holds (True) or ``timeout`` virtual seconds pass (False)."""
         with _relaxed_gc():
             return self.clock.run(until=self.clock.now + parse_duration(timeout), stop=condition)
+
+    def finish_instant(self) -> None:
+        """Run every event still due at the current virtual instant (reconciles a write just triggered...)."""
+        with _relaxed_gc():
+            self.clock.run(until=self.clock.now)
 
     def _at_instant_end(self, condition: Callable[[], bool]) -> Callable[[], bool]:
         """``condition`` evaluated once per virtual instant, after its last event (for costly whole-world checks)."""
@@ -379,14 +415,6 @@ class Simulator:
         self.journal.record_action("image pullable", detail=image)
         self.images.make_pullable(image)
 
-    def kill_container(self, pod: str, container: str | None = None, *, namespace: str = "default",
-                       exit_code: int = 137, reason: str = "Error") -> str:
-        """End a running container's process with ``exit_code`` (137: SIGKILL, 143: SIGTERM); the kubelet then
-        restarts it or not by the pod's restartPolicy. Returns the container's name (the first one by default)."""
-        self.journal.record_action("kill container", kind="Pod", namespace=namespace, name=pod,
-                                   detail=f"{container or '(first container)'} exit code {exit_code} ({reason})")
-        return self.kubelet.kill(namespace, pod, container, exit_code, reason)
-
     def head_pod(self, cluster: str, *, namespace: str = "default") -> Obj | None:
         pods = self.store.list(POD, namespace, {"ray.io/cluster": cluster, "ray.io/node-type": "head"})
         return deep_copy(pods[0]) if pods else None
@@ -420,6 +448,45 @@ class Simulator:
                                    detail=submission_id)
         dashboard.submit_job(SubmitRequest(submission_id, entrypoint or job.spec.entrypoint,
                                            submitted_by="user", rayjob=rayjob))
+
+    # -- faults a scenario injects at a moment it chooses ---------------------------------------------------------
+
+    def kill_container(self, pod: str, container: str | None = None, *, namespace: str = "default",
+                       exit_code: int = 137, reason: str = "Error") -> str:
+        """End a running container's process with ``exit_code`` (137: SIGKILL, 143: SIGTERM); the kubelet then
+        restarts it or not by the pod's restartPolicy. Returns the container's name (the first one by default)."""
+        self.journal.record_action("kill container", kind="Pod", namespace=namespace, name=pod,
+                                   detail=f"{container or '(first container)'} exit code {exit_code} ({reason})")
+        return self.kubelet.kill(namespace, pod, container, exit_code, reason)
+
+    def answer_job_info(self, raycluster: str, answer: JobInfoFault | None, *, namespace: str = "default") -> None:
+        """From now on the dashboard of ``raycluster`` answers the operator's job-status query with ``answer``
+        (None: the truth again), whichever head serves it."""
+        if answer is not None:
+            answer = replace(answer, since_ms=self.clock.epoch_ms())
+        self.journal.record_action("dashboard answers", kind="RayCluster", namespace=namespace, name=raycluster,
+                                   detail="normally" if answer is None else
+                                   answer.answer if answer.job_status is None else answer.job_status.value)
+        self.directory.set_job_info_fault(namespace, raycluster, answer)
+
+    def fail_next(self, verb: Verb, kind: str, *, namespace: str = "default", times: int = 1,
+                  reason: str = "InternalError", message: str = "") -> None:
+        """Refuse the next ``times`` requests to ``verb`` a ``kind`` in ``namespace``, whoever sends them."""
+        rtype = _rtype(kind)
+        if reason not in INJECTABLE_REASONS:
+            raise InputError(f"reason={reason!r} cannot be injected", hint=f"use {', '.join(INJECTABLE_REASONS)}")
+        if rtype.kind not in FAILABLE[verb]:
+            raise InputError(f"the simulator cannot fail a {verb} of a {rtype.kind}",
+                             hint=f"{verb}s of {', '.join(FAILABLE[verb])} can be failed")
+        self.journal.record_action(f"fail next {verb}", kind=rtype.kind, namespace=namespace,
+                                   detail=f"{times}x {reason}")
+        self.store.faults.add(PendingFailure(verb, rtype, namespace, times, STATUS_CODES[reason], reason, message))
+
+    def hold_submitter(self, rayjob: str, *, namespace: str = "default", held: bool = True) -> None:
+        """Hold (or release) the submitter Job of ``rayjob``: the Job controller leaves it alone meanwhile."""
+        self.journal.record_action("hold submitter" if held else "release submitter", kind="Job",
+                                   namespace=namespace, name=rayjob)
+        self.job_controller.hold(namespace, rayjob, held)
 
     @property
     def operator_log(self) -> builtins.list[str]:

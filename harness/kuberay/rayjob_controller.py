@@ -438,8 +438,8 @@ class RayJobController:
         except AuthSecretError as exc:
             return Result(DEFAULT_REQUEUE, str(exc))
         try:
-            dashboard = self._dashboard(job, status, token=token)
-            info = dashboard.get_job_info(status.job_id)
+            info = self.directory.job_info(status.dashboard_url, status.job_id, namespace=job.namespace,
+                                           token=token)
         except JobNotFound:
             if mode == SubmissionMode.HTTP.value:
                 if self._submit_http_job(job, status, token):

@@ -26,7 +26,7 @@ from typing import Any, Final, Literal
 
 from .._util.gofmt import dns1123_subdomain, go_quote
 from .._util.jsoncopy import deep_copy
-from ..errors import ManifestError, SourcePos
+from ..errors import ManifestRefused, SourcePos
 from ..model.kinds import resource_type
 from . import hints
 from .builtin import BUILTIN_KINDS
@@ -248,6 +248,8 @@ def _validate_builtin(m: Manifest, mode: str) -> ValidationResult:
 
 # -- raising -----------------------------------------------------------------------------------------------------
 
+STATUS_REASONS: Final = {400: "BadRequest", 422: "Invalid"}  # the metav1.Status reason of each refusal code
+
 _GENERIC_HINT: Final = {
     400: "remove or rename the unknown fields; 'kubectl explain <kind>.spec' lists the fields a kind has",
     422: "fix the fields listed; 'kubectl explain <kind>.spec' describes each field",
@@ -284,11 +286,13 @@ def generic_hint(code: int, kind: str) -> str:
 
 
 def raise_for_errors(result: ValidationResult, manifest: Manifest) -> None:
-    """Raise :class:`ManifestError` at the first refused field when the API server would refuse the manifest."""
+    """Raise :class:`~harness.errors.ManifestRefused` (a ManifestError) at the first refused field when the API
+    server would refuse the manifest."""
     if result.ok:
         return
     first = result.errors[0]
-    raise ManifestError(result.error_text, pos=first.pos, hint=hint_for(result, manifest))
+    raise ManifestRefused(result.error_text, code=result.code, reason=STATUS_REASONS.get(result.code, "BadRequest"),
+                          status_message=result.status_message, pos=first.pos, hint=hint_for(result, manifest))
 
 
 def schema_node(schema: Schema | None, path: str) -> Schema | None:
