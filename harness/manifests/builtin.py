@@ -1,10 +1,10 @@
 """Light API-server checks for the built-in kinds a RayJob manifest file may also hold.
 
-Pods, Services, ConfigMaps, batch Jobs, Namespaces, Events and NetworkPolicies are compiled into the API server,
-so it decodes them into Go structs rather than against a CRD schema. This module checks what users get wrong in
-practice and the server reliably rejects: unknown top-level fields, the name format per kind, ConfigMap data
-that is not text, missing containers, images or ports, and a Job Pod template without
-``restartPolicy: Never|OnFailure``.
+Pods, Services, ConfigMaps, Secrets, batch Jobs, Namespaces, Events and NetworkPolicies are compiled into the API
+server, so it decodes them into Go structs (:mod:`.schema_builtin`, :mod:`.godecode`: wrong types, unknown fields,
+Secret data that is not base64) rather than against a CRD schema. This module checks what users get wrong in
+practice and the server reliably rejects once decoded: the name format per kind, config keys, missing containers,
+images or ports, and a Job Pod template without ``restartPolicy: Never|OnFailure``.
 
 Not here: a full PodSpec validation (that is the real API server's job); custom resources (:mod:`.structural`).
 """
@@ -97,6 +97,17 @@ def _configmap(obj: Mapping[str, Any]) -> list[FieldError]:
     return errors
 
 
+def _secret(obj: Mapping[str, Any]) -> list[FieldError]:
+    errors: list[FieldError] = []
+    for block in ("data", "stringData"):
+        data = obj.get(block)
+        for key in data if isinstance(data, Mapping) else ():
+            if not re.fullmatch(_CONFIG_KEY, key):
+                errors.append(invalid(f"{block}[{key}]", key,
+                                      regex_error(_CONFIG_KEY_MSG, _CONFIG_KEY, "key.name", "KEY_NAME", "key-name")))
+    return errors
+
+
 @dataclass(frozen=True)
 class BuiltinKind:
     """What the API server checks on one built-in kind once it is decoded (:mod:`.schema_builtin` has its
@@ -111,6 +122,7 @@ BUILTIN_KINDS: Final = {bk.kind: bk for bk in (
     BuiltinKind("Pod", dns1123_subdomain, _pod),
     BuiltinKind("Service", dns1035_label, _service),
     BuiltinKind("ConfigMap", dns1123_subdomain, _configmap),
+    BuiltinKind("Secret", dns1123_subdomain, _secret),
     BuiltinKind("Job", dns1123_subdomain, _job),
     BuiltinKind("Namespace", dns1123_label),
     BuiltinKind("NetworkPolicy", dns1123_subdomain),

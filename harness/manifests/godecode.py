@@ -32,6 +32,7 @@ from .._util.gofmt import go_float, go_quote
 from .schema_nodes import Schema, go_type
 
 TIME: Final = "v1.Time"
+BYTES: Final = "[]uint8"  # how Go prints []byte
 MICRO_TIME: Final = "v1.MicroTime"
 _INT_RANGES: Final = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
 _RFC3339: Final = "2006-01-02T15:04:05Z07:00"
@@ -99,7 +100,7 @@ class _Decoder:
         elif schema.type == "string":
             if not isinstance(value, str):
                 self._type_error(value, schema, stack, struct)
-            elif schema.go == "[]byte":
+            elif schema.go == BYTES:
                 _base64(value, self.where)
         elif schema.type == "boolean":
             if not isinstance(value, bool):
@@ -182,6 +183,7 @@ _B64: Final = re.compile(r"[A-Za-z0-9+/]*")
 
 def _base64(text: str, where: str) -> None:
     """``[]byte`` from a JSON string is standard base64; Go reports the offset of the first bad quantum."""
+    text = text.replace("\n", "").replace("\r", "")  # Go's decoder skips line breaks
     body = text.rstrip("=")
     bad = _B64.match(body)
     end = bad.end() if bad else 0

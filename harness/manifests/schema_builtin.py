@@ -1,6 +1,6 @@
 """The built-in kinds a manifest file may hold, as the Go structs the API server decodes them into.
 
-The API server decodes Pods, Services, ConfigMaps, Jobs, Namespaces, Events and NetworkPolicies into their
+The API server decodes Pods, Services, ConfigMaps, Secrets, Jobs, Namespaces, Events and NetworkPolicies into their
 core/v1, batch/v1 and networking/v1 structs before validating them: a field of the wrong JSON type fails the
 request (400), and a field the struct does not have is an unknown field. These tables give every field of those
 structs at the top levels, with its Go type (``go=`` where the name is not implied), down to the Pod spec shared
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from .godecode import MICRO_TIME, TIME
+from .godecode import BYTES, MICRO_TIME, TIME
 from .schema_meta import OBJECT_META
 from .schema_nodes import Schema, array, boolean, int32, int64, obj, objects, opaque, str_map, string, strings
 from .schema_pod import POD_SPEC
@@ -81,8 +81,10 @@ OBJECT_REFERENCE: Final = obj({
 BUILTIN_SCHEMAS: Final[dict[str, Schema]] = {
     "Pod": obj({**_TYPE, "spec": POD_SPEC, "status": opaque("v1.PodStatus")}, go="v1.Pod"),
     "Service": obj({**_TYPE, "spec": SERVICE_SPEC, "status": opaque("v1.ServiceStatus")}, go="v1.Service"),
-    "ConfigMap": obj({**_TYPE, "binaryData": Schema("object", additional=string(go="[]byte")),
+    "ConfigMap": obj({**_TYPE, "binaryData": Schema("object", additional=string(go=BYTES)),
                       "data": str_map(), "immutable": boolean()}, go="v1.ConfigMap"),
+    "Secret": obj({**_TYPE, "data": Schema("object", additional=string(go=BYTES)), "immutable": boolean(),
+                   "stringData": str_map(), "type": string(go="v1.SecretType")}, go="v1.Secret"),
     "Job": obj({**_TYPE, "spec": JOB_SPEC, "status": opaque("v1.JobStatus")}, go="v1.Job"),
     "NetworkPolicy": obj({**_TYPE, "spec": opaque("v1.NetworkPolicySpec")}, go="v1.NetworkPolicy"),
     "Namespace": obj({**_TYPE, "spec": obj({"finalizers": array(string(go="v1.FinalizerName"))},

@@ -12,9 +12,10 @@ Two ways time moves:
 
 Skipping ahead: a loop that re-arms itself (a controller requeue, a poll) is run under watch when its timer says
 which loop it belongs to (``loop=``). A run that changed nothing in the world (the :attr:`Clock.revision` counter,
-bumped by every store write, dashboard change, log line, timer armed or cancelled) except re-arming the same loop,
-and that read the time only through :meth:`Clock.reached`, proves that the next run is a no-op too, until the world
-changes or a deadline it compared against comes. Stepping then jumps over those runs (:mod:`.fastforward` does the
+bumped by every store write, dashboard change, log line, timer armed or cancelled, and by every call to
+:meth:`Clock.run` for what the caller changed in between) except re-arming the same loop, and that read the time
+only through :meth:`Clock.reached`, proves that the next run is a no-op too, until the world changes or a deadline
+it compared against comes. Stepping then jumps over those runs (:mod:`.fastforward` does the
 arithmetic), so a RayJob that stays Running for 10,000 hours costs what happens in those hours. With
 ``fast_forward = False`` every run is stepped through; the journal is the same either way.
 
@@ -54,6 +55,19 @@ class RealWork(Protocol):
     def poll(self) -> None:
         """Pull real progress into the simulator (typically by scheduling events at ``clock.now``)."""
         ...
+
+
+class Repeat(float):
+    """A delay that re-arms the same poll (a program's loop yields it): ``loop`` names that poll, so the timer
+    armed with it can be given ``loop=`` and the clock can pass over its idle runs. Only a poll whose state
+    changes only when it changes the world (a log line, a write) may say so."""
+
+    loop: Hashable
+
+    def __new__(cls, seconds: float, loop: Hashable) -> Repeat:
+        made = super().__new__(cls, seconds)
+        made.loop = loop
+        return made
 
 
 @dataclass(frozen=True)
@@ -256,6 +270,8 @@ class Clock:
         """
         if math.isnan(until) or (until != math.inf and until > self.horizon):
             raise self._beyond_horizon(until)
+        # What the caller changed since the last run (a fault set, a submitter held) is no store write: count it.
+        self.revision += 1
         while True:
             if stop is not None and stop():
                 return True

@@ -39,7 +39,7 @@ FILES = {
     "advance-nan-scenario.yaml": (2, "advance must be a duration, got value=nan"),
     "advance-inf-scenario.yaml": (2, "advance must be a duration of at most 2562047h47m16.854775807s"),
     "advance-huge-scenario.yaml": (2, "advance must be a duration of at most 2562047h47m16.854775807s"),
-    "wait-timeout-nan-scenario.yaml": (2, "wait timeout must be a duration, got value=nan"),
+    "wait-timeout-nan-scenario.yaml": (2, "wait timeout must be a duration or short, medium or long, got value=nan"),
     "stays-ten-thousand-hours-scenario.yaml": (0, "stays-running"),
     "replicas-hexadecimal.yaml": (2, 'replicas in body must be of type integer: "string"'),
     "replicas-beyond-int32.yaml": (2, "KubeRay cannot decode RayCluster 'big'"),
@@ -48,7 +48,7 @@ FILES = {
 }
 
 FLAGS = {
-    "tutorial for 12 days": ((str(TUTORIAL), "--for", "12d"), 0, "stopped by --for 288h"),
+    "tutorial for 12 days": ((str(TUTORIAL), "--for", "12d"), 1, "stopped by --for 288h"),
     "for nan": ((str(SAMPLE), "--for", ".nan"), 2, "argument --for"),
     "for inf": ((str(SAMPLE), "--for", "inf"), 2, "argument --for"),
     "for 1e308": ((str(SAMPLE), "--for", "1.0e+308"), 2, "argument --for"),

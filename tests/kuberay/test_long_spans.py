@@ -17,7 +17,9 @@ from hypothesis import strategies as st
 
 from harness.executors.scripted import ScriptedExecutor
 from harness.executors.settings import JobScript, JobScripts
+from harness.model.enums import JobStatus
 from harness.model.kinds import POD
+from harness.raysim.faults import JobInfoFault
 from harness.raysim.nodes import RayTimings
 from harness.simulator import Simulator
 
@@ -151,11 +153,47 @@ def test_suspending_and_resuming_a_long_running_rayjob_gives_the_same_journal() 
     assert skipped == stepped
 
 
+def test_a_fault_set_between_advances_is_seen_by_the_next_requeue_as_when_stepping() -> None:
+    """Faults change no object: the clock must not keep passing over requeues proven idle before them."""
+    def program(sim: Simulator, _: dict[str, JobScript]) -> None:
+        sim.apply(rayjob(shutdownAfterJobFinishes=True, submissionMode="HTTPMode"))
+        sim.advance(HOUR)
+        cluster = sim.rayjob("demo").status.ray_cluster_name
+        sim.answer_job_info(cluster, JobInfoFault("status", job_status=JobStatus.SUCCEEDED))
+        sim.advance(HOUR)
+
+    skipped, stepped, sim = run_both_ways(program, default=JobScript(runtime=10 * HOUR))
+    assert skipped == stepped
+    assert sim.deployment_status("demo") == "Complete"
+
+
+def test_holding_a_submitter_and_failing_requests_between_advances_gives_the_same_journal() -> None:
+    def program(sim: Simulator, _: dict[str, JobScript]) -> None:
+        sim.apply(rayjob(shutdownAfterJobFinishes=True, backoffLimit=1))
+        sim.advance(HOUR)
+        sim.hold_submitter("demo")
+        sim.fail_next("delete", "RayCluster", times=3)
+        sim.advance(HOUR)
+        sim.hold_submitter("demo", held=False)
+        sim.advance(3 * HOUR)
+
+    skipped, stepped, _ = run_both_ways(program, default=JobScript(runtime=1.5 * HOUR))
+    assert skipped == stepped
+
+
+ANSWERS: dict[str, JobInfoFault | None] = {
+    "truth": None, "error": JobInfoFault("error"), "not_found": JobInfoFault("not_found"),
+    "succeeded": JobInfoFault("status", job_status=JobStatus.SUCCEEDED),
+    "failed": JobInfoFault("status", job_status=JobStatus.FAILED),
+}
+FAILURES = [("create", "Pod"), ("delete", "RayCluster"), ("create", "Job")]
+
+
 @st.composite
 def programs(draw: st.DrawFn) -> list[tuple[Any, ...]]:
     steps: list[tuple[Any, ...]] = []
     for _ in range(draw(st.integers(1, 5))):
-        kind = draw(st.sampled_from(["apply", "advance", "advance", "suspend", "delete"]))
+        kind = draw(st.sampled_from(["apply", "advance", "advance", "suspend", "delete", "answer", "hold", "fail"]))
         name = draw(st.sampled_from(["a", "b"]))
         if kind == "apply":
             steps.append(("apply", name, draw(st.sampled_from(MODES)),
@@ -163,6 +201,10 @@ def programs(draw: st.DrawFn) -> list[tuple[Any, ...]]:
                           draw(st.sampled_from([None, 1_500, 4_000])), draw(st.booleans())))
         elif kind == "advance":
             steps.append(("advance", draw(st.floats(0.5, 5_000.0))))
+        elif kind == "answer":
+            steps.append(("answer", name, draw(st.sampled_from(sorted(ANSWERS)))))
+        elif kind == "fail":
+            steps.append(("fail", draw(st.sampled_from(FAILURES)), draw(st.integers(1, 3))))
         else:
             steps.append((kind, name, draw(st.booleans())))
     steps.append(("advance", 2 * HOUR))
@@ -175,9 +217,18 @@ def play(steps: list[tuple[Any, ...]]) -> Program:
             if step[0] == "advance":
                 sim.advance(step[1])
                 continue
+            if step[0] == "fail":
+                (verb, kind), times = step[1], step[2]
+                sim.fail_next(verb, kind, times=times)
+                continue
             name = step[1]
             current = sim.get("RayJob", name)
-            if step[0] == "apply" and current is None:
+            cluster = current and (current.get("status") or {}).get("rayClusterName")
+            if step[0] == "answer" and cluster:
+                sim.answer_job_info(cluster, ANSWERS[step[2]])
+            elif step[0] == "hold" and current is not None:
+                sim.hold_submitter(name, held=step[2])
+            elif step[0] == "apply" and current is None:
                 _, _, mode, runtime, deadline, fails = step
                 scripts[name] = JobScript(runtime=runtime, exit_code=1 if fails else 0)
                 sim.apply(rayjob(name, submissionMode=mode, shutdownAfterJobFinishes=True, backoffLimit=1,
