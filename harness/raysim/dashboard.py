@@ -158,6 +158,7 @@ class RayDashboard(JobSink):
         self.jobs: dict[str, JobRecord] = {}
         self.serving = False  # the head container is running and `ray start` has brought the dashboard up
         self.gone = False
+        self.gone_at: float | None = None  # virtual time the head stopped; its job table is what it was then
         # Token authentication (Ray 2.52+, KubeRay authOptions.mode=token): the head's RAY_AUTH_TOKEN, or None.
         self.auth_token: str | None = None
 
@@ -250,5 +251,6 @@ class RayDashboard(JobSink):
         if self.gone:
             return
         self.gone = True
+        self.gone_at = self.clock.now
         self.serving = False
         self.executor.cluster_deleted(self.cluster, list(self.jobs.values()))
