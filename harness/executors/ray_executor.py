@@ -183,7 +183,8 @@ class RayExecutor:
         warning = paths.version_warning(local, ray_version=ray_version, image=image)
         if warning is None:
             return None
-        theirs = _major_minor(ray_version or "") or _major_minor(image.rsplit("/", 1)[-1] if image else "")
+        tag = image.rsplit("/", 1)[-1].partition(":")[2] if image else ""
+        theirs = _major_minor(ray_version or "") or _major_minor(tag)
         if theirs in self._versions_warned:
             return None
         self._versions_warned.add(theirs)

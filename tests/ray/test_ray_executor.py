@@ -4,6 +4,7 @@ RayDashboard + Clock.add_real_work, as the simulator runs them."""
 from __future__ import annotations
 
 import json
+import logging
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from ray_sim_support import RaySim, eventually
 
 from harness._util import procs
 from harness.executors.paths import PackageChecker
+from harness.executors.ray_executor import RayExecutor
 from harness.model.enums import JobStatus
 from harness.sim.dashboard import JobRecord
 
@@ -205,6 +207,18 @@ def test_a_cluster_image_of_another_ray_minor_version_is_warned_about(ray_sim: R
     pod = {"metadata": {"name": "old-head"}, "spec": {"containers": [{"image": "rayproject/ray:2.9.3-py310"}]}}
     ray_sim.finish(ray_sim.submit(ray_sim.head(head_pod=pod), "old", "python -c 'print(1)'"))
     assert any("image=rayproject/ray:2.9.3-py310 differs from the local ray" in w for w in ray_sim.executor.warnings)
+
+
+def test_a_cluster_ray_version_is_warned_about_once_whether_named_by_ray_version_or_image(
+        caplog: pytest.LogCaptureFixture) -> None:
+    executor = RayExecutor()  # knowing the local version needs no runtime
+    with caplog.at_level(logging.WARNING):
+        first = executor.check_versions(ray_version="2.9.0")
+        again = executor.check_versions(image="rayproject/ray:2.9.3-py310")
+
+    assert first is not None and again is None
+    assert executor.warnings == [first]
+    assert caplog.records == []  # collected for whoever runs the executor to show once, not printed as well
 
 
 def test_the_head_log_is_the_ray_start_output(ray_sim: RaySim) -> None:

@@ -176,7 +176,11 @@ SENDERS: dict[str, Callable[[int], None]] = {
     "SIGKILL": lambda pid: os.kill(pid, signal.SIGKILL),
     "TERM-then-KILL": _term_then_kill,
 }
-CAUGHT = {"SIGINT": 130, "SIGTERM": -signal.SIGTERM, "SIGHUP": -signal.SIGHUP}  # the owner cleans up first
+# The owner cleans up first. A shell reports exit status 130 for Ctrl-C either way: the CLI exits 130, or Python
+# itself ends by SIGINT when the KeyboardInterrupt passed through source code run from C (some extension modules'
+# import does that) before it was caught.
+INTERRUPTED = (130, -signal.SIGINT)
+CAUGHT = {"SIGINT": INTERRUPTED, "SIGTERM": (-signal.SIGTERM,), "SIGHUP": (-signal.SIGHUP,)}
 
 
 @dataclass
@@ -282,13 +286,13 @@ def test_a_caught_signal_ends_the_run_only_once_its_runtime_is_gone(
         outcomes: dict[str, Outcome], kind: str) -> None:
     outcome = outcomes[kind]
     assert outcome.reached, "\n".join(outcome.stderr)
-    assert outcome.exit_code == CAUGHT[kind], outcome.stderr
+    assert outcome.exit_code in CAUGHT[kind], outcome.stderr
     assert outcome.left_at_exit == []
 
 
 def test_ctrl_c_at_any_moment_exits_130_with_one_line(outcomes: dict[str, Outcome]) -> None:
     outcome = outcomes["SIGINT"]
-    assert outcome.reached and outcome.exit_code == 130, outcome.stderr
+    assert outcome.reached and outcome.exit_code in INTERRUPTED, outcome.stderr
     assert outcome.stderr[outcome.stderr.index(PREAMBLE) + 1:] == ["interrupted"], outcome.stderr
 
 
