@@ -23,12 +23,12 @@ Nothing is left behind, whatever ends the owner (layout and ownership rules in :
 - SIGINT, SIGTERM and SIGHUP stop the runtime before they take effect, and never interrupt a stop or a spawn
   halfway (:mod:`harness._util.exitguard`).
 
-Not here: submitting jobs (:mod:`.ray_executor`), running commands (:mod:`harness._util.procs`).
+Not here: submitting jobs (:mod:`.ray_executor`), the flags and environment Ray gets (:mod:`.ray_config`), running
+commands (:mod:`harness._util.procs`).
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import logging
 import os
@@ -36,17 +36,24 @@ import re
 import secrets
 import shutil
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
 from .._util import exitguard, procs
 from ..errors import ExecutorError, MissingDependencyError
+from .ray_config import (
+    BLOCK_SIZE,
+    INSTALL_HINT,
+    PORT_RANGE,
+    RayPorts,
+    ray_installed,
+    runtime_env,
+    start_command,
+)
 from .runtime_dirs import (
     ENV_MARKER,
     OWNER_FILE,
@@ -69,10 +76,6 @@ __all__ = ["BLOCK_SIZE", "ENV_MARKER", "INSTALL_HINT", "PORT_RANGE", "RayPorts",
 
 log = logging.getLogger(__name__)
 
-INSTALL_HINT: Final = "pip install 'rayjob-harness[ray]'"
-PORT_RANGE: Final = (20000, 32000)  # below the usual ephemeral range (32768-60999), where clients get ports
-BLOCK_SIZE: Final = 128  # 11 fixed ports, then worker ports (one per worker process: supervisors, drivers)
-_FIXED_PORTS: Final = 16
 TOKEN_FILE: Final = "auth_token"
 # Ray's own daemons either exit within a fraction of a second of SIGTERM or wait for a GCS that is gone already
 # (the raylet, `ray start --block`): waiting longer only delays the SIGKILL they end with.
@@ -81,49 +84,11 @@ RAY_GROUP_GRACE: Final = 1.0
 # still hold one. Ray then fails to start (GCS, dashboard): start again on another block.
 START_ATTEMPTS: Final = 3
 _PORT_TAKEN: Final = ("already occupied", "Address already in use", "Failed to start the grpc server")
-
-
 _FATAL: Final = re.compile(r"^\[[^]]* [CF] \d+ \d+\]|Check failed")  # Ray's glog CRITICAL/FATAL lines
 
 
 class _PortTaken(Exception):
     """``ray start`` failed because a port of its block was taken meanwhile."""
-
-
-@dataclass(frozen=True)
-class RayPorts:
-    """The ports of one runtime, all inside one reserved block."""
-
-    base: int
-
-    @property
-    def gcs(self) -> int:
-        return self.base
-
-    @property
-    def dashboard(self) -> int:
-        return self.base + 1
-
-    @property
-    def agent(self) -> int:
-        """The dashboard agent's HTTP port (it runs the job submissions the dashboard forwards)."""
-        return self.base + 6
-
-    @property
-    def block(self) -> range:
-        return range(self.base, self.base + BLOCK_SIZE)
-
-    def flags(self) -> list[str]:
-        b = self.base
-        return [f"--port={b}", f"--dashboard-port={b + 1}", f"--ray-client-server-port={b + 2}",
-                f"--node-manager-port={b + 3}", f"--object-manager-port={b + 4}",
-                f"--metrics-export-port={b + 5}", f"--dashboard-agent-listen-port={b + 6}",
-                f"--dashboard-agent-grpc-port={b + 7}", f"--runtime-env-agent-port={b + 8}",
-                f"--min-worker-port={b + _FIXED_PORTS}", f"--max-worker-port={b + BLOCK_SIZE - 1}"]
-
-    def env(self) -> dict[str, str]:
-        """The ports Ray 2.60 takes only from the environment (fixed at 44217 and 44227 otherwise)."""
-        return {"AUTOSCALER_METRIC_PORT": str(self.base + 9), "DASHBOARD_METRIC_PORT": str(self.base + 10)}
 
 
 class RayRuntime:
@@ -133,6 +98,10 @@ class RayRuntime:
                  root: Path | None = None, cwd: Path | None = None, start_timeout: float = 90.0,
                  stop_grace: float = 3.0, reaper: bool = True,
                  extra_env: dict[str, str] | None = None) -> None:
+        """``root``: the runtime root (default :func:`runtime_root`). ``stop_grace``: seconds a job process gets
+        between SIGTERM and SIGKILL. ``reaper``: start the watchdog that cleans up after a killed owner.
+        ``extra_env``: environment of the Ray processes, applied last (it can override the runtime's own
+        settings; the executor benchmark turns token auth off this way to price it)."""
         self.num_cpus = num_cpus
         self.object_store_memory = object_store_memory
         self.root = root or runtime_root()
@@ -281,11 +250,9 @@ class RayRuntime:
         """One ``ray start`` on a freshly reserved block of ports, up to a job API that answers."""
         self._block = reserve_ports(self.root, size=BLOCK_SIZE, span=PORT_RANGE)
         self.ports = RayPorts(self._block.base)
-        self.env = self._child_env()
-        cmd = [*_ray_command(), "start", "--head", "--block", "--include-dashboard=true",
-               "--node-ip-address=127.0.0.1", "--dashboard-host=127.0.0.1", *self.ports.flags(),
-               f"--temp-dir={self.temp_dir}", f"--num-cpus={self.num_cpus}",
-               f"--object-store-memory={self.object_store_memory}", "--log-color=false", "--disable-usage-stats"]
+        self.env = runtime_env(self._dir(), self.ports, self.token_path, extra=self.extra_env)
+        cmd = start_command(self.ports, temp_dir=self.temp_dir, num_cpus=self.num_cpus,
+                            object_store_memory=self.object_store_memory)
         with exitguard.critical():
             self._proc = procs.spawn(cmd, env=self.env, cwd=self.cwd, output=self._dir() / "head.log")
         write_owner(self._dir(), owner, ray_pid=self._proc.pid, dashboard=self.dashboard_url,
@@ -353,41 +320,6 @@ class RayRuntime:
             procs.stop_group(self._reaper.pid, grace=0.0)
             _reap(self._reaper)
 
-    def _child_env(self) -> dict[str, str]:
-        runtime_dir = self._dir()
-        # A user's RAY_AUTH_TOKEN would take precedence over our token file; their RAY_ADDRESS would point
-        # `ray start` elsewhere.
-        dropped = ("RAY_ADDRESS", "RAY_API_SERVER_ADDRESS", "RAY_AUTH_TOKEN")
-        env = {key: value for key, value in os.environ.items() if key not in dropped}
-        env.update({
-            "RAY_AUTH_MODE": "token",
-            "RAY_AUTH_TOKEN_PATH": str(self.token_path),
-            # A single-machine runtime: Ray then resolves its node address to loopback (on Linux too).
-            "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
-            **self._ports().env(),
-            "RAY_USAGE_STATS_ENABLED": "0",
-            "RAY_USAGE_STATS_CONFIG_PATH": str(runtime_dir / "usage_stats.json"),
-            # Ray 2.60 drains a node for up to 30 s on SIGTERM; a throwaway local head has nothing to drain.
-            "RAY_GRACEFUL_SHUTDOWN_DRAIN_TIMEOUT_S": "0",
-            # `ray start` writes to a file here, not a terminal: unbuffered, its log is complete as it happens.
-            "PYTHONUNBUFFERED": "1",
-            # Nothing Ray or a driver writes under ~ may land in the user's home; keep their user site though.
-            "HOME": str(runtime_dir / "home"),
-            # Ray's dashboard (multiprocessing forkserver) and drivers leave pymp-* dirs in the system temp dir.
-            "TMPDIR": str(runtime_dir / "tmp"),
-            "PYTHONUSERBASE": os.environ.get("PYTHONUSERBASE") or _user_base(),
-            # `python` in an entrypoint must be this interpreter (the one with ray installed).
-            "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
-            ENV_MARKER: runtime_dir.name,
-        })
-        if "PIP_CONFIG_FILE" not in env:  # runtime_env pip installs should still see the user's index settings
-            for candidate in (Path.home() / ".config" / "pip" / "pip.conf", Path.home() / ".pip" / "pip.conf"):
-                if candidate.is_file():
-                    env["PIP_CONFIG_FILE"] = str(candidate)
-                    break
-        env.update(self.extra_env)
-        return env
-
     def _wait_healthy(self, deadline: float) -> None:
         """The job API answers: ``/api/version`` (dashboard up), ``/api/jobs/`` (job module loaded), and the
         dashboard agent that runs submissions is up (the dashboard waits only 10 s for it, and the agent can
@@ -432,30 +364,12 @@ class RayRuntime:
         return "\n".join(parts)
 
 
-def ray_installed() -> bool:
-    """True when ``ray`` is a real installed package (a stray ``ray/`` folder on sys.path does not count)."""
-    spec = importlib.util.find_spec("ray")
-    return spec is not None and spec.origin is not None
-
-
-def _ray_command() -> list[str]:
-    """The ``ray`` CLI of this interpreter (not whatever ``ray`` a PATH shim resolves to)."""
-    beside = Path(sys.executable).parent / "ray"
-    return [str(beside)] if beside.exists() else [sys.executable, "-m", "ray.scripts.scripts"]
-
-
 def _reap(child: subprocess.Popen[bytes]) -> None:
     """Collect the exit status of a child we stopped (it was SIGKILLed at worst, so this is quick)."""
     try:
         child.wait(timeout=5.0)
     except subprocess.TimeoutExpired:
         log.error("child pid=%s did not exit after SIGKILL", child.pid)
-
-
-def _user_base() -> str:
-    import site
-
-    return site.getuserbase() or ""
 
 
 def _http_ok(url: str, headers: dict[str, str], timeout: float = 2.0) -> bool:
