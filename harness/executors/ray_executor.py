@@ -10,6 +10,11 @@ Ids: one runtime is shared by every simulated RayCluster, and a job id may legal
 counter if that is taken). Everything is reported under the simulated id; Ray's id and the local paths are
 rewritten back (to the simulated id, the container paths, ``/tmp/ray``) in messages and log lines.
 
+Every request carries the runtime's token (the runtime refuses any without it). A job whose simulated cluster
+went away is stopped for real and followed until Ray reports it ended; it holds virtual time back only for
+``orphan_grace`` seconds. Warnings (Ray version differences, capped resources) are collected in ``warnings`` for
+the caller to show once.
+
 Before submitting, a job is made local (:mod:`.paths`); what cannot work here fails at once with a clear
 message instead of after Ray's retries. Not here: starting Ray (:mod:`.ray_runtime`), the job table itself.
 """
