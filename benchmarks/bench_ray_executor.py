@@ -25,8 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from harness.executors.ray_executor import RayExecutor
 from harness.executors.ray_runtime import RayRuntime
+from harness.raysim.dashboard import ClusterHandle, RayDashboard, SubmitRequest
 from harness.sim.clock import Clock
-from harness.sim.dashboard import ClusterHandle, RayDashboard, SubmitRequest
 
 ENTRYPOINT = "python -c 'print(1)'"
 

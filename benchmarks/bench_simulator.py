@@ -38,9 +38,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout without installing
 
+from harness.executors.scripted import ScriptedExecutor
+from harness.executors.settings import JobScript
 from harness.model.enums import JobDeploymentStatus
 from harness.model.kinds import RAYCLUSTER, RAYJOB
-from harness.sim.dashboard import JobScript, ScriptedExecutor
 from harness.sim.store import WatchEvent
 from harness.simulator import Simulator
 

@@ -10,7 +10,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .backends.sim import JobScripts, SimBackend
+    from .backends.sim import SimBackend
     from .errors import (
         ExecutorError,
         HarnessError,
@@ -20,14 +20,15 @@ if TYPE_CHECKING:
         ScenarioError,
         SimulationError,
     )
+    from .executors.scripted import ScriptedExecutor
+    from .executors.settings import JobScript, JobScripts
+    from .journal import Journal, JournalEntry
     from .kube.kubelet import Latencies
-    from .kuberay.ray_nodes import RayTimings
     from .manifests import Manifest, load_manifests, validate_manifest
     from .model.enums import JobDeploymentStatus, JobFailedReason, JobStatus, SubmissionMode
+    from .raysim.nodes import RayTimings
     from .runner import RunOptions, ScenarioResult, run_scenario
     from .scenario import Scenario, load_file
-    from .sim.dashboard import JobScript, ScriptedExecutor
-    from .sim.journal import Journal, JournalEntry
     from .simulator import Simulator
 
 __version__ = "0.1.0"
@@ -37,12 +38,12 @@ _EXPORTS = {
     "MissingDependencyError": "errors", "ScenarioError": "errors", "SimulationError": "errors",
     "JobDeploymentStatus": "model.enums", "JobFailedReason": "model.enums", "JobStatus": "model.enums",
     "SubmissionMode": "model.enums",
-    "JobScript": "sim.dashboard", "ScriptedExecutor": "sim.dashboard",
-    "Journal": "sim.journal", "JournalEntry": "sim.journal",
-    "Latencies": "kube.kubelet", "RayTimings": "kuberay.ray_nodes",
+    "JobScript": "executors.settings", "ScriptedExecutor": "executors.scripted",
+    "Journal": "journal", "JournalEntry": "journal",
+    "Latencies": "kube.kubelet", "RayTimings": "raysim.nodes",
     "Manifest": "manifests", "load_manifests": "manifests", "validate_manifest": "manifests",
     "Simulator": "simulator",
-    "JobScripts": "backends.sim", "SimBackend": "backends.sim",
+    "JobScripts": "executors.settings", "SimBackend": "backends.sim",
     "Scenario": "scenario", "load_file": "scenario",
     "RunOptions": "runner", "ScenarioResult": "runner", "run_scenario": "runner",
 }

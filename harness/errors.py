@@ -62,6 +62,10 @@ class SimulationError(HarnessError):
     """The simulation cannot continue (for example a wait ran out of virtual time)."""
 
 
+class DeletionTimeout(HarnessError):
+    """A deletion was waited for and the object was still there when the time ran out (a finalizer holds it)."""
+
+
 class ExecutorError(HarnessError):
     """An executor cannot run a Ray job (missing dependency, runtime failed to start)."""
 

@@ -10,9 +10,11 @@ to the scenarios) is left alone. Each scenario is an item with the node id ``pat
 A malformed file is a collection error showing file:line:column and a hint, before anything runs.
 
 Options (group "rayjob-harness"): ``--rayjob-backend``, ``--kuberay-version``, ``--rayjob-executor``,
-``--rayjob-report DIR``. Markers: ``rayjob`` (every scenario item), ``kuberay(spec)`` and
-``rayjob_backends(*names)`` for Python tests. Safe under pytest-xdist: every scenario gets its own backend
-and namespace (shared clusters add the worker id and a random suffix), and report folders are per file.
+``--rayjob-report DIR``. Markers: ``rayjob`` (every scenario item), ``ray`` (a scenario item whose Ray jobs run on
+a local Ray runtime, resolved as ``run`` resolves ``auto``; skipped with a reason where Ray is not installed),
+``kuberay(spec)`` and ``rayjob_backends(*names)`` for Python tests. Safe under pytest-xdist: every scenario gets
+its own backend and namespace (shared clusters add the worker id and a random suffix), and report folders are
+per file.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from .executors import ExecutorChoice
     from .runner import RunOptions, ScenarioResult
     from .runner.runner import Status
     from .runner.session import ScenarioSession
@@ -44,7 +47,7 @@ _PEEK = re.compile(r"^(?:-\s+)?scenario\s*:", re.MULTILINE)
 class _Settings:
     backend: str
     kuberay_version: str | None
-    executor: str
+    executor: ExecutorChoice
     report_dir: Path | None
     worker: str
 
@@ -71,13 +74,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="KubeRay release to run scenarios against (default: the newest simulated one)")
     group.addoption("--rayjob-executor", default="auto", choices=("auto", "scripted", "ray"),
                     help="how Ray jobs run on the simulator: auto (default; scripted when a scenario declares "
-                         "'executor:' settings, else local Ray when installed), scripted or ray")
+                         "'executor:' settings, ray when it allows only ray, else local Ray when installed), "
+                         "scripted or ray")
     group.addoption("--rayjob-report", default=None, metavar="DIR",
                     help="write a report folder (journal, timeline, HTML) per scenario under DIR")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "rayjob: a rayjob-harness scenario (set on every scenario item)")
+    config.addinivalue_line("markers", "ray: runs Ray jobs on a local Ray runtime (set on scenario items that do)")
     config.addinivalue_line("markers", "kuberay(spec): holds only for these KubeRay releases, e.g. kuberay('>=1.5')")
     config.addinivalue_line("markers", "rayjob_backends(*names): runs only on these backends, e.g. 'sim'")
     report = config.getoption("--rayjob-report")
@@ -144,6 +149,8 @@ class ScenarioFile(pytest.File):
 
     def collect(self) -> Iterator[ScenarioItem]:
         from .errors import InputError
+        from .runner.backend_factory import check_scenario
+        from .runner.runner import executor_for
         from .scenario import load_file
 
         try:
@@ -151,13 +158,21 @@ class ScenarioFile(pytest.File):
         except InputError as exc:
             raise self.CollectError(str(exc)) from None
         known = _registered_markers(self.config)
+        options = self.config.stash[_SETTINGS].options()
         for scenario in scenarios:
             unknown = [m for m in scenario.markers if m not in known]
             if unknown and _strict_markers(self.config):
                 raise self.CollectError(
                     f"{scenario.pos}: marker={unknown[0]!r} is not registered\n"
                     "  Hint: register it under `markers` in the pytest configuration, or remove it")
-            yield ScenarioItem.from_parent(self, name=scenario.name, scenario=scenario)
+            problems = check_scenario(scenario, options)
+            if problems:
+                raise self.CollectError("\n".join(str(problem) for problem in problems))
+            item = ScenarioItem.from_parent(self, name=scenario.name, scenario=scenario)
+            if executor_for(scenario, options) == "ray":
+                # Runs its entrypoint on a local Ray runtime: deselect with -m "not ray"; skipped without Ray.
+                item.add_marker("ray")
+            yield item
 
 
 class ScenarioFailed(Exception):

@@ -24,23 +24,26 @@ from typing import IO, Any
 from ._util.durations import parse_duration
 from ._util.jsoncopy import deep_copy, merge_patch
 from ._util.names import NameGenerator
-from .errors import InputError, SimulationError
+from .errors import DeletionTimeout, InputError
+from .executors.scripted import ScriptedExecutor
+from .journal import Journal
 from .kube.admission import check_builtin
 from .kube.jobcontroller import JobController
 from .kube.kubelet import Kubelet, Latencies
-from .kuberay.dashboards import DashboardDirectory
-from .kuberay.profile import KubeRayProfile, OperatorConfig, profile_for
-from .kuberay.ray_nodes import RayTimings, ray_program_factory
+from .kuberay.networkpolicy_controller import NetworkPolicyController
+from .kuberay.profile import KubeRayProfile, checked_operator_config, profile_for
 from .kuberay.raycluster_controller import RayClusterController
 from .kuberay.rayjob_controller import RayJobController
+from .kuberay.switches import network_policy_warning, unmodelled_use
 from .manifests import Manifest, load_manifests, parse_manifests, raise_for_errors, validate_manifest
 from .model.enums import JobDeploymentStatus
 from .model.kinds import CONFIGMAP, POD, RAYJOB, ResourceType, resolve_kind
 from .model.rayjob import RayJob
+from .raysim.dashboard import DashboardError, Executor, JobRecord, SubmitRequest
+from .raysim.directory import DashboardDirectory
+from .raysim.nodes import RayTimings, ray_program_factory
 from .sim.clock import Clock
-from .sim.dashboard import DashboardError, Executor, JobRecord, ScriptedExecutor, SubmitRequest
 from .sim.events import EventRecorder
-from .sim.journal import Journal
 from .sim.store import NotFound, ObjectStore, WatchEvent
 
 Obj = dict[str, Any]
@@ -50,7 +53,8 @@ def _rtype(kind: str) -> ResourceType:
     rtype = resolve_kind(kind)
     if rtype is None:
         raise InputError(f"kind={kind!r} is not modelled by the simulator",
-                         hint="use RayJob, RayCluster, Pod, Service, ConfigMap, Event, Job or Namespace")
+                         hint="use RayJob, RayCluster, Pod, Service, ConfigMap, Event, Job, NetworkPolicy or "
+                              "Namespace")
     return rtype
 
 
@@ -63,7 +67,7 @@ class Simulator:
                  origin: int | None = None, journal_stream: IO[str] | None = None,
                  field_validation: str = "Strict", on_warning: Callable[[str], None] | None = None) -> None:
         self.profile: KubeRayProfile = profile_for(kuberay)
-        self.config = OperatorConfig(env=dict(operator_env or {}), feature_gates=dict(feature_gates or {}))
+        self.config = checked_operator_config(self.profile, operator_env, feature_gates)
         self.clock = Clock(origin) if origin is not None else Clock()
         self.names = NameGenerator(seed)
         self.store = ObjectStore(self.clock, self.names)
@@ -78,14 +82,15 @@ class Simulator:
         self.kubelet = Kubelet(self.store, self.clock,
                                ray_program_factory(self.store, self.directory, self.ray_timings), latencies)
         self.job_controller = JobController(self.store, self.clock)
-        self.raycluster_controller = RayClusterController(self.store, self.clock, self.events, self.config)
+        self.gates = self.config.gates(self.profile)
+        self.raycluster_controller = RayClusterController(self.store, self.clock, self.events, self.config,
+                                                          self.gates)
         self.rayjob_controller = RayJobController(self.store, self.clock, self.events, self.directory,
                                                   self.profile, self.config, self.names)
-        if hasattr(self.executor, "busy") and hasattr(self.executor, "poll"):
-            self.clock.add_real_work(self.executor)  # type: ignore[arg-type]
-        if hasattr(self.executor, "configmap_lookup") and self.executor.configmap_lookup is None:
-            # The real executor materialises ConfigMap volumes of the head pod from this world's ConfigMaps.
-            self.executor.configmap_lookup = lambda ns, name: self.store.find(CONFIGMAP, ns, name)
+        # v1.7.0 starts the NetworkPolicy controller only with the RayClusterNetworkPolicy gate.
+        self.networkpolicy_controller = NetworkPolicyController(self.store, self.clock, self.events) \
+            if self.gates.ray_cluster_network_policy else None
+        self.executor.attach(self.clock, lambda ns, name: self.store.find(CONFIGMAP, ns, name))
         self.store.ensure_namespace("default")
         self.warnings: list[str] = []
         self.on_warning = on_warning
@@ -124,9 +129,23 @@ class Simulator:
             for warning in result.warnings:
                 self._warn(warning)
             raise_for_errors(result, manifest)
+            self._check_modelled(result.obj, manifest)
             self._check_ray_version(result.obj)
             applied.append(self._apply_one(result.obj, namespace))
         return applied
+
+    def _check_modelled(self, obj: Obj, manifest: Manifest | None) -> None:
+        """Refuse an object the operator would handle with what the simulator does not model (under a gate)."""
+        problem = unmodelled_use(obj, self.gates)
+        if problem is not None:
+            path, reason = problem
+            name = (obj.get("metadata") or {}).get("name", "")
+            raise InputError(f"{obj.get('kind')} {name}: {reason}",
+                             pos=manifest.pos(path) if manifest is not None and manifest.line else None,
+                             hint="run it against a real cluster, or leave the gate off")
+        warning = network_policy_warning(obj, self.gates)
+        if warning is not None:
+            self._warn(warning)
 
     def _warn(self, text: str) -> None:
         if text in self.warnings:
@@ -137,19 +156,16 @@ class Simulator:
 
     def _check_ray_version(self, obj: Obj) -> None:
         """With a real executor, say when the manifest's Ray differs from the local Ray (not an error)."""
-        check = getattr(self.executor, "check_versions", None)
-        if check is None:
-            return
         spec = obj.get("spec") or {}
         cluster_spec = spec.get("rayClusterSpec") if obj.get("kind") == "RayJob" else spec
         if isinstance(cluster_spec, Mapping) and cluster_spec.get("rayVersion"):
-            message = check(ray_version=str(cluster_spec["rayVersion"]))
+            message = self.executor.check_versions(ray_version=str(cluster_spec["rayVersion"]))
             if message:
                 self._warn(message)
 
     def executor_warnings(self) -> builtins.list[str]:
         """Warnings the executor raised while running jobs (version mismatches, capped resources...)."""
-        for text in getattr(self.executor, "warnings", []):
+        for text in self.executor.warnings:
             self._warn(text)
         return list(self.warnings)
 
@@ -179,15 +195,16 @@ class Simulator:
     def create_namespace(self, name: str) -> None:
         self.store.ensure_namespace(name)
 
-    def get(self, kind: str, name: str, namespace: str = "default") -> Obj | None:
+    def get(self, kind: str, name: str, *, namespace: str = "default") -> Obj | None:
         found = self.store.find(_rtype(kind), namespace, name)
         return deep_copy(found) if found is not None else None
 
-    def list(self, kind: str, namespace: str | None = "default",
+    def list(self, kind: str, *, namespace: str | None = "default",
              selector: str | Mapping[str, str] | None = None) -> builtins.list[Obj]:
+        """Objects of ``kind`` in ``namespace`` (None: every namespace) matching ``selector``, by name."""
         return [deep_copy(o) for o in self.store.list(_rtype(kind), namespace, selector)]
 
-    def patch(self, kind: str, name: str, patch: Mapping[str, Any], namespace: str = "default") -> Obj:
+    def patch(self, kind: str, name: str, patch: Mapping[str, Any], *, namespace: str = "default") -> Obj:
         """A JSON merge patch on the main resource (``kubectl patch --type=merge``)."""
         rtype = _rtype(kind)
         self.journal.record_action("patch", kind=rtype.kind, namespace=namespace, name=name,
@@ -196,23 +213,26 @@ class Simulator:
         patched = merge_patch(self.store.get(rtype, namespace, name), dict(patch))
         manifest = Manifest(obj=patched, source=f"<patch of {rtype.kind} {namespace}/{name}>", line=0)
         raise_for_errors(validate_manifest(manifest, field_validation=self.field_validation), manifest)
+        self._check_modelled(patched, None)
         return self.store.patch(rtype, namespace, name, dict(patch))
 
-    def suspend(self, name: str, namespace: str = "default") -> Obj:
-        return self.patch("RayJob", name, {"spec": {"suspend": True}}, namespace)
+    def suspend(self, name: str, *, namespace: str = "default") -> Obj:
+        return self.patch("RayJob", name, {"spec": {"suspend": True}}, namespace=namespace)
 
-    def resume(self, name: str, namespace: str = "default") -> Obj:
-        return self.patch("RayJob", name, {"spec": {"suspend": False}}, namespace)
+    def resume(self, name: str, *, namespace: str = "default") -> Obj:
+        return self.patch("RayJob", name, {"spec": {"suspend": False}}, namespace=namespace)
 
-    def delete(self, kind: str, name: str, namespace: str = "default", *, propagation: str = "Background",
-               wait: bool = False, timeout: float = 300.0) -> None:
-        """Delete; with ``wait``, run the world until the object is really gone (finalizers, GC)."""
+    def delete(self, kind: str, name: str, *, namespace: str = "default", propagation: str = "Background",
+               wait: bool = True, timeout: float = 300.0) -> None:
+        """``kubectl delete``: by default, run the world until the object is really gone (finalizers, garbage
+        collection) and raise :class:`DeletionTimeout` if it is still there after ``timeout`` virtual seconds;
+        with ``wait=False``, return once the deletion is requested (``kubectl delete --wait=false``)."""
         rtype = _rtype(kind)
         self.journal.record_action("delete", kind=rtype.kind, namespace=namespace, name=name)
         self.store.delete(rtype, namespace, name, propagation=propagation)
         if wait and not self.run_until(lambda: self.store.find(rtype, namespace, name) is None, timeout):
-            raise SimulationError(f"{rtype.kind} {namespace}/{name} still exists after {timeout:g}s",
-                                  hint="a finalizer is holding it; see sim.operator_log")
+            raise DeletionTimeout(f"{rtype.kind} {namespace}/{name} still exists after {timeout:g}s",
+                                  hint="a finalizer is holding it; see the operator log")
 
     # -- time ------------------------------------------------------------------------------------------------------
 
@@ -269,35 +289,35 @@ class Simulator:
 
     # -- observation -----------------------------------------------------------------------------------------------
 
-    def rayjob(self, name: str, namespace: str = "default") -> RayJob:
+    def rayjob(self, name: str, *, namespace: str = "default") -> RayJob:
         raw = self.store.find(RAYJOB, namespace, name)
         if raw is None:
             raise NotFound(f'rayjobs.ray.io "{name}" not found')
         return RayJob.from_raw(raw)
 
-    def deployment_status(self, name: str, namespace: str = "default") -> str | None:
+    def deployment_status(self, name: str, *, namespace: str = "default") -> str | None:
         raw = self.store.find(RAYJOB, namespace, name)
         return None if raw is None else str((raw.get("status") or {}).get("jobDeploymentStatus", ""))
 
-    def events_for(self, kind: str, name: str, namespace: str = "default") -> builtins.list[Obj]:
+    def events_for(self, kind: str, name: str, *, namespace: str = "default") -> builtins.list[Obj]:
         obj = self.store.find(_rtype(kind), namespace, name)
         return [] if obj is None else [deep_copy(e) for e in self.events.list_for(obj)]
 
-    def events_in(self, namespace: str = "default") -> builtins.list[Obj]:
+    def events_in(self, *, namespace: str = "default") -> builtins.list[Obj]:
         events = self.store.list(_rtype("Event"), namespace)
         return [deep_copy(e) for e in sorted(events, key=lambda e: int(e["metadata"]["resourceVersion"]))]
 
-    def pod_logs(self, pod: str, namespace: str = "default", container: str | None = None) -> str:
+    def pod_logs(self, pod: str, *, namespace: str = "default", container: str | None = None) -> str:
         return self.kubelet.logs(namespace, pod, container)
 
-    def head_pod(self, cluster: str, namespace: str = "default") -> Obj | None:
+    def head_pod(self, cluster: str, *, namespace: str = "default") -> Obj | None:
         pods = self.store.list(POD, namespace, {"ray.io/cluster": cluster, "ray.io/node-type": "head"})
         return deep_copy(pods[0]) if pods else None
 
-    def driver_log(self, name: str, namespace: str = "default") -> str:
+    def driver_log(self, name: str, *, namespace: str = "default") -> str:
         """``/tmp/ray/session_latest/logs/job-driver-<jobId>.log`` on the RayJob's head pod."""
-        job = self.rayjob(name, namespace)
-        record = self.ray_job_record(name, namespace)
+        job = self.rayjob(name, namespace=namespace)
+        record = self.ray_job_record(name, namespace=namespace)
         if record is None:
             cluster = job.status.ray_cluster_name or "<none>"
             raise NotFound(f"no driver log for RayJob {namespace}/{name}: the head pod of RayCluster {cluster} "
@@ -305,17 +325,17 @@ class Simulator:
                            hint="read the submitter pod's log instead (kubectl logs -l job-name=" + name + ")")
         return "".join(line + "\n" for line in record.driver_log)
 
-    def ray_job_record(self, name: str, namespace: str = "default") -> JobRecord | None:
-        job = self.rayjob(name, namespace)
+    def ray_job_record(self, name: str, *, namespace: str = "default") -> JobRecord | None:
+        job = self.rayjob(name, namespace=namespace)
         dashboard = self.directory.current(namespace, job.status.ray_cluster_name)
         if dashboard is None:
             return None
         return dashboard.jobs.get(job.status.job_id)
 
-    def ray_job_submit(self, rayjob: str, submission_id: str, entrypoint: str | None = None,
+    def ray_job_submit(self, rayjob: str, submission_id: str, entrypoint: str | None = None, *,
                        namespace: str = "default") -> None:
         """A user's ``ray job submit --submission-id ID`` against a RayJob's cluster (InteractiveMode)."""
-        job = self.rayjob(rayjob, namespace)
+        job = self.rayjob(rayjob, namespace=namespace)
         dashboard = self.directory.current(namespace, job.status.ray_cluster_name)
         if dashboard is None or not dashboard.serving:
             raise DashboardError(f"the dashboard of RayCluster {job.status.ray_cluster_name!r} is not serving")
@@ -326,7 +346,8 @@ class Simulator:
 
     @property
     def operator_log(self) -> builtins.list[str]:
-        return sorted(self.rayjob_controller.log + self.raycluster_controller.log)
+        networkpolicy = self.networkpolicy_controller.log if self.networkpolicy_controller is not None else []
+        return sorted(self.rayjob_controller.log + self.raycluster_controller.log + networkpolicy)
 
     # -- lifecycle -------------------------------------------------------------------------------------------------
 

@@ -1,20 +1,35 @@
-"""The Backend protocol every runner talks to, and the optional capabilities a backend may add.
+"""The Backend protocol every runner talks to, and the optional capabilities a backend may declare.
 
 A scenario never knows which backend it is on, except by explicit ``backends:`` restrictions. The simulator
-backend moves virtual time; a Kubernetes backend waits for real. Both feed the same :class:`Journal`.
+backend moves virtual time; a Kubernetes backend waits for real. Both feed the same :class:`~harness.journal.Journal`
+and answer the same calls, with the same argument order: the object first (kind, name), then keyword-only
+``namespace=`` (so that swapping two strings cannot type-check).
 
-Optional capabilities are protocols of their own (:class:`SupportsRayJobSubmit`), checked with ``isinstance``
-when a step needs one; a backend without it makes that step an error naming the backend.
+Optional capabilities are protocols of their own, reached through :attr:`Backend.capabilities`: a field is the
+capability's implementation or None, so callers check ``is None`` and mypy checks that what a backend offers
+really implements the protocol. A step that needs a missing capability is an error naming the backend.
+
+Not here: which backends exist (:mod:`.registry`), how logs are found (:mod:`.logs`), the backends themselves.
 """
 
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Mapping
-from typing import Any, Protocol, runtime_checkable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final, Literal, Protocol, get_args
 
 from ..errors import HarnessError
-from ..sim.journal import Journal
+from ..executors import ExecutorName, ExecutorSettings
+from ..journal import Journal
+
+Obj = dict[str, Any]
+
+LogSource = Literal["driver", "head", "submitter", "worker", "operator"]
+"""Where a RayJob's log is read: the job-driver log on the head pod, the head container (``ray start``), the
+submitter (K8sJobMode pod or SidecarMode container), the worker pods, or the operator's log about it."""
+LOG_SOURCES: Final[tuple[LogSource, ...]] = get_args(LogSource)
 
 
 class UnsupportedByBackend(HarnessError):
@@ -24,47 +39,87 @@ class UnsupportedByBackend(HarnessError):
 class RayJobSubmitRefused(HarnessError):
     """A user's ``ray job submit`` did not go through: the dashboard is not serving, or the id is taken."""
 
-Obj = dict[str, Any]
+
+class LogUnavailable(HarnessError):
+    """A log source cannot be read now: no cluster yet, pod gone, a submission mode without a submitter."""
+
+
+@dataclass(frozen=True)
+class Log:
+    """A log as read: what it is (for messages, e.g. "submitter log of RayJob/demo") and its text."""
+
+    subject: str
+    text: str
 
 
 class Backend(Protocol):
-    name: str  # "sim" or "kube"
-    kuberay_version: str
-    executor_name: str  # "scripted", "ray", or "cluster" for a real cluster
+    """Where scenarios run. Every method is required; optional ones are in :class:`Capabilities`."""
+
+    name: str  # as registered: "sim", later "kube"
+    kuberay_version: str  # the release the backend runs, e.g. "1.7.0"
+    executor_name: ExecutorName  # "scripted", "ray", or "cluster" for a real cluster
     virtual_time: bool  # True when advance() costs no wall time
 
     @property
     def journal(self) -> Journal: ...
 
+    @property
+    def capabilities(self) -> Capabilities: ...
+
     def create_namespace(self, name: str) -> None: ...
 
     def delete_namespace(self, name: str) -> None: ...
 
-    def apply(self, obj: Mapping[str, Any], namespace: str) -> Obj:
+    def apply(self, obj: Mapping[str, Any], *, namespace: str) -> Obj:
         """Create, or merge onto the existing object (``kubectl apply`` semantics for the fields given)."""
         ...
 
-    def patch(self, kind: str, namespace: str, name: str, patch: Mapping[str, Any]) -> Obj:
+    def apply_manifests(self, source: str | Path, *, namespace: str | None = None) -> builtins.list[Obj]:
+        """``kubectl apply -f``: a YAML file or folder, validated as the API server would (ManifestError with
+        file:line for what it refuses); ``namespace`` None keeps each manifest's own (else ``default``)."""
+        ...
+
+    def patch(self, kind: str, name: str, patch: Mapping[str, Any], *, namespace: str) -> Obj:
         """RFC 7386 merge patch on the main resource."""
         ...
 
-    def delete(self, kind: str, namespace: str, name: str, *, wait: bool = True, timeout: float = 300.0) -> None:
-        """Delete (background propagation); with ``wait``, return only once the object is gone."""
+    def delete(self, kind: str, name: str, *, namespace: str, wait: bool = True, timeout: float = 300.0) -> None:
+        """Delete (background propagation), as ``kubectl delete``: by default return only once the object is
+        gone, raising DeletionTimeout after ``timeout`` seconds; ``wait=False`` returns once it is requested."""
         ...
 
-    def get(self, kind: str, namespace: str, name: str) -> Obj | None: ...
+    def get(self, kind: str, name: str, *, namespace: str) -> Obj | None: ...
 
-    def list(self, kind: str, namespace: str,
-             selector: str | Mapping[str, str] | None = None) -> builtins.list[Obj]: ...
+    def list(self, kind: str, *, namespace: str | None,
+             selector: str | Mapping[str, str] | None = None) -> builtins.list[Obj]:
+        """Objects of ``kind`` matching ``selector`` in ``namespace`` (None: every namespace), by name."""
+        ...
 
-    def events(self, namespace: str) -> builtins.list[Obj]:
+    def events(self, *, namespace: str) -> builtins.list[Obj]:
         """core/v1 Events in the namespace, oldest first."""
         ...
 
-    def pod_logs(self, namespace: str, pod: str, container: str | None = None) -> str: ...
+    def pod_logs(self, pod: str, *, namespace: str, container: str | None = None) -> str:
+        """``kubectl logs <pod> [-c container]``."""
+        ...
 
-    def driver_log(self, namespace: str, rayjob: str) -> str:
+    def driver_log(self, rayjob: str, *, namespace: str) -> str:
         """``/tmp/ray/session_latest/logs/job-driver-<status.jobId>.log`` on the RayJob's head pod."""
+        ...
+
+    def operator_log(self, *, namespace: str, objects: Sequence[tuple[str, str]] | None = None) -> builtins.list[str]:
+        """The KubeRay operator's log lines about ``objects`` ((kind, name) pairs) in ``namespace``, or about
+        anything in it when ``objects`` is None; oldest first. Each backend knows its operator's log format."""
+        ...
+
+    def logs(self, *, namespace: str, source: LogSource, rayjob: str | None = None, raycluster: str | None = None,
+             container: str | None = None) -> Log:
+        """The log of a RayJob (or RayCluster, for head, worker and operator) from ``source``; raises
+        LogUnavailable when it cannot be read now. Every backend answers through :func:`.logs.read_log`."""
+        ...
+
+    def warnings(self) -> builtins.list[str]:
+        """Warnings reported so far (API-server warnings on apply, executor notes), each once."""
         ...
 
     def now(self) -> float:
@@ -82,11 +137,72 @@ class Backend(Protocol):
     def close(self) -> None: ...
 
 
-@runtime_checkable
-class SupportsRayJobSubmit(Protocol):
-    """Optional: a user's ``ray job submit --submission-id ID`` to a RayJob's cluster (InteractiveMode)."""
+# -- optional capabilities -----------------------------------------------------------------------------------------
 
-    def submit_ray_job(self, namespace: str, rayjob: str, submission_id: str, entrypoint: str | None = None) -> None:
+
+class RayJobSubmit(Protocol):
+    """A user's ``ray job submit --submission-id ID`` to a RayJob's cluster (InteractiveMode)."""
+
+    def submit_ray_job(self, rayjob: str, submission_id: str, entrypoint: str | None = None, *,
+                       namespace: str) -> None:
         """Submit to the dashboard of the RayJob's current RayCluster; ``entrypoint`` None means the RayJob's
         ``spec.entrypoint``. Raises :class:`RayJobSubmitRefused` when the dashboard does not accept the job."""
+        ...
+
+
+class Settle(Protocol):
+    """Run until every RayJob is settled: terminal with its cleanup done, ValidationFailed, or Suspended."""
+
+    def settle(self, timeout: float) -> bool:
+        """True once settled; False if ``timeout`` seconds ran out first."""
+        ...
+
+
+CapabilityName = Literal["ray_job_submit", "settle"]
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a backend can do beyond the protocol: each field is an implementation, or None."""
+
+    ray_job_submit: RayJobSubmit | None = None
+    settle: Settle | None = None
+
+    @property
+    def names(self) -> frozenset[CapabilityName]:
+        """The capabilities present, by name (as a registry entry declares them)."""
+        present: set[CapabilityName] = set()
+        if self.ray_job_submit is not None:
+            present.add("ray_job_submit")
+        if self.settle is not None:
+            present.add("settle")
+        return frozenset(present)
+
+
+# -- making a backend ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BackendSettings:
+    """What a backend is made with; each backend uses what applies to it and refuses what it cannot honour."""
+
+    kuberay_version: str | None = None  # None: the backend's default release
+    executor: ExecutorSettings = field(default_factory=ExecutorSettings)
+    operator_env: Mapping[str, str] = field(default_factory=dict)
+    feature_gates: Mapping[str, bool] = field(default_factory=dict)
+    seed: int = 0  # generated names (simulator)
+    wall_clock_timestamps: bool = False  # object timestamps start at today instead of a fixed origin (simulator)
+    on_warning: Callable[[str], None] | None = None  # told each warning as it is reported
+
+
+class BackendFactory(Protocol):
+    """What a backend module offers the registry."""
+
+    def create(self, settings: BackendSettings) -> Backend:
+        """A fresh backend; InputError for settings it cannot honour."""
+        ...
+
+    def operator_problems(self, env: Mapping[str, str],
+                          feature_gates: Mapping[str, bool]) -> list[tuple[str, str]]:
+        """Why these operator settings cannot be honoured: (env var or gate name, one sentence) per problem."""
         ...

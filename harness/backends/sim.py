@@ -1,64 +1,62 @@
 """The simulator backend: the Backend protocol over an in-process :class:`~harness.simulator.Simulator`.
 
 Time is virtual: ``advance`` and ``wait_until`` cost no wall time with the scripted executor (with the Ray
-executor, time follows the wall clock only while real Ray work is in flight).
+executor, time follows the wall clock only while real Ray work is in flight). Capabilities: a user's
+``ray job submit`` (InteractiveMode) and settling (run until every RayJob is done).
+
+Not here: the simulated world itself (``harness.simulator`` and below); where logs are (:mod:`.logs`).
 """
 
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+import re
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from .._util.jsoncopy import deep_copy
-from ..errors import InputError
-from ..sim.dashboard import DashboardError, Executor, JobScript, ScriptedExecutor
-from ..sim.journal import Journal
+from ..executors import ExecutorName
+from ..executors.build import build_executor
+from ..journal import Journal
+from ..kuberay.profile import DEFAULT_RELEASE, operator_problems
+from ..raysim.dashboard import DashboardError
 from ..sim.store import NotFound
-from ..simulator import Simulator
-from .base import RayJobSubmitRefused
+from ..simulator import Simulator, wall_clock_origin
+from .base import BackendSettings, Capabilities, Log, LogSource, RayJobSubmitRefused
+from .logs import read_log
 
 Obj = dict[str, Any]
 
 
-@dataclass(frozen=True)
-class JobScripts:
-    """Scripted-executor behaviour: a default, and overrides per RayJob name or entrypoint substring."""
-
-    default: JobScript = field(default_factory=JobScript)
-    by_rayjob: Mapping[str, JobScript] = field(default_factory=dict)
-    by_entrypoint: Mapping[str, JobScript] = field(default_factory=dict)
-
-
-def make_executor(name: str, job_scripts: JobScripts | None = None,
-                  path_map: Mapping[str, str] | None = None) -> Executor:
-    if name == "scripted":
-        scripts = job_scripts or JobScripts()
-        return ScriptedExecutor(scripts.default, by_entrypoint=scripts.by_entrypoint, by_rayjob=scripts.by_rayjob)
-    if name == "ray":
-        from ..executors import create_ray_executor
-
-        return create_ray_executor(path_map=dict(path_map or {}))
-    raise InputError(f"executor={name!r} is unknown", hint="use 'scripted' or 'ray'")
-
-
 class SimBackend:
+    """A fresh simulated cluster running the KubeRay release of ``settings`` (or over a given ``simulator``)."""
+
     name = "sim"
     virtual_time = True
 
-    def __init__(self, kuberay_version: str = "1.7", executor: str = "scripted", job_scripts: JobScripts | None = None,
-                 operator_env: Mapping[str, str] | None = None, feature_gates: Mapping[str, bool] | None = None,
-                 seed: int = 0, path_map: Mapping[str, str] | None = None,
-                 simulator: Simulator | None = None) -> None:
-        self.executor_name = executor
-        self.sim = simulator or Simulator(kuberay_version, executor=make_executor(executor, job_scripts, path_map),
-                                          operator_env=operator_env, feature_gates=feature_gates, seed=seed)
+    def __init__(self, settings: BackendSettings | None = None, *, simulator: Simulator | None = None) -> None:
+        settings = settings or BackendSettings()
+        self.executor_name: ExecutorName = settings.executor.name
+        if simulator is None:
+            origin = wall_clock_origin() if settings.wall_clock_timestamps else None
+            simulator = Simulator(settings.kuberay_version or DEFAULT_RELEASE,
+                                  executor=build_executor(settings.executor), operator_env=settings.operator_env,
+                                  feature_gates=settings.feature_gates, seed=settings.seed, origin=origin,
+                                  on_warning=settings.on_warning)
+        else:
+            self.executor_name = "ray" if simulator.executor.name == "ray" else "scripted"
+        self.sim = simulator
         self.kuberay_version = self.sim.profile.version
+        self._capabilities = Capabilities(ray_job_submit=self, settle=self)
 
     @property
     def journal(self) -> Journal:
         return self.sim.journal
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return self._capabilities
 
     def create_namespace(self, name: str) -> None:
         self.sim.create_namespace(name)
@@ -67,44 +65,65 @@ class SimBackend:
         # Objects of a finished scenario stay for diagnostics; a namespace is never reused within a run.
         self.sim.journal.record_action("delete namespace", namespace=name)
 
-    def apply(self, obj: Mapping[str, Any], namespace: str) -> Obj:
+    def apply(self, obj: Mapping[str, Any], *, namespace: str) -> Obj:
         applied: Obj = deep_copy(self.sim.apply(dict(obj), namespace=namespace)[0])
         return applied
 
-    def apply_manifests(self, source: Any, namespace: str) -> builtins.list[Obj]:
-        """Apply a path, YAML text or Manifest objects with file:line validation errors."""
-        return [deep_copy(o) for o in self.sim.apply(source, namespace=namespace)]
+    def apply_manifests(self, source: str | Path, *, namespace: str | None = None) -> builtins.list[Obj]:
+        return [deep_copy(o) for o in self.sim.apply(Path(source), namespace=namespace)]
 
-    def patch(self, kind: str, namespace: str, name: str, patch: Mapping[str, Any]) -> Obj:
-        patched: Obj = deep_copy(self.sim.patch(kind, name, patch, namespace))
+    def patch(self, kind: str, name: str, patch: Mapping[str, Any], *, namespace: str) -> Obj:
+        patched: Obj = deep_copy(self.sim.patch(kind, name, patch, namespace=namespace))
         return patched
 
-    def delete(self, kind: str, namespace: str, name: str, *, wait: bool = True, timeout: float = 300.0) -> None:
-        self.sim.delete(kind, name, namespace, wait=wait, timeout=timeout)
+    def delete(self, kind: str, name: str, *, namespace: str, wait: bool = True, timeout: float = 300.0) -> None:
+        self.sim.delete(kind, name, namespace=namespace, wait=wait, timeout=timeout)
 
-    def get(self, kind: str, namespace: str, name: str) -> Obj | None:
-        return self.sim.get(kind, name, namespace)
+    def get(self, kind: str, name: str, *, namespace: str) -> Obj | None:
+        return self.sim.get(kind, name, namespace=namespace)
 
-    def list(self, kind: str, namespace: str, selector: str | Mapping[str, str] | None = None) -> builtins.list[Obj]:
-        return self.sim.list(kind, namespace, selector)
+    def list(self, kind: str, *, namespace: str | None,
+             selector: str | Mapping[str, str] | None = None) -> builtins.list[Obj]:
+        return self.sim.list(kind, namespace=namespace, selector=selector)
 
-    def events(self, namespace: str) -> builtins.list[Obj]:
-        return self.sim.events_in(namespace)
+    def events(self, *, namespace: str) -> builtins.list[Obj]:
+        return self.sim.events_in(namespace=namespace)
 
-    def pod_logs(self, namespace: str, pod: str, container: str | None = None) -> str:
-        return self.sim.pod_logs(pod, namespace, container)
+    def pod_logs(self, pod: str, *, namespace: str, container: str | None = None) -> str:
+        return self.sim.pod_logs(pod, namespace=namespace, container=container)
 
-    def driver_log(self, namespace: str, rayjob: str) -> str:
-        return self.sim.driver_log(rayjob, namespace)
+    def driver_log(self, rayjob: str, *, namespace: str) -> str:
+        return self.sim.driver_log(rayjob, namespace=namespace)
 
-    def submit_ray_job(self, namespace: str, rayjob: str, submission_id: str, entrypoint: str | None = None) -> None:
-        """A user's ``ray job submit`` to the RayJob's cluster (InteractiveMode); see SupportsRayJobSubmit."""
+    def operator_log(self, *, namespace: str, objects: Sequence[tuple[str, str]] | None = None) -> builtins.list[str]:
+        # The simulated controllers log "<t> RayJob <ns>/<name> ..." and "<t> RayCluster <ns>/<name>: ...".
+        if objects is None:
+            about = re.compile(rf"\b(RayJob|RayCluster) {re.escape(namespace)}/")
+        else:
+            names = "|".join(f"{re.escape(kind)} {re.escape(namespace)}/{re.escape(name)}" for kind, name in objects)
+            about = re.compile(rf"\b(?:{names})(?=[\s:]|$)")
+        return [line for line in self.sim.operator_log if about.search(line)]
+
+    def logs(self, *, namespace: str, source: LogSource, rayjob: str | None = None, raycluster: str | None = None,
+             container: str | None = None) -> Log:
+        return read_log(self, namespace=namespace, source=source, rayjob=rayjob, raycluster=raycluster,
+                        container=container)
+
+    def warnings(self) -> builtins.list[str]:
+        return self.sim.executor_warnings()
+
+    def submit_ray_job(self, rayjob: str, submission_id: str, entrypoint: str | None = None, *,
+                       namespace: str) -> None:
+        """A user's ``ray job submit`` to the RayJob's cluster (InteractiveMode); see RayJobSubmit."""
         try:
-            self.sim.ray_job_submit(rayjob, submission_id, entrypoint, namespace)
+            self.sim.ray_job_submit(rayjob, submission_id, entrypoint, namespace=namespace)
         except DashboardError as exc:
             raise RayJobSubmitRefused(exc.message, hint=exc.hint or
                                       "submit once the RayJob's cluster is ready (jobDeploymentStatus Waiting), "
                                       "with a submission id not used before on that cluster") from None
+
+    def settle(self, timeout: float) -> bool:
+        return self.sim.settle(timeout)
 
     def now(self) -> float:
         return self.sim.now
@@ -115,11 +134,21 @@ class SimBackend:
     def wait_until(self, condition: Callable[[], bool], timeout: float) -> bool:
         return self.sim.run_until(condition, timeout)
 
-    def operator_log(self) -> builtins.list[str]:
-        return self.sim.operator_log
-
     def close(self) -> None:
         self.sim.close()
 
 
-__all__ = ["JobScripts", "NotFound", "SimBackend", "make_executor"]
+class _Factory:
+    """The registry's way into this module."""
+
+    def create(self, settings: BackendSettings) -> SimBackend:
+        return SimBackend(settings)
+
+    def operator_problems(self, env: Mapping[str, str],
+                          feature_gates: Mapping[str, bool]) -> builtins.list[tuple[str, str]]:
+        return operator_problems(env, feature_gates)
+
+
+FACTORY = _Factory()
+
+__all__ = ["FACTORY", "NotFound", "SimBackend"]

@@ -27,10 +27,12 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from ..backends.registry import available_backends
 from ..errors import InputError
+from ..executors import EXECUTOR_CHOICES
 from ..report import ScenarioReport, StepRecord, report_dir, summary_table, write_junit_xml, write_scenario_report
 from ..runner import RunOptions, ScenarioResult, StepEvent, default_kuberay_version, run_scenario, select
-from ..runner.backend_factory import AVAILABLE_BACKENDS, check_options, create_backend
+from ..runner.backend_factory import check_options, check_scenario, create_backend
 from ..scenario import Scenario, discover, load_file
 
 STATUS_STYLE = {"passed": "green", "failed": "red", "error": "magenta", "skipped": "yellow"}
@@ -38,14 +40,14 @@ STATUS_STYLE = {"passed": "green", "failed": "red", "error": "magenta", "skipped
 
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH", help="scenario files, or folders to search for them")
-    parser.add_argument("--backend", default="sim", choices=AVAILABLE_BACKENDS,
+    parser.add_argument("--backend", default="sim", choices=available_backends(),
                         help="where scenarios run (default: sim, the in-process simulator)")
     parser.add_argument("--kuberay-version", default=None, metavar="V",
                         help="KubeRay release to run against (default: the newest simulated one)")
-    parser.add_argument("--executor", default="auto", choices=("auto", "scripted", "ray"),
+    parser.add_argument("--executor", default="auto", choices=EXECUTOR_CHOICES,
                         help="how Ray jobs run on the simulator: auto (default: scripted when the scenario "
-                             "declares 'executor:' settings, else a local Ray runtime if Ray is installed), "
-                             "scripted, or ray")
+                             "declares 'executor:' settings, ray when it allows only ray, else a local Ray runtime "
+                             "if Ray is installed), scripted, or ray")
     parser.add_argument("-k", dest="keyword", default=None, metavar="EXPR",
                         help="only scenarios whose name, file or markers match, e.g. -k 'ttl and not slow'")
     parser.add_argument("--fail-fast", "-x", action="store_true", help="stop after the first failed scenario")
@@ -133,6 +135,10 @@ def run_command(args: argparse.Namespace) -> int:
             "no scenario files found"
         _print_errors([InputError(what, hint="check the paths and the -k expression (see --list)")])
         return 2
+    unfit = [error for scenario in chosen for error in check_scenario(scenario, options)]
+    if unfit:
+        _print_errors(unfit)
+        return 2
     if args.list_only:
         for scenario in chosen:
             console.print(f"{escape(scenario.name)} [dim]{escape(str(scenario.pos))}[/] {escape(scenario.description)}",
@@ -140,7 +146,14 @@ def run_command(args: argparse.Namespace) -> int:
         return 0
     results = _run_all(chosen, options, console, fail_fast=args.fail_fast, report=args.report)
     reports = [scenario_report(result) for result in results]
-    console.print(summary_table(reports))
+    table = summary_table(reports)
+    if console.is_terminal:
+        console.print(table)
+    else:  # piped: as wide as the table needs, never wrapped into the 80 columns rich assumes without a terminal
+        width = console.width
+        console.width = max(width, console.measure(table, options=console.options.update_width(1_000)).maximum)
+        console.print(table)
+        console.width = width
     if len(results) < len(chosen):
         console.print(f"[red]stopped after the first failure (--fail-fast): {len(chosen) - len(results)} "
                       "scenario(s) not run[/]")

@@ -1,26 +1,32 @@
 """``rayjob-harness simulate MANIFEST...``: apply manifests to the simulator and print the journal.
 
-The Ray jobs run on the scripted executor (declared runtime, exit code and output) or, with ``--executor ray``,
-for real on a local Ray runtime. The run ends when every RayJob is settled (terminal with its cleanup done,
-ValidationFailed, or Suspended) or when ``--for`` has elapsed in virtual time.
+The Ray jobs run as ``run`` and the pytest plugin run them (``--executor auto``): on the scripted executor when
+``--job-*`` flags declare their outcome, else for real on a local Ray runtime when Ray is installed. The run ends
+when every RayJob is settled (terminal with its cleanup done, ValidationFailed, or Suspended) or when ``--for``
+has elapsed in virtual time. Everything goes through the backend registry and the Backend protocol; logs come
+from the backend's one log resolver.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
-from typing import Any
+from pathlib import Path
 
 from .._util.durations import format_duration, parse_duration
+from ..backends.base import LOG_SOURCES, Backend, BackendSettings, LogSource
+from ..backends.registry import backend_info
 from ..errors import HarnessError, InputError
-from ..kuberay.profile import parse_feature_gates, supported_versions
-from ..model.kinds import RAYJOB
+from ..executors import EXECUTOR_CHOICES, ExecutorSettings, JobScript, JobScripts, resolve_executor
+from ..executors.choice import ray_missing_reason
+from ..journal import JournalEntry
+from ..manifests import load_manifests
+from ..model.featuregates import parse_feature_gates
 from ..model.rayjob import RayJob
-from ..sim.dashboard import JobScript, ScriptedExecutor
-from ..sim.journal import JournalEntry
-from ..simulator import Simulator, wall_clock_origin
 
-LOG_SOURCES = ("driver", "head", "submitter")
+BACKEND = "sim"
+_SUMMARY_KINDS = ("RayJob", "RayCluster", "Job", "Pod", "Service")
 
 
 def _duration(text: str) -> float:
@@ -31,26 +37,32 @@ def _duration(text: str) -> float:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    info = backend_info(BACKEND)
     parser.add_argument("manifests", nargs="+", metavar="MANIFEST", help="YAML files or folders to apply")
-    parser.add_argument("--kuberay-version", default="1.7", help=f"KubeRay release ({', '.join(supported_versions())})")
-    parser.add_argument("--executor", choices=("scripted", "ray"), default="scripted",
-                        help="how Ray jobs run: declared outcome in virtual time, or for real on local Ray")
-    parser.add_argument("--job-runtime", type=_duration, default=5.0, metavar="DURATION",
+    parser.add_argument("--kuberay-version", default=info.default_kuberay_version,
+                        help=f"KubeRay release ({', '.join(info.kuberay_versions)}; default "
+                             f"{info.default_kuberay_version})")
+    parser.add_argument("--executor", choices=EXECUTOR_CHOICES, default="auto",
+                        help="how Ray jobs run: auto (default: scripted when --job-* flags declare the outcome, "
+                             "else for real on local Ray when it is installed), scripted, or ray")
+    parser.add_argument("--job-runtime", type=_duration, default=None, metavar="DURATION",
                         help="scripted executor: how long each Ray job runs (default 5s)")
-    parser.add_argument("--job-exit", type=int, default=0, metavar="CODE",
+    parser.add_argument("--job-exit", type=int, default=None, metavar="CODE",
                         help="scripted executor: the entrypoint's exit code (0 → SUCCEEDED, else FAILED)")
     parser.add_argument("--job-stopped", action="store_true", help="scripted executor: the job ends STOPPED")
     parser.add_argument("--job-output", action="append", default=[], metavar="TEXT",
                         help="scripted executor: a line the driver prints (repeatable)")
     parser.add_argument("--operator-env", action="append", default=[], metavar="NAME=VALUE",
-                        help="an environment variable of the operator, e.g. DELETE_RAYJOB_CR_AFTER_JOB_FINISHES=true")
+                        help="an environment variable of the operator, e.g. DELETE_RAYJOB_CR_AFTER_JOB_FINISHES=true "
+                             "(one the simulator does not model is refused)")
     parser.add_argument("--feature-gates", default="", metavar="G=true,...",
-                        help="operator feature gates, e.g. RayJobDeletionPolicy=false")
+                        help="operator feature gates, e.g. RayClusterNetworkPolicy=true (one the simulator does "
+                             "not model is refused)")
     parser.add_argument("--for", dest="duration", type=_duration, default=24 * 3600.0, metavar="DURATION",
                         help="stop after this much virtual time even if RayJobs are not settled (default 24h)")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="journal format")
     parser.add_argument("--logs", action="append", default=[], choices=LOG_SOURCES, metavar="SOURCE",
-                        help="after the journal, print this log of each RayJob: driver, head or submitter")
+                        help=f"after the journal, print this log of each RayJob: {', '.join(LOG_SOURCES)}")
     parser.add_argument("--seed", type=int, default=0, help="seed of generated names (default 0)")
     parser.add_argument("--path-map", action="append", default=[], metavar="CONTAINER=LOCAL",
                         help="ray executor: map a container path to a local folder, e.g. /app=./app")
@@ -66,39 +78,71 @@ def _pairs(items: list[str], flag: str) -> dict[str, str]:
     return out
 
 
-def build_simulator(args: argparse.Namespace) -> Simulator:
-    env = _pairs(args.operator_env, "--operator-env")
-    gates = parse_feature_gates(args.feature_gates) if args.feature_gates else {}
-    if args.executor == "ray":
-        from ..executors import create_ray_executor
+def executor_settings(args: argparse.Namespace) -> ExecutorSettings:
+    """The executor the flags describe, resolved by the same ``auto`` rule as ``run`` and the pytest plugin."""
+    scripted = (args.job_runtime is not None or args.job_exit is not None or args.job_stopped
+                or bool(args.job_output))
+    path_map = _pairs(args.path_map, "--path-map")
+    if scripted and path_map:
+        raise InputError("--job-* flags declare a scripted outcome, and --path-map is for running the entrypoint "
+                         "for real", hint="use one or the other")
+    name = resolve_executor(args.executor, scripted=scripted, paths=bool(path_map))
+    if name == "ray" and scripted:
+        raise InputError("--job-* flags describe the scripted executor, and --executor ray runs the entrypoint "
+                         "for real", hint="drop the --job-* flags, or use --executor scripted")
+    if name == "scripted" and path_map:
+        raise InputError("--path-map applies to the ray executor only", hint="use --executor ray (or auto)")
+    missing = ray_missing_reason(name)
+    if missing is not None:
+        raise InputError(missing)
+    script = JobScript(runtime=5.0 if args.job_runtime is None else args.job_runtime,
+                       exit_code=args.job_exit or 0, output=tuple(args.job_output), stopped=args.job_stopped)
+    return ExecutorSettings(name=name, scripts=JobScripts(default=script) if scripted else JobScripts(),
+                            path_map=path_map)
 
-        executor: Any = create_ray_executor(path_map=_pairs(args.path_map, "--path-map"))
-        print("Running Ray jobs on a local Ray runtime (executor=ray)", file=sys.stderr)
-    else:
-        executor = ScriptedExecutor(JobScript(runtime=args.job_runtime, exit_code=args.job_exit,
-                                              output=tuple(args.job_output), stopped=args.job_stopped))
-    return Simulator(args.kuberay_version, executor=executor, operator_env=env, feature_gates=gates,
-                     seed=args.seed, origin=wall_clock_origin(),
-                     on_warning=lambda text: print(f"Warning: {text}", file=sys.stderr))
+
+def build_backend(args: argparse.Namespace) -> Backend:
+    executor = executor_settings(args)
+    if executor.name == "ray":
+        print("Running Ray jobs on a local Ray runtime (executor=ray; --executor scripted for declared outcomes)",
+              file=sys.stderr)
+    return backend_info(BACKEND).create(BackendSettings(
+        kuberay_version=args.kuberay_version, executor=executor, operator_env=_pairs(args.operator_env,
+                                                                                    "--operator-env"),
+        feature_gates=parse_feature_gates(args.feature_gates), seed=args.seed, wall_clock_timestamps=True,
+        on_warning=logging.getLogger("harness.cli").warning))  # printed once by the CLI
+
+
+def require_objects(paths: list[str]) -> None:
+    """An empty file or a folder without manifests is a mistake, not a cluster with nothing to do."""
+    for path in paths:
+        if not load_manifests(path):
+            where = "folder holds no *.yaml or *.yml file with any" if Path(path).is_dir() else "file holds no"
+            raise InputError(f"{where} Kubernetes object path={path!r}",
+                             hint="give manifests with at least one object (apiVersion, kind, metadata, spec)")
 
 
 def command(args: argparse.Namespace) -> int:
-    sim = build_simulator(args)
+    require_objects(args.manifests)
+    backend = build_backend(args)
     try:
         for path in args.manifests:
-            sim.apply(path)
-        settled = sim.settle(args.duration)
-        sim.executor_warnings()
+            backend.apply_manifests(path)
+        settle = backend.capabilities.settle
+        if settle is None:
+            raise InputError(f"backend={backend.name} cannot run until RayJobs settle")
+        settled = settle.settle(args.duration)
+        backend.warnings()  # reports the executor's notes through on_warning
         if args.format == "json":
-            for entry in sim.journal:
+            for entry in backend.journal:
                 print(entry.to_json())
         else:
-            print(render_journal(list(sim.journal)))
-            print(summary(sim, settled, args.duration))
+            print(render_journal(list(backend.journal)))
+            print(summary(backend, settled, args.duration))
         for source in args.logs:
-            print_logs(sim, source)
+            print_logs(backend, source)
     finally:
-        sim.close()
+        backend.close()
     return 0
 
 
@@ -108,11 +152,11 @@ def render_journal(entries: list[JournalEntry]) -> str:
     return render_text_timeline(entries)
 
 
-def summary(sim: Simulator, settled: bool, duration: float) -> str:
-    lines = ["", f"After {format_duration(sim.now)} of virtual time"
+def summary(backend: Backend, settled: bool, duration: float) -> str:
+    lines = ["", f"After {format_duration(backend.now())} of virtual time"
              + ("" if settled else f" (stopped by --for {format_duration(duration)}; not every RayJob settled)")
              + ":"]
-    for raw in sim.store.list(RAYJOB, None):
+    for raw in backend.list("RayJob", namespace=None):
         job = RayJob.from_raw(raw)
         s = job.status
         lines.append(f"  RayJob {job.namespace}/{job.name}: deployment={s.job_deployment_status.value or 'New'} "
@@ -120,34 +164,20 @@ def summary(sim: Simulator, settled: bool, duration: float) -> str:
                      f"succeeded={s.succeeded or 0} failed={s.failed or 0}")
         if s.message:
             lines.append(f"    message: {s.message}")
-    remaining = [f"{rtype.kind}/{obj['metadata']['name']}" for rtype, obj in sim.store.all_objects()
-                 if rtype.kind in ("RayJob", "RayCluster", "Job", "Pod", "Service")]
+    remaining = [f"{kind}/{obj['metadata']['name']}" for kind in _SUMMARY_KINDS
+                 for obj in backend.list(kind, namespace=None)]
     lines.append("  objects: " + (", ".join(remaining) if remaining else "none"))
     return "\n".join(lines)
 
 
-def print_logs(sim: Simulator, source: str) -> None:
-    for raw in sim.store.list(RAYJOB, None):
-        job = RayJob.from_raw(raw)
-        header = f"==> {source} log of RayJob {job.namespace}/{job.name}"
+def print_logs(backend: Backend, source: LogSource) -> None:
+    for raw in backend.list("RayJob", namespace=None):
+        meta = raw["metadata"]
+        header = f"==> {source} log of RayJob {meta['namespace']}/{meta['name']}"
         try:
-            text = log_of(sim, job, source)
-        except (HarnessError, LookupError) as exc:
-            print(f"{header}: not available: {exc}")
+            text = backend.logs(namespace=meta["namespace"], source=source, rayjob=meta["name"]).text
+        except HarnessError as exc:
+            print(f"{header}: not available: {exc.message}")
             continue
         print(header + " <==")
         print(text.rstrip("\n"))
-
-
-def log_of(sim: Simulator, job: RayJob, source: str) -> str:
-    if source == "driver":
-        return sim.driver_log(job.name, job.namespace)
-    if source == "head":
-        head = sim.head_pod(job.status.ray_cluster_name, job.namespace)
-        if head is None:
-            raise LookupError(f"RayCluster {job.status.ray_cluster_name or '<none>'} has no head pod")
-        return sim.pod_logs(head["metadata"]["name"], job.namespace, head["spec"]["containers"][0]["name"])
-    pods = sim.list("Pod", job.namespace, {"job-name": job.name})
-    if not pods:
-        raise LookupError(f"no submitter pod (label job-name={job.name}) in namespace {job.namespace}")
-    return sim.pod_logs(pods[-1]["metadata"]["name"], job.namespace)

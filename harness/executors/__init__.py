@@ -1,29 +1,41 @@
-"""Executors that run a simulated dashboard's Ray jobs for real: the ``ray`` executor and its local runtime.
+"""Executors: how a submitted Ray job runs. The one place that names them, chooses one, and builds it.
 
-The scripted executor (pure virtual time) lives beside the dashboard model in :mod:`harness.sim.dashboard`;
-this package holds the one that needs Ray installed. Importing it does not import Ray: the runtime is a
-subprocess (``ray start``) and the job SDK is imported on first submission.
+- :mod:`.settings`: executor names (typed literals), scripted outcomes (:class:`JobScript`, :class:`JobScripts`)
+  and :class:`ExecutorSettings`, the one type an executor is built from;
+- :mod:`.choice`: how ``auto`` resolves, the same for every front end, and whether Ray is really installed;
+- :mod:`.build`: :func:`~.build.build_executor` from settings;
+- :mod:`.scripted`: declared outcomes in pure virtual time;
+- :mod:`.ray_executor`, :mod:`.ray_runtime`, :mod:`.paths`: jobs run for real on a local Ray runtime.
 
-- :class:`RayRuntime` / :func:`get_shared_runtime`: a harness-owned ``ray start --head`` (:mod:`.ray_runtime`);
-- :class:`RayExecutor`: the Executor and RealWork protocols over that runtime (:mod:`.ray_executor`);
-- :mod:`.paths`: container paths, ConfigMap volumes, env and runtime_env made local.
+Importing this package imports the settings and the choice only: neither the simulator nor Ray. The executors
+implement the dashboard's :class:`~harness.raysim.dashboard.Executor` protocol and never know which controller
+submitted a job.
 """
 
 from __future__ import annotations
 
-from .paths import ConfigMapLookup, JobSetupError, PackageChecker
-from .ray_executor import RayExecutor, create_ray_executor
-from .ray_runtime import RayRuntime, get_shared_runtime, ray_installed, stop_shared_runtime, sweep_stale
+from .choice import ray_importable, ray_missing_reason, resolve_executor
+from .settings import (
+    EXECUTOR_CHOICES,
+    EXECUTOR_NAMES,
+    ExecutorChoice,
+    ExecutorName,
+    ExecutorSettings,
+    JobScript,
+    JobScripts,
+    SimExecutorName,
+)
 
 __all__ = [
-    "ConfigMapLookup",
-    "JobSetupError",
-    "PackageChecker",
-    "RayExecutor",
-    "RayRuntime",
-    "create_ray_executor",
-    "get_shared_runtime",
-    "ray_installed",
-    "stop_shared_runtime",
-    "sweep_stale",
+    "EXECUTOR_CHOICES",
+    "EXECUTOR_NAMES",
+    "ExecutorChoice",
+    "ExecutorName",
+    "ExecutorSettings",
+    "JobScript",
+    "JobScripts",
+    "SimExecutorName",
+    "ray_importable",
+    "ray_missing_reason",
+    "resolve_executor",
 ]

@@ -10,7 +10,6 @@ Not here: reserving the block (:mod:`.runtime_dirs`), starting or stopping anyth
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import sys
 from collections.abc import Mapping
@@ -18,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from .choice import ray_importable
 from .runtime_dirs import ENV_MARKER
 
 INSTALL_HINT: Final = "pip install 'rayjob-harness[ray]'"
@@ -110,9 +110,8 @@ def runtime_env(runtime_dir: Path, ports: RayPorts, token_path: Path, *,
 
 
 def ray_installed() -> bool:
-    """True when ``ray`` is a real installed package (a stray ``ray/`` folder on sys.path does not count)."""
-    spec = importlib.util.find_spec("ray")
-    return spec is not None and spec.origin is not None
+    """True when ``ray`` is a real installed package (see :func:`.choice.ray_importable`)."""
+    return ray_importable()
 
 
 def _ray_command() -> list[str]:

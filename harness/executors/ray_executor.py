@@ -1,9 +1,9 @@
 """The ``ray`` executor: a simulated dashboard's jobs run for real on a local Ray runtime.
 
-It implements the :class:`~harness.sim.dashboard.Executor` protocol (start, stop, cluster_deleted, close) and
+It implements the :class:`~harness.raysim.dashboard.Executor` protocol (start, stop, cluster_deleted, close) and
 the clock's :class:`~harness.sim.clock.RealWork` protocol: while a job it started is not terminal, ``busy()``
 holds, so virtual time follows the wall clock, and ``poll()`` copies Ray's job status and new driver-log lines
-into the dashboard model (the :class:`~harness.sim.dashboard.JobSink`).
+into the dashboard model (the :class:`~harness.raysim.dashboard.JobSink`).
 
 Ids: one runtime is shared by every simulated RayCluster, and a job id may legally come back on a new cluster
 (or a restarted head), so each job gets a Ray submission id of its own (``<jobId>-<cluster uid[:8]>``, with a
@@ -29,15 +29,15 @@ import re
 import secrets
 import shutil
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
 from ..errors import ExecutorError, MissingDependencyError
 from ..model.enums import JobStatus
+from ..raysim.dashboard import ClusterHandle, ConfigMapLookup, JobRecord, JobSink
 from ..sim.clock import PRIORITY_KUBELET, Clock
-from ..sim.dashboard import ClusterHandle, JobRecord, JobSink
 from . import paths
 from .ray_runtime import INSTALL_HINT, RayRuntime, get_shared_runtime
 
@@ -166,6 +166,15 @@ class RayExecutor:
     def head_log(self) -> list[str]:
         """The ``ray start`` output, i.e. the head container's log."""
         return self.runtime.head_log()
+
+    def head_log_source(self) -> Callable[[], list[str]] | None:
+        return self.head_log
+
+    def attach(self, clock: Clock, configmaps: ConfigMapLookup) -> None:
+        """Virtual time follows the wall clock while jobs run here; ConfigMap volumes come from that world."""
+        clock.add_real_work(self)
+        if self.configmap_lookup is None:
+            self.configmap_lookup = configmaps
 
     def real_submission_id(self, job: JobRecord) -> str | None:
         """The Ray submission id behind a simulated job (for diagnostics)."""

@@ -205,6 +205,7 @@ class RayRuntime:
             raise MissingDependencyError("the ray executor needs Ray, which is not installed",
                                          hint=INSTALL_HINT)
         started = time.monotonic()
+        log.info("starting a local Ray runtime (ray start --head; a few seconds)...")
         self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
         housekeep(self.root)
         owner = Owner.current()

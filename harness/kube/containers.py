@@ -2,7 +2,7 @@
 
 The kubelet knows pod phases, probes, restarts and logs, but not what a Ray head or a ``ray job submit``
 process does. A :class:`ContainerProgram` models that: it is started when the container starts, writes log lines,
-says when it is ready, and exits with a code. Programs for Ray nodes and submitters live in ``harness.kuberay``;
+says when it is ready, and exits with a code. Programs for Ray nodes and submitters live in ``harness.raysim``;
 the generic ones (run forever / exit after a delay) live here.
 """
 

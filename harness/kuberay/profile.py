@@ -1,9 +1,10 @@
 """KubeRay releases and operator settings the simulated controllers obey.
 
 A :class:`KubeRayProfile` names a release and carries every behaviour switch that differs between releases, so
-adding a release means adding a profile (and, where behaviour is new, a switch), never copying a controller.
-:class:`OperatorConfig` is what a deployment of that release was started with: environment variables and feature
-gates (``--feature-gates``).
+adding a release means adding a profile (and, where behaviour is new, a switch), never copying a controller; a
+switch exists only while some code reads it. :class:`OperatorConfig` is what a deployment of that release was
+started with: environment variables and feature gates (``--feature-gates``), checked by
+:func:`checked_operator_config` against what the simulator models (:mod:`.switches`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from ..errors import InputError
+from ..model.featuregates import V1_7_0_DEFAULTS
+from .gates import FeatureGates
+from .switches import operator_problems as switch_problems
 
 DEFAULT_REQUEUE: Final = 3.0  # RayJobDefaultRequeueDuration
 DEFAULT_GRACE_PERIOD: Final = 300  # RAYJOB_DEPLOYMENT_STATUS_TRANSITION_GRACE_PERIOD_SECONDS default
@@ -30,27 +34,27 @@ class KubeRayProfile:
 
     version: str
     cluster_name_infix: str  # "-raycluster" up to v1.3, "" from v1.4 (<rayjob>-<rand5>)
-    validation_failed_state: bool  # v1.5+: invalid specs end in ValidationFailed instead of error requeues
     mirror_cluster_status_while_initializing: bool  # v1.5+
     submitter_finished_timeout: bool  # v1.5+
     rayjob_head_service: bool  # v1.5+: <rayjob>-head-svc owned by the RayJob
     pre_running_deadline: bool  # v1.6+
     requeue_suspended: bool  # up to v1.5 a Suspended RayJob was requeued every 3 s
-    deletion_rules_on_deployment_status: bool  # v1.6+
     status_check_timeout: bool  # v1.7: jobStatusCheckFailureStartTime and JobStatusCheckTimeoutExceeded
-    deletion_policy_gate_default: bool  # RayJobDeletionPolicy: alpha/off up to v1.5, beta/on from v1.6
     events_with_action: bool  # v1.7 records through events.k8s.io with an action
-    submitter_health_wait: bool  # v1.7: the K8sJobMode submitter waits for /api/gcs_healthz first
+    # ``pkg/features/features.go`` defaults; RayJobDeletionPolicy: alpha/off up to v1.5, beta/on from v1.6
+    gate_defaults: Mapping[str, bool]
 
 
 PROFILES: Final[Mapping[str, KubeRayProfile]] = {
     "1.7": KubeRayProfile(
-        version="1.7.0", cluster_name_infix="", validation_failed_state=True,
-        mirror_cluster_status_while_initializing=True, submitter_finished_timeout=True, rayjob_head_service=True,
-        pre_running_deadline=True, requeue_suspended=False, deletion_rules_on_deployment_status=True,
-        status_check_timeout=True, deletion_policy_gate_default=True, events_with_action=True,
-        submitter_health_wait=True),
+        version="1.7.0", cluster_name_infix="", mirror_cluster_status_while_initializing=True,
+        submitter_finished_timeout=True, rayjob_head_service=True, pre_running_deadline=True, requeue_suspended=False,
+        status_check_timeout=True, events_with_action=True,
+        gate_defaults=V1_7_0_DEFAULTS),
 }
+
+
+DEFAULT_RELEASE: Final = "1.7"  # what a simulator runs when no release is asked for: the newest profile
 
 
 def supported_versions() -> list[str]:
@@ -91,11 +95,11 @@ class OperatorConfig:
     cluster_domain: str = "cluster.local"
 
     def gate(self, name: str, profile: KubeRayProfile) -> bool:
-        if name in self.feature_gates:
-            return self.feature_gates[name]
-        if name == "RayJobDeletionPolicy":
-            return profile.deletion_policy_gate_default
-        return False
+        return self.feature_gates.get(name, profile.gate_defaults.get(name, False))
+
+    def gates(self, profile: KubeRayProfile) -> FeatureGates:
+        """The gates the controllers read, as this operator runs them."""
+        return FeatureGates.from_lookup(lambda name: self.gate(name, profile))
 
     @property
     def delete_rayjob_after_finish(self) -> bool:
@@ -126,20 +130,19 @@ class OperatorConfig:
         return self.env.get("CLUSTER_DOMAIN") or self.cluster_domain
 
 
-KNOWN_GATES: Final = ("RayClusterStatusConditions", "RayJobDeletionPolicy", "RayMultiHostIndexing",
-                      "RayServiceIncrementalUpgrade", "RayCronJob", "SidecarSubmitterRestart",
-                      "RayClusterMTLS", "RayClusterNetworkPolicy", "RayClusterHistoryServer",
-                      "GCSFaultToleranceEmbeddedStorage")
+def operator_problems(env: Mapping[str, str], feature_gates: Mapping[str, bool],
+                      version: str = "1.7") -> list[tuple[str, str]]:
+    """Why an operator of release ``version`` with these settings cannot be simulated: (switch, sentence) pairs."""
+    profile = profile_for(version)
+    return switch_problems(env, feature_gates, defaults=profile.gate_defaults, release=profile.version)
 
 
-def parse_feature_gates(text: str) -> dict[str, bool]:
-    """Parse ``A=true,B=false`` as ``--feature-gates`` does; InputError on an unknown gate or value."""
-    gates: dict[str, bool] = {}
-    for item in filter(None, (part.strip() for part in text.split(","))):
-        name, sep, value = item.partition("=")
-        if not sep or value.lower() not in ("true", "false"):
-            raise InputError(f"feature gate={item!r} is not NAME=true|false", hint="e.g. RayJobDeletionPolicy=true")
-        if name not in KNOWN_GATES:
-            raise InputError(f"feature gate name={name!r} is unknown", hint=f"known gates: {', '.join(KNOWN_GATES)}")
-        gates[name] = value.lower() == "true"
-    return gates
+def checked_operator_config(profile: KubeRayProfile, env: Mapping[str, str] | None = None,
+                            feature_gates: Mapping[str, bool] | None = None) -> OperatorConfig:
+    """The configuration of an operator of ``profile``'s release; InputError naming every switch not modelled."""
+    env, feature_gates = dict(env or {}), dict(feature_gates or {})
+    problems = switch_problems(env, feature_gates, defaults=profile.gate_defaults, release=profile.version)
+    if problems:
+        raise InputError("; ".join(text for _, text in problems),
+                         hint="remove the setting, or run against a real cluster with the real operator")
+    return OperatorConfig(env=env, feature_gates=feature_gates)

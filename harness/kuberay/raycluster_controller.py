@@ -3,8 +3,11 @@
 What the RayJob controller depends on is reproduced closely: the head Service name and ports (the RayJob finds
 the dashboard through the port named ``dashboard``), pod names and labels, worker-group ``suspend`` (used by the
 DeleteWorkers policy), re-creation of a deleted head pod, and ``status.state = ready`` once every pod is Running
-and Ready and the pod count equals desired workers + 1 ("ready" is sticky). Autoscaling, GCS fault tolerance,
-ingress and network policies are not modelled.
+and Ready and the pod count equals desired workers + 1 ("ready" is sticky). Before any of it, the reconcile
+checks the RayCluster's metadata and spec (with the operator's feature gates) and, with mTLS requested, that
+cert-manager is installed (it never is in the simulator); a failed check is a Warning event and no pods.
+Autoscaling, GCS fault tolerance and ingress are not modelled; network policies have their own controller
+(:mod:`.networkpolicy_controller`).
 """
 
 from __future__ import annotations
@@ -12,24 +15,24 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
+from .._util.gofmt import dns1035_label, go_list
 from .._util.jsoncopy import deep_copy
 from ..model.enums import ClusterState, PodPhase
 from ..model.kinds import POD, RAYCLUSTER, SERVICE
+from ..model.labels import DISABLE_HEAD_RESTART, LABEL_CLUSTER, LABEL_GROUP, LABEL_NODE_TYPE
 from ..sim.clock import Clock
-from ..sim.events import NORMAL, EventRecorder
+from ..sim.events import NORMAL, WARNING, EventRecorder
 from ..sim.store import AlreadyExists, ApiError, NotFound, ObjectStore, WatchEvent
 from ..sim.workqueue import WorkQueue
+from .gates import FeatureGates
 from .profile import RAYCLUSTER_CONTROLLER_NAME, OperatorConfig
 from .resources import (
-    DISABLE_HEAD_RESTART,
-    LABEL_CLUSTER,
-    LABEL_GROUP,
-    LABEL_NODE_TYPE,
     build_head_pod,
     build_head_service,
     build_worker_pod,
     head_service_name,
 )
+from .validation_cluster import validate_raycluster_spec
 
 INT32_MAX: Final = 2_147_483_647
 
@@ -108,14 +111,46 @@ def desired_resources(spec: Mapping[str, Any]) -> dict[str, str]:
             "desiredGPU": _format_cpu(totals["gpu"]), "desiredTPU": "0"}
 
 
+MAX_RAYCLUSTER_NAME_LENGTH: Final = 53  # MaxRayClusterNameLength
+
+
+def tls_enabled(spec: Mapping[str, Any], gates: FeatureGates) -> bool:
+    """``IsTLSEnabled``: the RayClusterMTLS gate is on and ``spec.tlsOptions.enabled`` is true."""
+    return gates.ray_cluster_mtls and (spec.get("tlsOptions") or {}).get("enabled") is True
+
+
+def cluster_problem(cluster: Mapping[str, Any], gates: FeatureGates) -> tuple[str, str] | None:
+    """The checks at the start of ``rayClusterReconcile`` (v1.7.0), in order: (event reason, message) or None."""
+    meta = cluster["metadata"]
+    where = f"{meta.get('namespace', '')}/{meta['name']}"
+    name = str(meta["name"])
+    if len(name) > MAX_RAYCLUSTER_NAME_LENGTH:
+        return ("InvalidRayClusterMetadata", f"The RayCluster metadata is invalid {where}: RayCluster name should be "
+                                             f"no more than {MAX_RAYCLUSTER_NAME_LENGTH} characters")
+    if problems := dns1035_label(name):
+        return ("InvalidRayClusterMetadata", f"The RayCluster metadata is invalid {where}: RayCluster name should be "
+                                             f"a valid DNS1035 label: {go_list(problems)}")
+    spec = cluster.get("spec") or {}
+    if problem := validate_raycluster_spec(spec, meta.get("annotations") or {}, gates):
+        return "InvalidRayClusterSpec", f"The RayCluster spec is invalid {where}: {problem}"
+    if tls_enabled(spec, gates):
+        # The simulated cluster has no cert-manager, as a kind cluster without it.
+        return ("InvalidRayClusterSpec", f"The RayCluster spec is invalid {where}: tlsOptions requires cert-manager, "
+                                         "but cert-manager is not installed")
+    return None
+
+
 class RayClusterController:
-    def __init__(self, store: ObjectStore, clock: Clock, events: EventRecorder, config: OperatorConfig) -> None:
+    def __init__(self, store: ObjectStore, clock: Clock, events: EventRecorder, config: OperatorConfig,
+                 gates: FeatureGates | None = None) -> None:
         self.store = store
         self.clock = clock
         self.events = events
         self.config = config
+        self.gates = gates or FeatureGates()
         self.queue: WorkQueue[tuple[str, str]] = WorkQueue(clock, self.reconcile, name="raycluster")
         self.log: list[str] = []
+        self._problems: dict[tuple[str, int, tuple[tuple[str, str], ...]], tuple[str, str] | None] = {}
         store.watch(self._on_event)
 
     def _on_event(self, event: WatchEvent) -> None:
@@ -132,9 +167,31 @@ class RayClusterController:
         return [p for p in self.store.owned_by(cluster["metadata"]["uid"], POD)
                 if (p["metadata"].get("labels") or {}).get(LABEL_CLUSTER) == name]
 
+    def _invalid(self, cluster: Mapping[str, Any]) -> tuple[str, str] | None:
+        """The first check ``rayClusterReconcile`` fails before touching pods: (event reason, message), or None.
+
+        Cached per generation and annotations, as validation reads nothing else.
+        """
+        meta = cluster["metadata"]
+        annotations = dict(meta.get("annotations") or {})
+        key = (meta["uid"], int(meta.get("generation", 1)), tuple(sorted(annotations.items())))
+        if key not in self._problems:
+            if len(self._problems) > 10_000:
+                self._problems.clear()
+            self._problems[key] = cluster_problem(cluster, self.gates)
+        return self._problems[key]
+
     def reconcile(self, key: tuple[str, str]) -> None:
         cluster = self.store.find(RAYCLUSTER, *key)
         if cluster is None or cluster["metadata"].get("deletionTimestamp"):
+            return
+        problem = self._invalid(cluster)
+        if problem is not None:
+            # v1.7.0 records the event and returns without a requeue: nothing is created, no status is written.
+            reason, message = problem
+            self.events.record(cluster, WARNING, reason, message, component=RAYCLUSTER_CONTROLLER_NAME,
+                               action="Validate")
+            self.queue.forget(key)
             return
         error: str | None = None
         try:

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 
+from .._util.gofmt import date_time as go_date_time
+from .._util.gofmt import metav1_time_v
 from .._util.jsoncopy import deep_copy
 from .._util.names import NameGenerator
 from ..model.enums import (
@@ -29,14 +30,17 @@ from ..model.enums import (
     SubmissionMode,
 )
 from ..model.kinds import JOB, POD, RAYCLUSTER, RAYJOB, SERVICE
+from ..model.labels import LABEL_CLUSTER, LABEL_NODE_TYPE, SUBMITTER_CONTAINER
 from ..model.rayjob import KUBERAY_MANAGER, RayJob, RayJobInfo, RayJobStatus
+from ..raysim.dashboard import DashboardError, JobNotFound, RayDashboard
+from ..raysim.directory import DashboardDirectory
+from ..raysim.nodes import submit_request_for
 from ..sim.clock import Clock
-from ..sim.dashboard import DashboardError, JobNotFound, RayDashboard
 from ..sim.events import NORMAL, WARNING, EventRecorder
 from ..sim.store import ApiError, NotFound, ObjectStore, WatchEvent
 from ..sim.workqueue import WorkQueue
-from .dashboards import DashboardDirectory
 from .deletion import RuleDecision, decide_deletion_rules, legacy_policy
+from .gates import FeatureGates
 from .profile import (
     CONTROLLER_NAME,
     DEFAULT_REQUEUE,
@@ -45,12 +49,8 @@ from .profile import (
     KubeRayProfile,
     OperatorConfig,
 )
-from .ray_nodes import submit_request_for
 from .resources import (
     DASHBOARD_PORT_NAME,
-    LABEL_CLUSTER,
-    LABEL_NODE_TYPE,
-    SUBMITTER_CONTAINER,
     SubmitCommandError,
     build_head_service,
     build_rayjob_head_service,
@@ -58,7 +58,7 @@ from .resources import (
     construct_ray_cluster,
     head_service_name,
 )
-from .validation import FeatureGates, validate_rayjob_metadata, validate_rayjob_spec, validate_rayjob_status
+from .validation import validate_rayjob_metadata, validate_rayjob_spec, validate_rayjob_status
 
 D = JobDeploymentStatus
 Key = tuple[str, str]
@@ -76,15 +76,9 @@ class ReconcileError(Exception):
     """An error a reconcile step returns to controller-runtime (exponential back-off)."""
 
 
-def go_time(value: str) -> str:
-    """``%v`` of a ``*metav1.Time`` read back from the API: ``2026-01-01 00:00:05 +0000 UTC``."""
-    moment = datetime.strptime(value[:19], "%Y-%m-%dT%H:%M:%S")
-    return moment.strftime("%Y-%m-%d %H:%M:%S") + " +0000 UTC"
-
-
 def date_time(clock: Clock, t: float) -> str:
     """``time.DateTime`` layout (``2006-01-02 15:04:05``) of a virtual instant, as the operator's clock shows it."""
-    return datetime.fromtimestamp(clock.origin + t, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    return go_date_time(clock.origin + t)
 
 
 class RayJobController:
@@ -97,8 +91,7 @@ class RayJobController:
         self.profile = profile
         self.config = config
         self.names = names
-        self.gates = FeatureGates(rayjob_deletion_policy=config.gate("RayJobDeletionPolicy", profile),
-                                  sidecar_submitter_restart=config.gate("SidecarSubmitterRestart", profile))
+        self.gates: FeatureGates = config.gates(profile)
         self.queue: WorkQueue[Key] = WorkQueue(clock, self._process, name="rayjob")
         self.log: list[str] = []
         self.reconciles = 0
@@ -391,8 +384,8 @@ class RayJobController:
             return False
         status.job_deployment_status = D.FAILED
         status.reason = JobFailedReason.DEADLINE_EXCEEDED
-        status.message = (f"The RayJob has passed the activeDeadlineSeconds. StartTime: {go_time(status.start_time)}."
-                          f" ActiveDeadlineSeconds: {ads}")
+        status.message = (f"The RayJob has passed the activeDeadlineSeconds. StartTime: "
+                          f"{metav1_time_v(status.start_time)}. ActiveDeadlineSeconds: {ads}")
         return True
 
     def _check_pre_running_deadline(self, job: RayJob, status: RayJobStatus) -> bool:
@@ -404,7 +397,7 @@ class RayJobController:
         status.job_deployment_status = D.FAILED
         status.reason = JobFailedReason.PRE_RUNNING_DEADLINE_EXCEEDED
         status.message = (f"The RayJob has passed the preRunningDeadlineSeconds. StartTime: "
-                          f"{go_time(status.start_time)}. PreRunningDeadlineSeconds: {prds}")
+                          f"{metav1_time_v(status.start_time)}. PreRunningDeadlineSeconds: {prds}")
         return True
 
     # -- Running ---------------------------------------------------------------------------------------------------

@@ -13,35 +13,33 @@ from typing import Any, Final
 
 import yaml
 
+from .._util.gofmt import go_quote
 from .._util.jsoncopy import deep_copy
 from ..model.enums import SubmissionMode
+from ..model.labels import (
+    DISABLE_HEAD_RESTART,
+    LABEL_CLUSTER,
+    LABEL_GROUP,
+    LABEL_IDENTIFIER,
+    LABEL_NODE_TYPE,
+    LABEL_ORIGIN_CRD,
+    LABEL_ORIGIN_NAME,
+    LABEL_SUBMISSION_MODE,
+    SUBMITTER_CONTAINER,
+)
 from ..model.meta import controller_ref
 from ..model.rayjob import RayJob
 from .profile import DEFAULT_SUBMITTER_BACKOFF_LIMIT, OperatorConfig
 
 Obj = dict[str, Any]
 
-SUBMITTER_CONTAINER: Final = "ray-job-submitter"
 DASHBOARD_PORT_NAME: Final = "dashboard"
 DEFAULT_DASHBOARD_PORT: Final = 8265
 METRICS_PORT: Final = 8080
 DEFAULT_HEAD_PORTS: Final = (("gcs-server", 6379), ("dashboard", 8265), ("client", 10001), ("serve", 8000))
 HEALTH_PATH: Final = "api/gcs_healthz"
 CREATED_BY: Final = "kuberay-operator"
-LABEL_CLUSTER: Final = "ray.io/cluster"
-LABEL_NODE_TYPE: Final = "ray.io/node-type"
-LABEL_GROUP: Final = "ray.io/group"
-LABEL_IDENTIFIER: Final = "ray.io/identifier"
-LABEL_ORIGIN_NAME: Final = "ray.io/originated-from-cr-name"
-LABEL_ORIGIN_CRD: Final = "ray.io/originated-from-crd"
-LABEL_SUBMISSION_MODE: Final = "ray.io/job-submission-mode"
-DISABLE_HEAD_RESTART: Final = "ray.io/disable-provisioned-head-restart"
 MAX_PREFIX: Final = 50
-
-
-def go_quote(text: str) -> str:
-    """``strconv.Quote`` for the ASCII text KubeRay quotes (JSON flags, the wait-loop message)."""
-    return json.dumps(text, ensure_ascii=False)
 
 
 # -- RayCluster --------------------------------------------------------------------------------------------------

@@ -3,165 +3,63 @@
 Three pure functions mirror ``ValidateRayJobMetadata``, ``ValidateRayJobSpec`` and ``ValidateRayJobStatus``: each
 returns upstream's exact error text for the first rule that fails, in upstream's order, or None. The reconciler
 turns a text into the ``InvalidRayJob*`` Warning event and the ``ValidationFailed`` state (v1.5+).
+The rules are kept as ordered, named checks (:data:`RAYJOB_METADATA_CHECKS`, :data:`RAYJOB_SPEC_CHECKS`), so that
+``rayjob_*_problems`` can also report every failing check at once, for static validation before deployment.
 Message prefixes are upstream's, including where it has none (the clusterSelector and SidecarMode rules, legacy
 deletion policies, the runtimeEnvYAML parse error) and the joined, unprefixed ``deletionRules`` errors.
 
-Also here, shared with :mod:`.validation_cluster`: the feature gates validation reads, and apimachinery's name
-checks with their Go wording (``IsDNS1035Label``, ``IsQualifiedName``...).
+The feature gates validation reads come from :mod:`.gates`; apimachinery's name checks and Go's formats from
+:mod:`harness._util.gofmt`.
 
 Not here: what the API server rejects before the operator sees the object (``harness.manifests``).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Final
 
 import yaml
 
+from .._util.gofmt import dns1035_label, go_list
 from ..model.enums import DeletionPolicyType, JobDeploymentStatus
 from ..model.rayjob import RAY_CLUSTER_SELECTOR_KEY, DeletionRule, RayJob
+from .gates import FeatureGates
+from .validation_cluster import k8s_auth_enabled, raycluster_spec_problems, validate_raycluster_spec
 
 MAX_RAYJOB_NAME_LENGTH: Final = 47  # MaxRayClusterNameLength (53) - 6, so the RayCluster name fits
 _SPEC: Final = "The RayJob spec is invalid: "
 
 
-@dataclass(frozen=True)
-class FeatureGates:
-    """The operator's ``--feature-gates`` that validation reads; defaults are v1.7.0's."""
-
-    rayjob_deletion_policy: bool = True  # Beta and on by default since v1.6
-    sidecar_submitter_restart: bool = False
-    ray_cluster_history_server: bool = False
-    ray_cluster_network_policy: bool = False
-    ray_cluster_mtls: bool = False
-    gcs_fault_tolerance_embedded_storage: bool = False
-
-    @classmethod
-    def from_lookup(cls, enabled: Callable[[str], bool]) -> FeatureGates:
-        """Build from a lookup by upstream gate name (``"RayJobDeletionPolicy"``...)."""
-        return cls(enabled("RayJobDeletionPolicy"), enabled("SidecarSubmitterRestart"),
-                   enabled("RayClusterHistoryServer"), enabled("RayClusterNetworkPolicy"),
-                   enabled("RayClusterMTLS"), enabled("GCSFaultToleranceEmbeddedStorage"))
-
-
-# -- Go wording ----------------------------------------------------------------------------------------------------
-
-
-def go_quote(text: str) -> str:
-    """``%q`` for plain text: double quotes with backslash escapes."""
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
-    return f'"{escaped}"'
-
-
-def go_list(items: list[str]) -> str:
-    """``%v`` of a ``[]string``: ``[a b]``."""
-    return "[" + " ".join(items) + "]"
-
-
-def _regex_error(message: str, pattern: str, *examples: str) -> str:
-    shown = " or ".join(f"'{example}', " for example in examples)
-    return f"{message} (e.g. {shown}regex used for validation is '{pattern}')"
-
-
-_DNS1123: Final = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
-_SUBDOMAIN: Final = _DNS1123 + r"(\." + _DNS1123 + ")*"
-_DNS1035: Final = "[a-z]([-a-z0-9]*[a-z0-9])?"
-_KEY: Final = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
-_KEY_MSG: Final = ("must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "
-                   "alphanumeric character")
-
-
-def dns1035_label(value: str) -> list[str]:
-    problems = ["must be no more than 63 characters"] if len(value.encode()) > 63 else []
-    if not re.fullmatch(_DNS1035, value):
-        problems.append(_regex_error(
-            "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic "
-            "character, and end with an alphanumeric character", _DNS1035, "my-name", "abc-123"))
-    return problems
-
-
-def dns1123_label(value: str) -> list[str]:
-    problems = ["must be no more than 63 characters"] if len(value.encode()) > 63 else []
-    if not re.fullmatch(_DNS1123, value):
-        problems.append("must not contain dots" if re.fullmatch(_SUBDOMAIN, value) else _regex_error(
-            "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start "
-            "and end with an alphanumeric character", _DNS1123, "my-name", "123-abc"))
-    return problems
-
-
-def qualified_name_errors(value: str) -> list[str]:
-    """``IsQualifiedName`` (label keys), apimachinery v0.36 wording."""
-    parts = value.split("/")
-    if len(parts) > 2:
-        return ["a valid label key " + _regex_error(_KEY_MSG, _KEY, "MyName", "my.name", "123-abc")
-                + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"]
-    problems: list[str] = []
-    if len(parts) == 2:
-        prefix = parts[0]
-        if not prefix:
-            problems.append("prefix part must be non-empty")
-        else:
-            if len(prefix.encode()) > 253:
-                problems.append("prefix part must be no more than 253 bytes")
-            if not re.fullmatch(_SUBDOMAIN, prefix):
-                problems.append("prefix part " + _regex_error(
-                    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
-                    "and must start and end with an alphanumeric character", _SUBDOMAIN, "example.com"))
-    name = parts[-1]
-    if not name:
-        problems.append("name part must be non-empty")
-    elif len(name.encode()) > 63:
-        problems.append("name part must be no more than 63 bytes")
-    if not re.fullmatch(_KEY, name):
-        problems.append("name part " + _regex_error(_KEY_MSG, _KEY, "MyName", "my.name", "123-abc"))
-    return problems
-
-
-def label_value_errors(value: str) -> list[str]:
-    """``IsValidLabelValue``, apimachinery v0.36 wording."""
-    problems = ["must be no more than 63 bytes"] if len(value.encode()) > 63 else []
-    if not re.fullmatch(f"({_KEY})?", value):
-        problems.append(_regex_error(
-            "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must "
-            "start and end with an alphanumeric character", f"({_KEY})?", "MyValue", "my_value", "12345"))
-    return problems
-
-
-def parse_generic_version(text: str) -> tuple[tuple[int, ...] | None, str]:
-    """``version.ParseGeneric``: (components, "") or (None, the Go error text)."""
-    match = re.fullmatch(r"\s*v?([0-9]+(?:\.[0-9]+)*)(?:.*)", text)
-    if match is None:
-        return None, f"could not parse {go_quote(text)} as version"
-    parts = match.group(1).split(".")
-    if len(parts) < 2:
-        return None, f"illegal version string {go_quote(text)}"
-    if parts[0].startswith("0") and parts[0] != "0":
-        return None, f"illegal zero-prefixed version component {go_quote(parts[0])} in {go_quote(text)}"
-    for part in parts:
-        if int(part) >= 2**64:
-            return None, (f"illegal non-numeric version component {go_quote(part)} in {go_quote(text)}: "
-                          f"strconv.ParseUint: parsing {go_quote(part)}: value out of range")
-    return tuple(int(p) for p in parts), ""
-
-
-def version_less(version: tuple[int, ...], minimum: tuple[int, ...]) -> bool:
-    width = max(len(version), len(minimum))
-    return version + (0,) * (width - len(version)) < minimum + (0,) * (width - len(minimum))
-
-
 # -- metadata and status -------------------------------------------------------------------------------------------
+
+
+def _name_length(job: RayJob) -> str | None:
+    if len(job.name.encode()) > MAX_RAYJOB_NAME_LENGTH:
+        return f"The RayJob metadata is invalid: RayJob name should be no more than {MAX_RAYJOB_NAME_LENGTH} characters"
+    return None
+
+
+def _name_dns1035(job: RayJob) -> str | None:
+    if problems := dns1035_label(job.name):
+        return f"The RayJob metadata is invalid: RayJob name should be a valid DNS1035 label: {go_list(problems)}"
+    return None
+
+
+RAYJOB_METADATA_CHECKS: Final[tuple[tuple[str, Callable[[RayJob], str | None]], ...]] = (
+    ("name-length", _name_length),
+    ("name-dns1035", _name_dns1035),
+)
 
 
 def validate_rayjob_metadata(job: RayJob) -> str | None:
     """``ValidateRayJobMetadata`` (v1.4+; prefixed since v1.5)."""
-    if len(job.name.encode()) > MAX_RAYJOB_NAME_LENGTH:
-        return f"The RayJob metadata is invalid: RayJob name should be no more than {MAX_RAYJOB_NAME_LENGTH} characters"
-    if problems := dns1035_label(job.name):
-        return f"The RayJob metadata is invalid: RayJob name should be a valid DNS1035 label: {go_list(problems)}"
-    return None
+    return next((problem for _, check in RAYJOB_METADATA_CHECKS if (problem := check(job)) is not None), None)
+
+
+def rayjob_metadata_problems(job: RayJob) -> list[tuple[str, str]]:
+    """Every failing metadata check as (check name, upstream message); the reconciler stops at the first."""
+    return [(name, problem) for name, check in RAYJOB_METADATA_CHECKS if (problem := check(job)) is not None]
 
 
 def validate_rayjob_status(job: RayJob) -> str | None:
@@ -176,61 +74,31 @@ def validate_rayjob_status(job: RayJob) -> str | None:
 # -- spec ----------------------------------------------------------------------------------------------------------
 
 
-def validate_rayjob_spec(job: RayJob, gates: FeatureGates) -> str | None:
-    """``ValidateRayJobSpec`` at v1.7.0: the first failing rule's message, or None."""
-    # imported here: validation_cluster builds on this module's name checks and gates
-    from .validation_cluster import k8s_auth_enabled, validate_raycluster_spec
+SpecCheck = Callable[[RayJob, FeatureGates], "str | None"]
 
-    spec = job.spec
-    if spec.suspend and not spec.shutdown_after_job_finishes:
+
+def _suspend_requires_shutdown(job: RayJob, gates: FeatureGates) -> str | None:
+    if job.spec.suspend and not job.spec.shutdown_after_job_finishes:
         return _SPEC + "a RayJob with shutdownAfterJobFinishes set to false is not allowed to be suspended"
-    if spec.ttl_seconds_after_finished < 0:
-        return _SPEC + "TTLSecondsAfterFinished must be a non-negative integer"
-    if problem := _deletion_configuration(job, gates):
-        return problem
-    selector_mode = spec.uses_cluster_selector
-    if spec.suspend and selector_mode:
-        return _SPEC + "the ClusterSelector mode doesn't support the suspend operation"
-    if spec.ray_cluster_spec is None and not selector_mode:
-        return _SPEC + "one of RayClusterSpec or ClusterSelector must be set"
-    if selector_mode:
-        if not spec.cluster_selector.get(RAY_CLUSTER_SELECTOR_KEY):
-            return "cluster name in ClusterSelector should not be empty"
-        if spec.submission_mode == "SidecarMode":
-            return "ClusterSelector is not supported in SidecarMode"
-        if spec.backoff_limit is not None and spec.backoff_limit > 0:
-            return _SPEC + "BackoffLimit is incompatible with ClusterSelector mode"
-    if spec.submission_mode == "InteractiveMode" and spec.backoff_limit is not None and spec.backoff_limit > 0:
-        return _SPEC + "BackoffLimit is incompatible with InteractiveMode"
-    if spec.submission_mode == "SidecarMode":
-        if spec.submitter_pod_template is not None:
-            return "Currently, SidecarMode doesn't support SubmitterPodTemplate"
-        if spec.has_submitter_config:
-            return "Currently, SidecarMode doesn't support SubmitterConfig"
-        head_pod = ((spec.ray_cluster_spec or {}).get("headGroupSpec") or {}).get("template") or {}
-        if (head_pod.get("spec") or {}).get("restartPolicy", "") not in ("", "Never"):
-            return "restartPolicy for head Pod should be Never or unset when using SidecarMode"
-    if spec.ray_cluster_spec is not None:
-        if k8s_auth_enabled(spec.ray_cluster_spec):
-            return _SPEC + "K8s token auth mode is currently not supported for RayJob"
-        if problem := validate_raycluster_spec(spec.ray_cluster_spec, job.meta.annotations, gates):
-            return _SPEC + problem
-    if problem := runtime_env_yaml_error(spec.runtime_env_yaml):
-        return problem
-    if spec.active_deadline_seconds is not None and spec.active_deadline_seconds <= 0:
-        return _SPEC + "activeDeadlineSeconds must be a positive integer"
-    if spec.pre_running_deadline_seconds is not None and spec.pre_running_deadline_seconds <= 0:
-        return _SPEC + "preRunningDeadlineSeconds must be a positive integer"
-    if spec.backoff_limit is not None and spec.backoff_limit < 0:
-        return _SPEC + "backoffLimit must be a positive integer"
     return None
 
 
-def _deletion_configuration(job: RayJob, gates: FeatureGates) -> str | None:
-    """``validateDeletionConfiguration`` (v1.5+)."""
-    spec = job.spec
-    if not spec.shutdown_after_job_finishes and spec.ttl_seconds_after_finished > 0:
+def _ttl_non_negative(job: RayJob, gates: FeatureGates) -> str | None:
+    if job.spec.ttl_seconds_after_finished < 0:
+        return _SPEC + "TTLSecondsAfterFinished must be a non-negative integer"
+    return None
+
+
+def _ttl_requires_shutdown(job: RayJob, gates: FeatureGates) -> str | None:
+    """The first check of ``validateDeletionConfiguration`` (v1.4+)."""
+    if not job.spec.shutdown_after_job_finishes and job.spec.ttl_seconds_after_finished > 0:
         return _SPEC + "a RayJob with shutdownAfterJobFinishes set to false cannot have TTLSecondsAfterFinished"
+    return None
+
+
+def _deletion_strategy(job: RayJob, gates: FeatureGates) -> str | None:
+    """``validateDeletionConfiguration`` after its TTL check (v1.5+)."""
+    spec = job.spec
     strategy = spec.deletion_strategy
     if strategy is None:
         return None
@@ -248,6 +116,132 @@ def _deletion_configuration(job: RayJob, gates: FeatureGates) -> str | None:
         return _deletion_rules(job)
     return (_SPEC + "DeletionStrategy requires either BOTH onSuccess and onFailure, OR the deletionRules field "
             "(cannot be empty)")
+
+
+def _suspend_with_selector(job: RayJob, gates: FeatureGates) -> str | None:
+    if job.spec.suspend and job.spec.uses_cluster_selector:
+        return _SPEC + "the ClusterSelector mode doesn't support the suspend operation"
+    return None
+
+
+def _cluster_spec_or_selector(job: RayJob, gates: FeatureGates) -> str | None:
+    if job.spec.ray_cluster_spec is None and not job.spec.uses_cluster_selector:
+        return _SPEC + "one of RayClusterSpec or ClusterSelector must be set"
+    return None
+
+
+def _cluster_selector(job: RayJob, gates: FeatureGates) -> str | None:
+    spec = job.spec
+    if not spec.uses_cluster_selector:
+        return None
+    if not spec.cluster_selector.get(RAY_CLUSTER_SELECTOR_KEY):
+        return "cluster name in ClusterSelector should not be empty"
+    if spec.submission_mode == "SidecarMode":
+        return "ClusterSelector is not supported in SidecarMode"
+    if spec.backoff_limit is not None and spec.backoff_limit > 0:
+        return _SPEC + "BackoffLimit is incompatible with ClusterSelector mode"
+    return None
+
+
+def _interactive_backoff_limit(job: RayJob, gates: FeatureGates) -> str | None:
+    spec = job.spec
+    if spec.submission_mode == "InteractiveMode" and spec.backoff_limit is not None and spec.backoff_limit > 0:
+        return _SPEC + "BackoffLimit is incompatible with InteractiveMode"
+    return None
+
+
+def _sidecar_mode(job: RayJob, gates: FeatureGates) -> str | None:
+    spec = job.spec
+    if spec.submission_mode != "SidecarMode":
+        return None
+    if spec.submitter_pod_template is not None:
+        return "Currently, SidecarMode doesn't support SubmitterPodTemplate"
+    if spec.has_submitter_config:
+        return "Currently, SidecarMode doesn't support SubmitterConfig"
+    head_pod = ((spec.ray_cluster_spec or {}).get("headGroupSpec") or {}).get("template") or {}
+    if (head_pod.get("spec") or {}).get("restartPolicy", "") not in ("", "Never"):
+        return "restartPolicy for head Pod should be Never or unset when using SidecarMode"
+    return None
+
+
+def _k8s_token_auth(job: RayJob, gates: FeatureGates) -> str | None:
+    if job.spec.ray_cluster_spec is not None and k8s_auth_enabled(job.spec.ray_cluster_spec):
+        return _SPEC + "K8s token auth mode is currently not supported for RayJob"
+    return None
+
+
+def _ray_cluster_spec(job: RayJob, gates: FeatureGates) -> str | None:
+    if job.spec.ray_cluster_spec is None:
+        return None
+    problem = validate_raycluster_spec(job.spec.ray_cluster_spec, job.meta.annotations, gates)
+    return _SPEC + problem if problem else None
+
+
+def _runtime_env_yaml(job: RayJob, gates: FeatureGates) -> str | None:
+    return runtime_env_yaml_error(job.spec.runtime_env_yaml)
+
+
+def _active_deadline(job: RayJob, gates: FeatureGates) -> str | None:
+    if job.spec.active_deadline_seconds is not None and job.spec.active_deadline_seconds <= 0:
+        return _SPEC + "activeDeadlineSeconds must be a positive integer"
+    return None
+
+
+def _pre_running_deadline(job: RayJob, gates: FeatureGates) -> str | None:
+    if job.spec.pre_running_deadline_seconds is not None and job.spec.pre_running_deadline_seconds <= 0:
+        return _SPEC + "preRunningDeadlineSeconds must be a positive integer"
+    return None
+
+
+def _backoff_limit(job: RayJob, gates: FeatureGates) -> str | None:
+    if job.spec.backoff_limit is not None and job.spec.backoff_limit < 0:
+        return _SPEC + "backoffLimit must be a positive integer"
+    return None
+
+
+# ``ValidateRayJobSpec`` at v1.7.0, in upstream's order. Each check reads only its own fields, so each can be asked
+# on its own: the reconciler stops at the first message, a linter may want them all.
+RAYJOB_SPEC_CHECKS: Final[tuple[tuple[str, SpecCheck], ...]] = (
+    ("suspend-requires-shutdown", _suspend_requires_shutdown),
+    ("ttl-non-negative", _ttl_non_negative),
+    ("ttl-requires-shutdown", _ttl_requires_shutdown),
+    ("deletion-strategy", _deletion_strategy),
+    ("suspend-with-cluster-selector", _suspend_with_selector),
+    ("cluster-spec-or-selector", _cluster_spec_or_selector),
+    ("cluster-selector", _cluster_selector),
+    ("interactive-backoff-limit", _interactive_backoff_limit),
+    ("sidecar-mode", _sidecar_mode),
+    ("k8s-token-auth", _k8s_token_auth),
+    ("ray-cluster-spec", _ray_cluster_spec),
+    ("runtime-env-yaml", _runtime_env_yaml),
+    ("active-deadline", _active_deadline),
+    ("pre-running-deadline", _pre_running_deadline),
+    ("backoff-limit", _backoff_limit),
+)
+
+
+def validate_rayjob_spec(job: RayJob, gates: FeatureGates) -> str | None:
+    """``ValidateRayJobSpec`` at v1.7.0: the first failing rule's message, or None."""
+    for _, check in RAYJOB_SPEC_CHECKS:
+        if (problem := check(job, gates)) is not None:
+            return problem
+    return None
+
+
+def rayjob_spec_problems(job: RayJob, gates: FeatureGates) -> list[tuple[str, str]]:
+    """Every check of :data:`RAYJOB_SPEC_CHECKS` that fails, as (check name, upstream message), in upstream's order.
+
+    The embedded RayCluster spec is reported per check of ``ValidateRayClusterSpec`` (``ray-cluster-spec/<check>``)
+    with the RayJob prefix the operator adds. The reconciler never calls this: it stops at the first message.
+    """
+    problems: list[tuple[str, str]] = []
+    for name, check in RAYJOB_SPEC_CHECKS:
+        if name == "ray-cluster-spec" and job.spec.ray_cluster_spec is not None:
+            problems += [(f"{name}/{part}", _SPEC + text) for part, text in
+                         raycluster_spec_problems(job.spec.ray_cluster_spec, job.meta.annotations, gates)]
+        elif (problem := check(job, gates)) is not None:
+            problems.append((name, problem))
+    return problems
 
 
 def _autoscaling(job: RayJob) -> bool:

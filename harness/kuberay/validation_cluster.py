@@ -1,31 +1,35 @@
 """KubeRay v1.7.0's ``ValidateRayClusterSpec``: the RayCluster rules the operator applies to a RayJob's
 ``rayClusterSpec`` (and to RayClusters), with upstream's exact messages and order; the first failure wins.
+The rules are ordered, named checks (:data:`RAYCLUSTER_SPEC_CHECKS`), so :func:`raycluster_spec_problems` can also
+report every failing one; ``ValidateRayClusterMetadata`` (name length and format) is here too.
 
 It works on the raw ``rayClusterSpec`` mapping, reading absent fields as Go's zero values (nil pointers, empty
 strings and maps), because the RayJob model keeps the cluster spec raw, as KubeRay deep-copies it.
 Where upstream iterates a Go map (label checks), keys are taken in sorted order so results repeat.
 
-Not here: the RayJob rules and the shared name checks (:mod:`.validation`, which calls this module); the API
-server's schema checks (``harness.manifests``).
+Not here: the RayJob rules (:mod:`.validation`, which calls this module); the API server's schema checks
+(``harness.manifests``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-from .validation import (
-    FeatureGates,
+from .._util.gofmt import (
+    dns1035_label,
     dns1123_label,
     go_list,
     go_quote,
-    label_value_errors,
+    label_value,
     parse_generic_version,
-    qualified_name_errors,
+    qualified_name,
     version_less,
 )
+from .gates import FeatureGates
 
 AUTOSCALER_V2_ENV: Final = "RAY_enable_autoscaler_v2"
+MAX_RAYCLUSTER_NAME_LENGTH: Final = 53  # MaxRayClusterNameLength: longer names would truncate derived Service names
 _TLS_ENV: Final = ("RAY_USE_TLS", "RAY_TLS_SERVER_CERT", "RAY_TLS_SERVER_KEY", "RAY_TLS_CA_CERT")
 _TLS_VOLUME, _TLS_PATH = "ray-tls", "/etc/ray/tls"
 _GCS_VOLUME, _GCS_PATH = "gcs-storage", "/data/gcs"
@@ -97,10 +101,10 @@ def _group_labels(group: str, params: Mapping[str, Any], labels: Mapping[str, An
                 f"field instead")
     problems = []
     for key in sorted(labels):
-        problems += [f"invalid label key for {group} group: '{key}', error: {e}" for e in qualified_name_errors(key)]
+        problems += [f"invalid label key for {group} group: '{key}', error: {e}" for e in qualified_name(key)]
         value = str(labels[key])
         problems += [f"invalid label value for key '{key}' in {group} group: '{value}', error: {e}"
-                     for e in label_value_errors(value)]
+                     for e in label_value(value)]
     return "; ".join(problems) or None
 
 
@@ -428,32 +432,113 @@ def _tls(spec: Mapping[str, Any], head_group: Mapping[str, Any], gates: FeatureG
 # -- the whole spec ----------------------------------------------------------------------------------------------
 
 
+ClusterCheck = Callable[[Mapping[str, Any], Mapping[str, str], FeatureGates], "str | None"]
+
+
+def _head(spec: Mapping[str, Any]) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
+    """The head group and its first container (empty when there is none)."""
+    head_group = _map(spec.get("headGroupSpec"))
+    containers = _containers(head_group)
+    return head_group, containers[0] if containers else {}
+
+
+def _head_container(spec: Mapping[str, Any], annotations: Mapping[str, str], gates: FeatureGates) -> str | None:
+    if not _containers(_map(spec.get("headGroupSpec"))):
+        return "headGroupSpec should have at least one container"
+    return None
+
+
+def _head_group_params(spec: Mapping[str, Any], annotations: Mapping[str, str], gates: FeatureGates) -> str | None:
+    head_group, _ = _head(spec)
+    params = _map(head_group.get("rayStartParams"))
+    return (_group_resources("Head", params, _map(head_group.get("resources")))
+            or _group_labels("Head", params, _map(head_group.get("labels"))))
+
+
+def _worker_groups(spec: Mapping[str, Any], annotations: Mapping[str, str], gates: FeatureGates) -> str | None:
+    return _workers(spec, _head(spec)[1])
+
+
+def _gcs_fault_tolerance(spec: Mapping[str, Any], annotations: Mapping[str, str], gates: FeatureGates) -> str | None:
+    head_group, head = _head(spec)
+    return _gcs(spec, annotations, head_group, head, gates)
+
+
+def _suspended_workers(spec: Mapping[str, Any], annotations: Mapping[str, str], gates: FeatureGates) -> str | None:
+    if gates.rayjob_deletion_policy:
+        return None
+    for worker in map(_map, _list(spec.get("workerGroupSpecs"))):
+        if worker.get("suspend") is True:
+            return (f"worker group {_group_name(worker)} can be suspended only when the "
+                    f"RayJobDeletionPolicy feature gate is enabled")
+    return None
+
+
+def _autoscaler_options(spec: Mapping[str, Any], annotations: Mapping[str, str], gates: FeatureGates) -> str | None:
+    head_group, head = _head(spec)
+    return _autoscaler(spec, head_group, head)
+
+
+def _history_server_options(spec: Mapping[str, Any], annotations: Mapping[str, str],
+                            gates: FeatureGates) -> str | None:
+    return _history_server(spec, _head(spec)[0], gates)
+
+
+def _auth_options(spec: Mapping[str, Any], annotations: Mapping[str, str], gates: FeatureGates) -> str | None:
+    return _auth(spec)
+
+
+def _network_policy_options(spec: Mapping[str, Any], annotations: Mapping[str, str],
+                            gates: FeatureGates) -> str | None:
+    if spec.get("networkPolicy") is not None and not gates.ray_cluster_network_policy:
+        return "spec.networkPolicy requires the RayClusterNetworkPolicy feature gate to be enabled"
+    return _network_policy(spec)
+
+
+def _tls_options(spec: Mapping[str, Any], annotations: Mapping[str, str], gates: FeatureGates) -> str | None:
+    if spec.get("tlsOptions") is not None and not gates.ray_cluster_mtls:
+        return "spec.tlsOptions requires the RayClusterMTLS feature gate to be enabled"
+    return _tls(spec, _head(spec)[0], gates)
+
+
+# ``ValidateRayClusterSpec`` at v1.7.0, in upstream's order; upstream returns at the first failing check.
+RAYCLUSTER_SPEC_CHECKS: Final[tuple[tuple[str, ClusterCheck], ...]] = (
+    ("head-container", _head_container),
+    ("head-group", _head_group_params),
+    ("worker-groups", _worker_groups),
+    ("gcs-fault-tolerance", _gcs_fault_tolerance),
+    ("suspended-worker-groups", _suspended_workers),
+    ("autoscaler", _autoscaler_options),
+    ("history-server", _history_server_options),
+    ("auth", _auth_options),
+    ("network-policy", _network_policy_options),
+    ("tls", _tls_options),
+)
+
+
 def validate_raycluster_spec(spec: Mapping[str, Any], annotations: Mapping[str, str],
                              gates: FeatureGates) -> str | None:
     """``ValidateRayClusterSpec`` at v1.7.0: the first failing rule's message, or None."""
-    head_group = _map(spec.get("headGroupSpec"))
-    head_containers = _containers(head_group)
-    if not head_containers:
-        return "headGroupSpec should have at least one container"
-    head = head_containers[0]
-    head_params = _map(head_group.get("rayStartParams"))
-    problem = (_group_resources("Head", head_params, _map(head_group.get("resources")))
-               or _group_labels("Head", head_params, _map(head_group.get("labels")))
-               or _workers(spec, head) or _gcs(spec, annotations, head_group, head, gates))
-    if problem:
-        return problem
-    if not gates.rayjob_deletion_policy:
-        for worker in map(_map, _list(spec.get("workerGroupSpecs"))):
-            if worker.get("suspend") is True:
-                return (f"worker group {_group_name(worker)} can be suspended only when the "
-                        f"RayJobDeletionPolicy feature gate is enabled")
-    problem = _autoscaler(spec, head_group, head) or _history_server(spec, head_group, gates) or _auth(spec)
-    if problem:
-        return problem
-    if spec.get("networkPolicy") is not None and not gates.ray_cluster_network_policy:
-        return "spec.networkPolicy requires the RayClusterNetworkPolicy feature gate to be enabled"
-    if problem := _network_policy(spec):
-        return problem
-    if spec.get("tlsOptions") is not None and not gates.ray_cluster_mtls:
-        return "spec.tlsOptions requires the RayClusterMTLS feature gate to be enabled"
-    return _tls(spec, head_group, gates)
+    for _, check in RAYCLUSTER_SPEC_CHECKS:
+        if (problem := check(spec, annotations, gates)) is not None:
+            return problem
+    return None
+
+
+def raycluster_spec_problems(spec: Mapping[str, Any], annotations: Mapping[str, str],
+                             gates: FeatureGates) -> list[tuple[str, str]]:
+    """Every failing check of :data:`RAYCLUSTER_SPEC_CHECKS` as (check name, upstream message), in order.
+
+    Without a head container the later checks read the head as empty, where upstream would have stopped.
+    """
+    return [(name, problem) for name, check in RAYCLUSTER_SPEC_CHECKS
+            if (problem := check(spec, annotations, gates)) is not None]
+
+
+def validate_raycluster_metadata(name: str) -> str | None:
+    """``ValidateRayClusterMetadata``: what the RayCluster controller checks before anything else."""
+    if len(name.encode()) > MAX_RAYCLUSTER_NAME_LENGTH:
+        return f"RayCluster name should be no more than {MAX_RAYCLUSTER_NAME_LENGTH} characters"
+    if problems := dns1035_label(name):
+        return f"RayCluster name should be a valid DNS1035 label: {go_list(problems)}"
+    return None

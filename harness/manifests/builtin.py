@@ -1,9 +1,10 @@
 """Light API-server checks for the built-in kinds a RayJob manifest file may also hold.
 
-Pods, Services, ConfigMaps, batch Jobs, Namespaces and Events are compiled into the API server, so it decodes
-them into Go structs rather than against a CRD schema. This module checks what users get wrong in practice and
-the server reliably rejects: unknown top-level fields, the name format per kind, ConfigMap data that is not text,
-missing containers, images or ports, and a Job Pod template without ``restartPolicy: Never|OnFailure``.
+Pods, Services, ConfigMaps, batch Jobs, Namespaces, Events and NetworkPolicies are compiled into the API server,
+so it decodes them into Go structs rather than against a CRD schema. This module checks what users get wrong in
+practice and the server reliably rejects: unknown top-level fields, the name format per kind, ConfigMap data
+that is not text, missing containers, images or ports, and a Job Pod template without
+``restartPolicy: Never|OnFailure``.
 
 Not here: a full PodSpec validation (that is the real API server's job); custom resources (:mod:`.structural`).
 """
@@ -15,8 +16,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from .._util.gofmt import dns1035_label, dns1123_label, dns1123_subdomain, regex_error
 from .field_errors import FieldError, invalid, json_type, not_supported, required
-from .names import NameCheck, dns1035_label, dns1123_label, dns1123_subdomain, regex_error
+from .names import NameCheck
 
 Check = Callable[[Mapping[str, Any]], list[FieldError]]
 
@@ -135,6 +137,7 @@ BUILTIN_KINDS: Final = {bk.kind: bk for bk in (
                 _configmap_decode),
     BuiltinKind("Job", _WITH_SPEC, dns1123_subdomain, _job),
     BuiltinKind("Namespace", _WITH_SPEC, dns1123_label),
+    BuiltinKind("NetworkPolicy", _COMMON | {"spec"}, dns1123_subdomain),
     BuiltinKind("Event", _COMMON | {"action", "count", "eventTime", "firstTimestamp", "involvedObject",
                                     "lastTimestamp", "message", "reason", "related", "reportingComponent",
                                     "reportingInstance", "series", "source", "type"}, dns1123_subdomain),

@@ -10,12 +10,11 @@ Not here: deciding what is wrong (:mod:`.structural`, :mod:`.builtin`), position
 
 from __future__ import annotations
 
-import json
-import math
 from dataclasses import dataclass
-from decimal import Decimal
 from enum import Enum
 from typing import Any, Final
+
+from .._util.gofmt import go_float, go_json, go_quote
 
 
 class ErrorType(str, Enum):
@@ -94,55 +93,6 @@ def not_supported(field: str, value: Any, allowed: tuple[str, ...]) -> FieldErro
                       "supported values: " + ", ".join(go_quote(v) for v in allowed) if allowed else "")
 
 
-def go_quote(text: str) -> str:
-    """``strconv.Quote``: double quotes, backslash escapes for quotes, backslashes and control characters."""
-    out = ['"']
-    for char in text:
-        code = ord(char)
-        if char in ('"', "\\"):
-            out.append("\\" + char)
-        elif char in _GO_ESCAPES:
-            out.append(_GO_ESCAPES[char])
-        elif code < 0x20 or code == 0x7F:
-            out.append(f"\\x{code:02x}")
-        elif not char.isprintable():
-            out.append(f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
-        else:
-            out.append(char)
-    out.append('"')
-    return "".join(out)
-
-
-_GO_ESCAPES: Final = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}
-
-
-def go_float(value: float) -> str:
-    """Go's ``%v`` for a float64 (``%g``, shortest digits): exponent form below 1e-4 and from 1e+06 on."""
-    if math.isinf(value):
-        return "+Inf" if value > 0 else "-Inf"
-    if math.isnan(value):
-        return "NaN"
-    if value == 0:
-        return "0"
-    # repr is the shortest round-trip form, as Go's; Decimal splits it into significant digits and exponent
-    _, digit_tuple, exp = Decimal(repr(abs(value))).normalize().as_tuple()
-    all_digits = "".join(map(str, digit_tuple))
-    exponent = len(all_digits) - 1 + int(exp)
-    sign = "-" if value < 0 else ""
-    if exponent < -4 or exponent >= 6:
-        head, tail = all_digits[0], all_digits[1:]
-        return f"{sign}{head}{'.' + tail if tail else ''}e{'-' if exponent < 0 else '+'}{abs(exponent):02d}"
-    return sign + _plain(all_digits, exponent)
-
-
-def _plain(digits: str, exponent: int) -> str:
-    if exponent < 0:
-        return "0." + "0" * (-exponent - 1) + digits
-    if len(digits) <= exponent + 1:
-        return digits + "0" * (exponent + 1 - len(digits))
-    return digits[:exponent + 1] + "." + digits[exponent + 1:]
-
-
 def go_value(value: Any) -> str:
     """How ``ErrorBody`` prints a bad value: ``%q`` for strings, ``%v`` for numbers and booleans, JSON otherwise."""
     if isinstance(value, bool):
@@ -154,12 +104,6 @@ def go_value(value: Any) -> str:
     if isinstance(value, float):
         return go_float(value)
     return go_json(value)
-
-
-def go_json(value: Any) -> str:
-    """``encoding/json.Marshal``: compact, sorted map keys, and HTML-safe escapes of ``<``, ``>`` and ``&``."""
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def json_type(value: Any) -> str:

@@ -89,7 +89,10 @@ def _lookup(table: dict[str, str], path: str) -> str | None:
     return None
 
 
-def unknown_field_hint(path: str, known_siblings: Iterable[str], *, newer_version_has_it: bool) -> str:
+def unknown_field_hint(path: str, known_siblings: Iterable[str], *, newer_version_has_it: bool,
+                       belongs_at: str | None = None) -> str:
+    """Advice for an unknown field: a known mistake, a newer API version, a case slip, a field written at the wrong
+    level (``belongs_at``, where the schema has a field of that name), a near miss; else the generic advice."""
     hint = _lookup(UNKNOWN_FIELD_HINTS, path)
     if hint:
         return hint
@@ -99,6 +102,8 @@ def unknown_field_hint(path: str, known_siblings: Iterable[str], *, newer_versio
                 f"use apiVersion: ray.io/v1")
     siblings = list(known_siblings)
     same_but_case = [s for s in siblings if s.lower() == name.lower()]
+    if not same_but_case and belongs_at:
+        return f"{name} belongs at {belongs_at}: move it there (it is not a field at this level)"
     close = same_but_case or difflib.get_close_matches(name, siblings, n=1, cutoff=0.75)
     if close:
         return f"did you mean {close[0]!r}? Field names are case-sensitive"

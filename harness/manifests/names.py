@@ -1,9 +1,9 @@
 """The API server's checks on ``metadata``: object names, namespace names and labels, with its exact wording.
 
-Texts are those of k8s.io/apimachinery v0.35 (Kubernetes 1.35, the node image KubeRay v1.7.0 tests on):
-``IsDNS1123Subdomain`` for most names, ``IsDNS1123Label`` for namespaces, ``IsDNS1035Label`` for Services,
-``IsQualifiedName``/``IsValidLabelValue`` for labels. Each failed check is its own ``metadata.*`` error, in the
-order ``ValidateObjectMetaAccessor`` adds them.
+The checks themselves (``IsDNS1123Subdomain`` for most names, ``IsDNS1123Label`` for namespaces,
+``IsDNS1035Label`` for Services, ``IsQualifiedName``/``IsValidLabelValue`` for labels) and their wording are
+apimachinery's, in :mod:`harness._util.gofmt`. Each failed check is its own ``metadata.*`` error, in the order
+``ValidateObjectMetaAccessor`` adds them.
 
 Not here: KubeRay's own name rules (47 characters, DNS-1035), which the operator applies later
 (``harness.kuberay.validation``).
@@ -11,100 +11,11 @@ Not here: KubeRay's own name rules (47 characters, DNS-1035), which the operator
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
+from .._util.gofmt import dns1123_label, label_value, qualified_name
 from .field_errors import FieldError, invalid, required
-
-_LABEL: Final = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
-_SUBDOMAIN: Final = _LABEL + r"(\." + _LABEL + ")*"
-_DNS1035: Final = "[a-z]([-a-z0-9]*[a-z0-9])?"
-_KEY_NAME: Final = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
-_LABEL_VALUE: Final = "(" + _KEY_NAME + ")?"
-
-_SUBDOMAIN_MSG: Final = ("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or "
-                         "'.', and must start and end with an alphanumeric character")
-_LABEL_MSG: Final = ("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and "
-                     "must start and end with an alphanumeric character")
-_DNS1035_MSG: Final = ("a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an "
-                       "alphabetic character, and end with an alphanumeric character")
-_KEY_MSG: Final = ("must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "
-                   "alphanumeric character")
-_VALUE_MSG: Final = ("a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', "
-                     "and must start and end with an alphanumeric character")
-
-
-def regex_error(message: str, pattern: str, *examples: str) -> str:
-    """``RegexError``: examples joined by ``" or "`` after a ``", "``, hence the double space Go prints."""
-    if not examples:
-        return f"{message} (regex used for validation is '{pattern}')"
-    shown = " or ".join(f"'{example}', " for example in examples)
-    return f"{message} (e.g. {shown}regex used for validation is '{pattern}')"
-
-
-def _full(pattern: str, value: str) -> bool:
-    return re.fullmatch(pattern, value) is not None
-
-
-def dns1123_subdomain(value: str, *, unit: str = "characters") -> list[str]:
-    errors = []
-    if len(value.encode()) > 253:
-        errors.append(f"must be no more than 253 {unit}")
-    if not _full(_SUBDOMAIN, value):
-        errors.append(regex_error(_SUBDOMAIN_MSG, _SUBDOMAIN, "example.com"))
-    return errors
-
-
-def dns1123_label(value: str) -> list[str]:
-    errors = []
-    if len(value.encode()) > 63:
-        errors.append("must be no more than 63 characters")
-    if not _full(_LABEL, value):
-        errors.append("must not contain dots" if _full(_SUBDOMAIN, value)
-                      else regex_error(_LABEL_MSG, _LABEL, "my-name", "123-abc"))
-    return errors
-
-
-def dns1035_label(value: str) -> list[str]:
-    errors = []
-    if len(value.encode()) > 63:
-        errors.append("must be no more than 63 characters")
-    if not _full(_DNS1035, value):
-        errors.append(regex_error(_DNS1035_MSG, _DNS1035, "my-name", "abc-123"))
-    return errors
-
-
-def qualified_name(value: str) -> list[str]:
-    """``IsQualifiedName`` (label and annotation keys): an optional DNS-subdomain prefix and a name part."""
-    errors: list[str] = []
-    parts = value.split("/")
-    if len(parts) > 2:
-        return ["a valid label key " + regex_error(_KEY_MSG, _KEY_NAME, "MyName", "my.name", "123-abc")
-                + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"]
-    name = parts[-1]
-    if len(parts) == 2:
-        if not parts[0]:
-            errors.append("prefix part must be non-empty")
-        else:
-            errors.extend("prefix part " + msg for msg in dns1123_subdomain(parts[0], unit="bytes"))
-    if not name:
-        errors.append("name part must be non-empty")
-    elif len(name.encode()) > 63:
-        errors.append("name part must be no more than 63 bytes")
-    if not _full(_KEY_NAME, name):
-        errors.append("name part " + regex_error(_KEY_MSG, _KEY_NAME, "MyName", "my.name", "123-abc"))
-    return errors
-
-
-def label_value(value: str) -> list[str]:
-    errors = []
-    if len(value.encode()) > 63:
-        errors.append("must be no more than 63 bytes")
-    if not _full(_LABEL_VALUE, value):
-        errors.append(regex_error(_VALUE_MSG, _LABEL_VALUE, "MyValue", "my_value", "12345"))
-    return errors
-
 
 NameCheck = Callable[[str], list[str]]
 

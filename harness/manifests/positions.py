@@ -29,6 +29,13 @@ class JsonLoader(yaml.SafeLoader):
     }
 
 
+# libyaml's parser with the same resolvers gives the same data and positions about ten times faster; PyYAML is
+# built without it on some platforms, so it is optional.
+FastJsonLoader: type[yaml.CSafeLoader] | None = (
+    type("FastJsonLoader", (yaml.CSafeLoader,), {"yaml_implicit_resolvers": JsonLoader.yaml_implicit_resolvers})
+    if getattr(yaml, "__with_libyaml__", False) else None)
+
+
 @dataclass
 class PositionTree:
     """Where a node was written (1-based line and column) and where its keys or items were."""
@@ -75,7 +82,7 @@ class Converted:
     duplicates: list[str]
 
 
-def convert(node: yaml.Node, loader: JsonLoader) -> Converted:
+def convert(node: yaml.Node, loader: JsonLoader | Any) -> Converted:
     """Turn a composed YAML node into JSON data plus its position tree."""
     duplicates: list[str] = []
     value, tree = _convert(node, loader, "", duplicates)
@@ -95,7 +102,7 @@ def _key_text(value: Any) -> str:
 _NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 
 
-def _scalar(node: yaml.ScalarNode, loader: JsonLoader) -> Any:
+def _scalar(node: yaml.ScalarNode, loader: JsonLoader | Any) -> Any:
     if node.tag in _NUMBER_TAGS and ":" in node.value:
         return node.value  # YAML 1.1 base-60 numbers (10:30): go-yaml keeps them as text
     value = loader.construct_object(node, deep=True)
@@ -106,7 +113,8 @@ def _scalar(node: yaml.ScalarNode, loader: JsonLoader) -> Any:
     return value
 
 
-def _convert(node: yaml.Node, loader: JsonLoader, path: str, duplicates: list[str]) -> tuple[Any, PositionTree]:
+def _convert(node: yaml.Node, loader: JsonLoader | Any, path: str,
+             duplicates: list[str]) -> tuple[Any, PositionTree]:
     tree = PositionTree(node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)  # resolve << merge keys as go-yaml does

@@ -16,7 +16,7 @@ Not here: the walk that applies these tables (:mod:`.structural`), the Pod templ
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Final
@@ -254,7 +254,7 @@ class CrdVersion:
     def api_version(self) -> str:
         return f"{self.group}/{self.version}"
 
-    @property
+    @cached_property
     def has_rules(self) -> bool:
         """The API server builds a CEL validator only when the version's schema has rules somewhere."""
         return self.spec.has_rules()
@@ -304,10 +304,10 @@ CRD_VERSIONS: Final = (
 )
 
 
-def crd_version(kind: str, api_version: str) -> CrdVersion | None:
-    """The modelled CRD version for ``kind`` at ``apiVersion`` (``ray.io/v1``), or None."""
-    return next((cv for cv in CRD_VERSIONS if cv.kind == kind and cv.api_version == api_version), None)
+def crd_version(kind: str, api_version: str, crds: Sequence[CrdVersion] = CRD_VERSIONS) -> CrdVersion | None:
+    """The CRD version for ``kind`` at ``apiVersion`` (``ray.io/v1``) among ``crds`` (a release's), or None."""
+    return next((cv for cv in crds if cv.kind == kind and cv.api_version == api_version), None)
 
 
-def storage_version(kind: str) -> CrdVersion:
-    return next(cv for cv in CRD_VERSIONS if cv.kind == kind and cv.storage)
+def storage_version(kind: str, crds: Sequence[CrdVersion] = CRD_VERSIONS) -> CrdVersion:
+    return next(cv for cv in crds if cv.kind == kind and cv.storage)

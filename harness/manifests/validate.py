@@ -19,19 +19,22 @@ Not here: reading files (:mod:`.loader`); what the KubeRay operator later reject
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
+from .._util.gofmt import dns1123_subdomain, go_quote
 from .._util.jsoncopy import deep_copy
 from ..errors import ManifestError, SourcePos
 from ..model.kinds import resource_type
 from . import hints
 from .builtin import BUILTIN_KINDS
-from .field_errors import CEL_SKIPPED, NIL_PATH, FieldError, go_quote, invalid, kubectl_invalid_lines
+from .field_errors import CEL_SKIPPED, NIL_PATH, FieldError, invalid, kubectl_invalid_lines
 from .loader import Manifest
-from .names import OBJECT_META_FIELDS, dns1123_subdomain, validate_object_meta
+from .names import OBJECT_META_FIELDS, validate_object_meta
+from .placement import placement
 from .positions import split_path
-from .schema import CrdVersion, crd_version, storage_version
+from .schema import CRD_VERSIONS, CrdVersion, crd_version, storage_version
 from .schema_nodes import Schema
 from .structural import apply_defaults, list_map_duplicates, prune, validate, validate_rules
 
@@ -102,13 +105,17 @@ class ValidationResult:
         return f"{qualified} {go_quote(self.name)} is invalid: {joined}"
 
 
-def validate_manifest(m: Manifest, *, field_validation: FieldValidation | str = "Strict") -> ValidationResult:
-    """Create-time handling of ``m`` by the API server; ``field_validation`` is kubectl's ``--validate`` mode."""
+def validate_manifest(m: Manifest, *, field_validation: FieldValidation | str = "Strict",
+                      crds: Sequence[CrdVersion] = CRD_VERSIONS) -> ValidationResult:
+    """Create-time handling of ``m`` by the API server; ``field_validation`` is kubectl's ``--validate`` mode.
+
+    ``crds`` are the installed KubeRay release's CRD versions (v1.7.0's by default).
+    """
     if field_validation not in ("Strict", "Warn", "Ignore"):
         raise ValueError(f"field_validation={field_validation!r} is not Strict, Warn or Ignore")
-    crd = crd_version(m.kind, m.api_version)
+    crd = crd_version(m.kind, m.api_version, crds)
     if crd is not None:
-        return _validate_custom(m, crd, field_validation)
+        return _validate_custom(m, crd, field_validation, crds)
     return _validate_builtin(m, field_validation)
 
 
@@ -141,10 +148,15 @@ def _unknown_metadata(meta: dict[str, Any]) -> list[str]:
     return unknown
 
 
-def _strict_result(m: Manifest, obj: dict[str, Any], version: str, unknown: list[str], warnings: list[str],
+def strict_decoding_error(m: Manifest, paths: Sequence[str]) -> str:
+    """The 400 text of ``fieldValidation=Strict`` for unknown fields ``paths`` of ``m``, in its request version."""
+    text = "strict decoding error: " + ", ".join(f"unknown field {go_quote(path)}" for path in paths)
+    return _decode_error(m, m.api_version.rpartition("/")[2], text)
+
+
+def _strict_result(m: Manifest, obj: dict[str, Any], unknown: list[str], warnings: list[str],
                    group: str) -> ValidationResult:
-    text = "strict decoding error: " + ", ".join(f"unknown field {go_quote(path)}" for path in unknown)
-    issue = ManifestIssue(_decode_error(m, version, text), unknown[0], m.pos(unknown[0]))
+    issue = ManifestIssue(strict_decoding_error(m, unknown), unknown[0], m.pos(unknown[0]))
     return ValidationResult(obj, tuple(warnings), (issue,), m.kind, m.name, group, 400, tuple(unknown))
 
 
@@ -164,13 +176,13 @@ def _decoding(m: Manifest, obj: dict[str, Any], version: str, root: Schema | Non
             del obj[key]
     unknown += _unknown_metadata(meta) if isinstance(meta, dict) else []
     if unknown and mode == "Strict":
-        return unknown, _strict_result(m, obj, version, unknown, warnings, group)
+        return unknown, _strict_result(m, obj, unknown, warnings, group)
     if mode == "Warn":
         warnings.extend(f"unknown field {go_quote(path)}" for path in unknown)
     return unknown, None
 
 
-def _validate_custom(m: Manifest, crd: CrdVersion, mode: str) -> ValidationResult:
+def _validate_custom(m: Manifest, crd: CrdVersion, mode: str, crds: Sequence[CrdVersion]) -> ValidationResult:
     obj: dict[str, Any] = deep_copy(m.obj)
     warnings: list[str] = [crd.deprecation_warning] if crd.deprecation_warning else []
     unknown, refused = _decoding(m, obj, crd.version, crd.root, mode, warnings, crd.group)
@@ -180,7 +192,7 @@ def _validate_custom(m: Manifest, crd: CrdVersion, mode: str) -> ValidationResul
     errors = _schema_errors(obj, crd)
     rtype = resource_type(m.kind)
     if not crd.storage:  # conversion None: the stored object is the same data under the storage apiVersion
-        stored = storage_version(m.kind)
+        stored = storage_version(m.kind, crds)
         obj["apiVersion"] = stored.api_version
         apply_defaults(obj, stored.root)
     if rtype is not None and rtype.status_subresource:
@@ -238,18 +250,33 @@ _GENERIC_HINT: Final = {
 }
 
 
+def unknown_field_hint(m: Manifest, path: str, crds: Sequence[CrdVersion] = CRD_VERSIONS) -> str:
+    """What to do about the unknown field ``path`` of ``m``: a known mistake, a newer API version, a near miss."""
+    crd = crd_version(m.kind, m.api_version, crds)
+    newer = crd is not None and not crd.storage and schema_node(storage_version(m.kind, crds).root, path) is not None
+    meant = placement(crd.root, path) if crd is not None else None
+    return hints.unknown_field_hint(path, _siblings(m.kind, crd, path), newer_version_has_it=newer,
+                                    belongs_at=meant.path if meant else None)
+
+
+def issue_hint(issue: ManifestIssue) -> str | None:
+    """The specific hint for one refused field (a Required or an Invalid value), or None."""
+    return hints.required_hint(issue.path) if issue.cause == "FieldValueRequired" else hints.value_hint(issue.path)
+
+
 def hint_for(result: ValidationResult, m: Manifest) -> str:
     """The most useful hint for a refused manifest: the first issue with a specific hint, else a generic one."""
-    crd = crd_version(m.kind, m.api_version)
     if result.code == 400 and result.unknown_fields:
-        path = result.unknown_fields[0]
-        newer = crd is not None and not crd.storage and _node(storage_version(m.kind).root, path) is not None
-        return hints.unknown_field_hint(path, _siblings(m.kind, crd, path), newer_version_has_it=newer)
+        return unknown_field_hint(m, result.unknown_fields[0])
     for issue in result.errors:
-        required = issue.cause == "FieldValueRequired"
-        if found := hints.required_hint(issue.path) if required else hints.value_hint(issue.path):
+        if found := issue_hint(issue):
             return found
-    return _GENERIC_HINT.get(result.code, "see the API server's message above").replace("<kind>", m.kind.lower())
+    return generic_hint(result.code, m.kind)
+
+
+def generic_hint(code: int, kind: str) -> str:
+    """The hint for a refusal with no field-specific advice (400: unknown fields, 422: invalid values)."""
+    return _GENERIC_HINT.get(code, "see the API server's message above").replace("<kind>", kind.lower())
 
 
 def raise_for_errors(result: ValidationResult, manifest: Manifest) -> None:
@@ -260,7 +287,7 @@ def raise_for_errors(result: ValidationResult, manifest: Manifest) -> None:
     raise ManifestError(result.error_text, pos=first.pos, hint=hint_for(result, manifest))
 
 
-def _node(schema: Schema | None, path: str) -> Schema | None:
+def schema_node(schema: Schema | None, path: str) -> Schema | None:
     """The schema node at an API-server path, or None when the path leaves the modelled schema."""
     node = schema
     for part in split_path(path):
@@ -281,7 +308,7 @@ def _siblings(kind: str, crd: CrdVersion | None, path: str) -> list[str]:
         return sorted(OBJECT_META_FIELDS)
     if crd is None:
         return sorted(BUILTIN_KINDS[kind].top_fields) if not parent and kind in BUILTIN_KINDS else []
-    node = _node(crd.root, parent) if parent else crd.root
+    node = schema_node(crd.root, parent) if parent else crd.root
     if node is not None and node.type == "array":
         node = node.items
     return sorted(node.properties) if node is not None and node.properties else []

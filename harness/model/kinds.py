@@ -47,8 +47,11 @@ CONFIGMAP: Final = ResourceType("", "v1", "ConfigMap", "configmaps", status_subr
 EVENT: Final = ResourceType("", "v1", "Event", "events", status_subresource=False, short_names=("ev",))
 NAMESPACE: Final = ResourceType("", "v1", "Namespace", "namespaces", namespaced=False, short_names=("ns",))
 JOB: Final = ResourceType("batch", "v1", "Job", "jobs", categories=("all",))
+# Created by KubeRay's NetworkPolicy controller (v1.7, RayClusterNetworkPolicy gate); it has no status.
+NETWORKPOLICY: Final = ResourceType("networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies",
+                                    status_subresource=False, short_names=("netpol",))
 
-ALL_TYPES: Final = (RAYJOB, RAYCLUSTER, POD, SERVICE, CONFIGMAP, EVENT, NAMESPACE, JOB)
+ALL_TYPES: Final = (RAYJOB, RAYCLUSTER, POD, SERVICE, CONFIGMAP, EVENT, NAMESPACE, JOB, NETWORKPOLICY)
 _BY_KIND: Final = {rt.kind: rt for rt in ALL_TYPES}
 
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from ..sim.journal import JournalEntry
+from ..journal import JournalEntry
 from ._text import clean, duration_text, shorten
 from .states import KIND_ORDER, Aspect, State, Tone, aspects_for, deployment_is_terminal, is_deleting
 from .timeline_text import ACTION, object_ref

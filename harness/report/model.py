@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from ..sim.journal import JournalEntry
+from ..journal import JournalEntry
 
 PASSED: Final = "passed"
 FAILED: Final = "failed"

@@ -8,7 +8,7 @@ deletion) and cuts the rest short::
        0.000s  >> apply RayJob/default/rayjob-sample
        3.000s  RayJob/default/rayjob-sample  Event Normal CreatedRayCluster: Created RayCluster default/x
 
-The JSON-lines format is :meth:`JournalEntry.to_json` (described in :mod:`harness.sim.journal`);
+The JSON-lines format is :meth:`JournalEntry.to_json` (described in :mod:`harness.journal`);
 :func:`read_journal_lines` reads it back so a report can be rendered again from a saved run. The picture of
 the same journal is drawn by :mod:`.lanes` and :mod:`.svg`.
 """
@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any, Final
 
 from ..errors import InputError, SourcePos
+from ..journal import JournalEntry
 from ..model.enums import JobDeploymentStatus
-from ..sim.journal import JournalEntry
 from ._text import clean, shorten
 
 ACTION: Final = "ACTION"

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._util.durations import format_duration
+from ..journal import JournalEntry
 from ..scenario.model import CountRange, EventSpec, ExpectLogsStep, Transitions
-from ..sim.journal import JournalEntry
 
 NEW = "New"
 

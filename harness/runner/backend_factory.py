@@ -1,55 +1,59 @@
 """Making a backend for one scenario from the run options and the scenario's own settings.
 
-The simulator backend is built per scenario, because a scenario's settings shape the simulated world: the
-KubeRay release, the operator's environment and feature gates, and the scripted executor's behaviour.
+A backend is built per scenario, because a scenario's settings shape the world it runs in: the KubeRay release,
+the operator's environment and feature gates, and the executor. Everything goes through the backend registry,
+so the runner never names a backend implementation (and never imports the simulator).
 
-Not here: the backends themselves (``harness.backends``).
+:func:`check_options` and :func:`check_scenario` are the checks a front end runs before anything starts, so that
+an option or a scenario setting the backend cannot honour is bad input (exit code 2, file:line), not a failure.
 """
 
 from __future__ import annotations
 
-from ..backends.base import Backend
-from ..backends.sim import JobScripts, SimBackend
+from ..backends.base import Backend, BackendSettings
+from ..backends.registry import backend_info
 from ..errors import InputError
-from ..kuberay.profile import profile_for, supported_versions
-from ..scenario.model import ExecutorSettings, Scenario
-from ..scenario.versions import parse_version
-from ..sim.dashboard import JobScript
-from .executor_choice import EXECUTOR_CHOICES, resolve_executor
+from ..executors import EXECUTOR_CHOICES, ExecutorSettings, ray_importable
+from ..executors.settings import RAY_INSTALL_HINT
+from ..scenario.model import Scenario
 from .runner import RunOptions
-
-AVAILABLE_BACKENDS = ("sim",)
 
 
 def default_kuberay_version(backend: str) -> str:
-    """The release a backend runs when none is asked for: the newest simulated one."""
-    return max(supported_versions(), key=parse_version)
+    """The release a backend runs when none is asked for (as the registry declares it)."""
+    return backend_info(backend).default_kuberay_version
 
 
 def check_options(options: RunOptions) -> None:
-    """InputError for options no scenario could run with (unknown backend, unsupported release)."""
-    if options.backend not in AVAILABLE_BACKENDS:
-        raise InputError(f"backend={options.backend!r} is not available",
-                         hint=f"available backends: {', '.join(AVAILABLE_BACKENDS)}")
+    """InputError for options no scenario could run with (unknown backend or executor, unsupported release)."""
+    info = backend_info(options.backend)
     if options.executor not in EXECUTOR_CHOICES:
-        raise InputError(f"executor={options.executor!r} is unknown", hint="use auto, scripted or ray")
+        raise InputError(f"executor={options.executor!r} is unknown", hint=f"use {', '.join(EXECUTOR_CHOICES)}")
+    if options.executor != "auto" and options.executor not in info.executors:
+        raise InputError(f"executor={options.executor} is not available on backend={info.name}",
+                         hint=f"executors of {info.name}: {', '.join(info.executors)}")
+    if options.executor == "ray" and not ray_importable():
+        raise InputError("executor=ray needs Ray, which is not installed here", hint=RAY_INSTALL_HINT)
     if options.kuberay_version is not None:
-        profile_for(options.kuberay_version)  # raises InputError naming the supported releases
+        info.check_kuberay_version(options.kuberay_version)
 
 
-def job_scripts(settings: ExecutorSettings) -> JobScripts | None:
-    """The simulator's JobScripts for the scenario's ``executor:`` settings (None when it has none)."""
-    if settings.is_empty:
-        return None
-    return JobScripts(default=settings.default or JobScript(), by_rayjob=dict(settings.by_rayjob),
-                      by_entrypoint=dict(settings.by_entrypoint))
+def check_scenario(scenario: Scenario, options: RunOptions) -> list[InputError]:
+    """Settings of ``scenario`` the chosen backend cannot honour, each at the line where it is written."""
+    operator = scenario.operator
+    if operator.is_empty or (scenario.backends is not None and options.backend not in scenario.backends):
+        return []
+    problems = backend_info(options.backend).operator_problems(operator.env, operator.feature_gates)
+    return [InputError(text, pos=operator.pos_of(name),
+                       hint=f"backend={options.backend} cannot run this operator setting; remove it, or restrict "
+                            f"the scenario with backends: [...]") for name, text in problems]
 
 
 def create_backend(scenario: Scenario, options: RunOptions) -> Backend:
     """A fresh backend for ``scenario`` (the default factory of the CLI and the pytest plugin)."""
     check_options(options)
-    return SimBackend(kuberay_version=options.kuberay_version or default_kuberay_version("sim"),
-                      executor=resolve_executor(scenario, options.executor),
-                      job_scripts=job_scripts(scenario.executor),
-                      operator_env=scenario.operator.env, path_map=scenario.paths,
-                      feature_gates=scenario.operator.feature_gates, seed=options.seed)
+    executor = ExecutorSettings(name=scenario.resolve_executor(options.executor), scripts=scenario.executor,
+                                path_map=scenario.paths)
+    return backend_info(options.backend).create(BackendSettings(
+        kuberay_version=options.kuberay_version, executor=executor, operator_env=scenario.operator.env,
+        feature_gates=scenario.operator.feature_gates, seed=options.seed))

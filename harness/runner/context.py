@@ -58,14 +58,14 @@ class RunContext:
 
     def get(self, ref: ResolvedRef) -> dict[str, Any] | None:
         assert ref.name is not None
-        return self.backend.get(ref.kind, self.namespace, ref.name)
+        return self.backend.get(ref.kind, ref.name, namespace=self.namespace)
 
     def objects(self, ref: ResolvedRef) -> list[dict[str, Any]]:
         """The named object (zero or one) or every object matching the selector, sorted by name."""
         if ref.name is not None:
             obj = self.get(ref)
             return [] if obj is None else [obj]
-        found = self.backend.list(ref.kind, self.namespace, ref.selector or None)
+        found = self.backend.list(ref.kind, namespace=self.namespace, selector=ref.selector or None)
         return sorted(found, key=lambda o: str((o.get("metadata") or {}).get("name", "")))
 
     def touch(self, ref: ResolvedRef) -> None:

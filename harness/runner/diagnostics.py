@@ -10,12 +10,14 @@ Not here: HTML or JUnit reports (``harness.report``), the checks themselves (:mo
 
 from __future__ import annotations
 
+import contextlib
 import shlex
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from .._util.jsoncopy import get_path
-from ..sim.journal import JournalEntry
+from ..errors import HarnessError
+from ..journal import JournalEntry
 from .assertions import format_event, state_name, tail
 from .bindings import ResolvedRef
 from .context import RunContext
@@ -138,34 +140,33 @@ def _objects(ctx: RunContext) -> list[str]:
 
 
 def _logs(ctx: RunContext) -> list[str]:
+    """The driver and submitter log tails of the touched RayJobs, read through the backend's log resolver."""
     jobs = [ref for ref in ctx.touched if ref.kind == "RayJob" and ref.name is not None][:3]
     lines: list[str] = []
     for ref in jobs:
         assert ref.name is not None
-        try:
-            text = ctx.backend.driver_log(ctx.namespace, ref.name)
-            lines.append(f"driver log of {ref.describe()} (last {LOG_LINES} lines):")
-            lines.extend(tail(text, LOG_LINES).splitlines())
-        except Exception as exc:  # a RayJob without a running head has no driver log: say so, go on
-            lines.append(f"driver log of {ref.describe()}: unavailable ({exc})".splitlines()[0])
-        pods = ctx.backend.list("Pod", ctx.namespace, f"job-name={ref.name}")
-        for pod in pods[-1:]:
+        for source in ("driver", "submitter"):
             try:
-                text = ctx.backend.pod_logs(ctx.namespace, pod["metadata"]["name"], None)
-            except Exception as exc:  # same: report and continue
-                lines.append(f"submitter pod {pod['metadata']['name']}: unavailable ({exc})".splitlines()[0])
+                log = ctx.backend.logs(namespace=ctx.namespace, source=source, rayjob=ref.name)
+            except Exception as exc:  # a log that cannot be read is reported, and the others are still shown
+                message = exc.message if isinstance(exc, HarnessError) else f"{type(exc).__name__}: {exc}"
+                lines.append(f"{source} log of {ref.describe()}: unavailable ({message})".splitlines()[0])
                 continue
-            lines.append(f"submitter pod {pod['metadata']['name']} (last {LOG_LINES} lines):")
-            lines.extend(tail(text, LOG_LINES).splitlines())
+            lines.append(f"{log.subject} (last {LOG_LINES} lines):")
+            lines.extend(tail(log.text, LOG_LINES).splitlines())
     return lines
 
 
 def _operator_log(ctx: RunContext) -> list[str]:
-    reader = getattr(ctx.backend, "operator_log", None)
-    if reader is None:
-        return []
-    lines = [line for line in reader() if ctx.namespace in line]
-    return lines[-LOG_LINES:]
+    """The operator's lines about the touched RayJobs (and their clusters), or about the namespace."""
+    jobs = [ref.name for ref in ctx.touched if ref.kind == "RayJob" and ref.name is not None]
+    if not jobs:
+        return ctx.backend.operator_log(namespace=ctx.namespace)[-LOG_LINES:]
+    lines: list[str] = []
+    for name in jobs[:3]:
+        with contextlib.suppress(HarnessError):  # a RayJob that no longer exists has nothing to add
+            lines.extend(ctx.backend.logs(namespace=ctx.namespace, source="operator", rayjob=name).text.splitlines())
+    return sorted(dict.fromkeys(lines))[-LOG_LINES:]
 
 
 def replay_command(file: str, name: str, *, backend: str = "sim", kuberay_version: str | None = None,
@@ -198,9 +199,9 @@ def render_failure(*, headline: str, snippet: str, failure: str, ctx: RunContext
                          lambda: journal_slice(ctx.backend.journal.entries, ctx.namespace)),
             "objects": ("Objects now", lambda: _objects(ctx)),
             "events": ("Recent events", lambda: [format_event(e) for e in
-                                                 ctx.backend.events(ctx.namespace)[-EVENT_LINES:]]),
+                                                 ctx.backend.events(namespace=ctx.namespace)[-EVENT_LINES:]]),
             "logs": ("Logs", lambda: _logs(ctx)),
-            "operator": ("Operator log (this namespace)", lambda: _operator_log(ctx)),
+            "operator": ("Operator log", lambda: _operator_log(ctx)),
         }
         for key in sections:
             title, produce = producers[key]

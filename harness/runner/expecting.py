@@ -3,9 +3,8 @@
 An expectation with a ``grace`` period lets backend time pass until it holds (or the grace runs out); without
 one it is checked once, now. ``stays`` lets time pass on purpose and fails at the first change.
 
-Log sources follow where logs really are on a cluster: ``driver`` is the job-driver log on the head pod,
-``head`` is the head container (``ray start`` output), ``submitter`` is the submitter Job's pods (K8sJobMode)
-or the head pod's ``ray-job-submitter`` container (SidecarMode), ``worker`` is every worker pod.
+Log sources follow where logs really are on a cluster; the backend's resolver (``harness.backends.logs``)
+decides which pod and container hold each one, the same for every reader.
 
 Not here: the pure checks (:mod:`.assertions`, :mod:`.matching`).
 """
@@ -17,6 +16,7 @@ from typing import Any
 
 from .._util.durations import format_duration
 from .._util.jsoncopy import get_path
+from ..backends.base import LogUnavailable
 from ..errors import HarnessError
 from ..scenario.model import EventSpec, ExpectLogsStep, ExpectStep
 from .assertions import (
@@ -32,8 +32,6 @@ from .assertions import (
 from .bindings import ResolvedRef
 from .context import RunContext, StepFailed
 from .matching import match, render_diff
-
-SIDECAR_CONTAINER = "ray-job-submitter"
 
 
 def _fail(problems: list[Problem], ctx: RunContext, objects: list[ResolvedRef]) -> StepFailed:
@@ -87,7 +85,7 @@ def evaluate(step: ExpectStep, ctx: RunContext) -> tuple[list[Problem], list[Res
         problems.extend(check_count(len(ctx.objects(ref)), spec.count, ref.describe()))
     if step.events:
         about = (target.kind, target.name) if target is not None and target.name is not None else None
-        problems.extend(check_events(ctx.backend.events(ctx.namespace), _events(step, ctx), about))
+        problems.extend(check_events(ctx.backend.events(namespace=ctx.namespace), _events(step, ctx), about))
     return problems, involved
 
 
@@ -147,77 +145,27 @@ def run_expect(step: ExpectStep, ctx: RunContext) -> str:
 # -- logs --------------------------------------------------------------------------------------------------------
 
 
-class LogUnavailable(Exception):
-    """The log source cannot be read now (no cluster yet, pod gone, mode without a submitter)."""
-
-
-def _pods(ctx: RunContext, selector: str) -> list[dict[str, Any]]:
-    pods = ctx.backend.list("Pod", ctx.namespace, selector)
-    return sorted(pods, key=lambda p: (str(p["metadata"].get("creationTimestamp", "")), p["metadata"]["name"]))
-
-
-def _cluster_of(ref: ResolvedRef, ctx: RunContext) -> str:
-    if ref.kind == "RayCluster":
-        return ref.name or ""
-    obj = ctx.get(ref)
-    if obj is None:
-        raise LogUnavailable(f"{ref.describe()} does not exist")
-    cluster = get_path(obj, "status.rayClusterName")
-    if not cluster:
-        raise LogUnavailable(f"{ref.describe()} has no RayCluster yet (status.rayClusterName is empty)")
-    return str(cluster)
-
-
-def _pod_logs(ctx: RunContext, pods: list[dict[str, Any]], container: str | None) -> str:
-    if len(pods) == 1:
-        return ctx.backend.pod_logs(ctx.namespace, pods[0]["metadata"]["name"], container)
-    parts = []
-    for pod in pods:
-        name = pod["metadata"]["name"]
-        parts.append(f"==> pod {name} <==\n" + ctx.backend.pod_logs(ctx.namespace, name, container))
-    return "\n".join(parts)
-
-
 def read_log(step: ExpectLogsStep, ref: ResolvedRef, ctx: RunContext) -> tuple[str, str]:
-    """(what was read, its text); LogUnavailable when the source does not exist (yet)."""
+    """(what was read, its text), through the backend's one log resolver; LogUnavailable when it cannot be read."""
     container = ctx.bindings.text(step.container) if step.container else None
-    source = step.source_name
-    try:
-        if source == "pod":
-            return f"log of {ref.describe()}", ctx.backend.pod_logs(ctx.namespace, ref.name or "", container)
-        if source == "driver":
-            return f"driver log of {ref.describe()}", ctx.backend.driver_log(ctx.namespace, ref.name or "")
-        if source == "submitter":
-            obj = ctx.get(ref)
-            if obj is None:
-                raise LogUnavailable(f"{ref.describe()} does not exist")
-            mode = get_path(obj, "spec.submissionMode") or "K8sJobMode"
-            if mode == "SidecarMode":
-                pods = _pods(ctx, f"ray.io/cluster={_cluster_of(ref, ctx)},ray.io/node-type=head")
-                if not pods:
-                    raise LogUnavailable(f"the head pod of {ref.describe()} does not exist")
-                return (f"submitter container of {ref.describe()}'s head pod",
-                        _pod_logs(ctx, pods, container or SIDECAR_CONTAINER))
-            if mode != "K8sJobMode":
-                raise LogUnavailable(f"{ref.describe()} uses submissionMode={mode}, which has no submitter pod")
-            pods = _pods(ctx, f"job-name={ref.name}")
-            if not pods:
-                raise LogUnavailable(f"the submitter Job of {ref.describe()} has no pod")
-            return f"submitter log of {ref.describe()}", _pod_logs(ctx, pods, container)
-        node_type = "head" if source == "head" else "worker"
-        pods = _pods(ctx, f"ray.io/cluster={_cluster_of(ref, ctx)},ray.io/node-type={node_type}")
-        if not pods:
-            raise LogUnavailable(f"{ref.describe()} has no {node_type} pod")
-        return f"{node_type} log of {ref.describe()}", _pod_logs(ctx, pods, container)
-    except HarnessError as exc:
-        raise LogUnavailable(f"the {source} log of {ref.describe()} cannot be read: {exc.message}") from None
+    name = ref.name or ""
+    if step.source_name == "pod":
+        try:
+            return f"log of {ref.describe()}", ctx.backend.pod_logs(name, namespace=ctx.namespace,
+                                                                     container=container)
+        except HarnessError as exc:
+            raise LogUnavailable(f"the log of {ref.describe()} cannot be read: {exc.message}") from None
+    log = ctx.backend.logs(namespace=ctx.namespace, source=step.source_name, container=container,
+                           rayjob=name if ref.kind == "RayJob" else None,
+                           raycluster=name if ref.kind == "RayCluster" else None)
+    return log.subject, log.text
 
 
 def _log_problems(step: ExpectLogsStep, ref: ResolvedRef, ctx: RunContext) -> list[Problem]:
     try:
         subject, text = read_log(step, ref, ctx)
     except LogUnavailable as exc:
-        return [Problem(str(exc))]
+        return [Problem(exc.message)]
     return check_log(text, step, subject, contains=[ctx.bindings.text(t) for t in step.contains],
                      regex=[ctx.bindings.text(t) for t in step.regex],
                      not_contains=[ctx.bindings.text(t) for t in step.not_contains])

@@ -22,13 +22,14 @@ from pathlib import Path
 from typing import IO, Literal
 
 from ..backends.base import Backend
+from ..backends.registry import BACKENDS
 from ..errors import HarnessError
+from ..executors import ExecutorChoice, ExecutorName, ray_missing_reason
+from ..journal import JournalEntry
 from ..scenario.model import Scenario, Step
-from ..sim.journal import JournalEntry
 from .bindings import Bindings
 from .context import RunContext, StepFailed
 from .diagnostics import render_failure, replay_command
-from .executor_choice import resolve_executor
 from .steps import run_step
 
 Status = Literal["passed", "failed", "error", "skipped"]
@@ -38,7 +39,7 @@ Status = Literal["passed", "failed", "error", "skipped"]
 class RunOptions:
     backend: str = "sim"
     kuberay_version: str | None = None  # None: the backend's default release
-    executor: str = "auto"  # "auto": see harness.runner.executor_choice
+    executor: ExecutorChoice = "auto"  # "auto": see harness.executors.choice
     seed: int = 0
     worker: str = ""  # pytest-xdist worker id ("gw3"), part of namespaces on shared clusters
     keep_namespace: bool = False
@@ -68,12 +69,12 @@ class StepEvent:
     result: StepResult | None = None
 
 
-@dataclass
+@dataclass(kw_only=True)
 class ScenarioResult:
     scenario: Scenario
     status: Status
     backend: str
-    executor: str
+    executor: ExecutorName
     kuberay_version: str
     namespace: str = ""
     steps: list[StepResult] = field(default_factory=list)
@@ -90,6 +91,15 @@ class ScenarioResult:
 
 BackendFactory = Callable[[Scenario, RunOptions], Backend]
 StepListener = Callable[[StepEvent], None]
+
+
+def executor_for(scenario: Scenario, options: RunOptions) -> ExecutorName:
+    """The executor the scenario's Ray jobs run on, on the options' backend (one that runs jobs on its own Ray,
+    such as a real cluster, has a single executor; the simulator resolves ``auto`` by the scenario)."""
+    info = BACKENDS.get(options.backend)
+    if info is not None and not {"scripted", "ray"} & set(info.executors):
+        return info.executors[0]
+    return scenario.resolve_executor(options.executor)
 
 
 def namespace_for(scenario: Scenario, options: RunOptions, *, shared: bool) -> str:
@@ -198,20 +208,24 @@ def run_scenario(scenario: Scenario, options: RunOptions, factory: BackendFactor
     """Run ``scenario`` on a backend made by ``factory``; never raises for scenario or backend problems."""
     wall = time.monotonic()
     version = options.kuberay_version or ""
-    if options.kuberay_version is not None:
-        # Decide skips before building a world (a Ray runtime or a cluster connection may be costly).
-        executor = resolve_executor(scenario, options.executor)
+    # Decide skips before building a world (a Ray runtime or a cluster connection may be costly).
+    executor = executor_for(scenario, options)
+    reason = ray_missing_reason(executor)
+    if reason is None and options.kuberay_version is not None:
         reason = scenario.skip_reason(backend=options.backend, kuberay_version=options.kuberay_version,
                                       executor=executor)
-        if reason is not None:
-            return ScenarioResult(scenario, "skipped", options.backend, executor, version, summary=reason)
+    if reason is not None:
+        return ScenarioResult(scenario=scenario, status="skipped", backend=options.backend, executor=executor,
+                              kuberay_version=version, summary=reason)
     try:
         backend = factory(scenario, options)
     except HarnessError as exc:
-        return ScenarioResult(scenario, "error", options.backend, options.executor, version,
-                              summary=exc.message, failure=str(exc), duration_wall=time.monotonic() - wall)
+        return ScenarioResult(scenario=scenario, status="error", backend=options.backend, executor=executor,
+                              kuberay_version=version, summary=exc.message, failure=str(exc),
+                              duration_wall=time.monotonic() - wall)
     except Exception as exc:  # a backend that cannot even start is this scenario's error, not the whole run's
-        return ScenarioResult(scenario, "error", options.backend, options.executor, version,
+        return ScenarioResult(scenario=scenario, status="error", backend=options.backend, executor=executor,
+                              kuberay_version=version,
                               summary=f"the {options.backend} backend could not start: {type(exc).__name__}: {exc}",
                               failure=_error_text(exc), duration_wall=time.monotonic() - wall)
     stream: IO[str] | None = None
@@ -219,8 +233,9 @@ def run_scenario(scenario: Scenario, options: RunOptions, factory: BackendFactor
         version = backend.kuberay_version
         reason = scenario.skip_reason(backend=backend.name, kuberay_version=version, executor=backend.executor_name)
         if reason is not None:
-            return ScenarioResult(scenario, "skipped", backend.name, backend.executor_name, version,
-                                  summary=reason, duration_wall=time.monotonic() - wall)
+            return ScenarioResult(scenario=scenario, status="skipped", backend=backend.name,
+                                  executor=backend.executor_name, kuberay_version=version, summary=reason,
+                                  duration_wall=time.monotonic() - wall)
         namespace = namespace_for(scenario, options, shared=not backend.virtual_time)
         if options.journal_path is not None:
             path = options.journal_path(scenario)
@@ -233,7 +248,8 @@ def run_scenario(scenario: Scenario, options: RunOptions, factory: BackendFactor
         try:
             backend.create_namespace(namespace)
         except HarnessError as exc:
-            return ScenarioResult(scenario, "error", backend.name, backend.executor_name, version, namespace,
+            return ScenarioResult(scenario=scenario, status="error", backend=backend.name,
+                                  executor=backend.executor_name, kuberay_version=version, namespace=namespace,
                                   summary=exc.message, failure=str(exc), duration_wall=time.monotonic() - wall)
         run.run_steps(scenario.steps, in_finally=False)
         # Diagnostics describe the world as the failure left it, before `finally` steps clean it up.
@@ -250,8 +266,10 @@ def run_scenario(scenario: Scenario, options: RunOptions, factory: BackendFactor
             # Cleanup trouble must not change the verdict; the namespace name is in the report.
             with contextlib.suppress(HarnessError):
                 backend.delete_namespace(namespace)
-        return ScenarioResult(scenario, status, backend.name, backend.executor_name, version, namespace,
-                              run.results, summary, failure, time.monotonic() - wall, backend.now() - t0, entries)
+        return ScenarioResult(scenario=scenario, status=status, backend=backend.name, executor=backend.executor_name,
+                              kuberay_version=version, namespace=namespace, steps=run.results, summary=summary,
+                              failure=failure, duration_wall=time.monotonic() - wall,
+                              duration_virtual=backend.now() - t0, journal_entries=entries)
     finally:
         if stream is not None:
             backend.journal.attach_stream(None)

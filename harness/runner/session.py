@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from ..backends.base import Backend
 from ..errors import HarnessError, SourcePos
+from ..executors import ray_missing_reason
 from ..scenario.loader import SCENARIO_KEYS, display_path, parse_scenario, parse_step
 from ..scenario.model import BUILTIN_BINDINGS, Scenario, Step
 from ..scenario.parsing import ParseContext
@@ -28,7 +29,7 @@ from ..scenario.source import SourceFile, node_from_value
 from .bindings import Bindings
 from .context import RunContext, StepFailed
 from .diagnostics import render_failure
-from .runner import RunOptions, ScenarioResult, Status, StepResult, namespace_for
+from .runner import RunOptions, ScenarioResult, Status, StepResult, executor_for, namespace_for
 from .steps import run_step
 
 SETTINGS_KEYS = tuple(key for key in SCENARIO_KEYS if key not in ("scenario", "apply", "steps", "finally",
@@ -102,10 +103,13 @@ class ScenarioSession:
         return self._scenario
 
     def skip_reason(self) -> str | None:
-        return self.scenario.skip_reason(backend=self.options.backend,
-                                         kuberay_version=self.options.kuberay_version or "",
-                                         executor=self.options.executor) \
-            if self.options.kuberay_version else None
+        """Why this session's scenario does not run here (backend, executor, release, Ray missing), or None."""
+        executor = executor_for(self.scenario, self.options)
+        reason = ray_missing_reason(executor)
+        if reason is None and self.options.kuberay_version:
+            reason = self.scenario.skip_reason(backend=self.options.backend,
+                                               kuberay_version=self.options.kuberay_version, executor=executor)
+        return reason
 
     @property
     def context(self) -> RunContext:
@@ -172,8 +176,10 @@ class ScenarioSession:
         entries = tuple(e for e in backend.journal.entries
                         if e.namespace == namespace or (e.type == "ACTION" and not e.namespace))
         summary = failure.splitlines()[0] if failure else None
-        return ScenarioResult(self.scenario, status, backend.name, backend.executor_name, backend.kuberay_version,
-                              namespace, list(self.results), summary, failure, wall, self.virtual_seconds, entries)
+        return ScenarioResult(scenario=self.scenario, status=status, backend=backend.name,
+                              executor=backend.executor_name, kuberay_version=backend.kuberay_version,
+                              namespace=namespace, steps=list(self.results), summary=summary, failure=failure,
+                              duration_wall=wall, duration_virtual=self.virtual_seconds, journal_entries=entries)
 
     def _failure(self, step: Step, pos: SourcePos, detail: str) -> str:
         headline = f"Step {step.keyword} failed at {pos} at t={self.context.now():.1f}s"

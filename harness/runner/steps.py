@@ -17,7 +17,7 @@ from typing import Any
 
 from .._util.durations import format_duration
 from .._util.jsoncopy import deep_copy, get_path
-from ..backends.base import RayJobSubmitRefused, SupportsRayJobSubmit, UnsupportedByBackend
+from ..backends.base import RayJobSubmitRefused, UnsupportedByBackend
 from ..scenario.inline_manifests import check_manifest_object
 from ..scenario.model import (
     AdvanceStep,
@@ -66,7 +66,7 @@ def apply(step: ApplyStep, ctx: RunContext) -> str:
     names = []
     for obj in step.objects:
         body = _checked_body(obj, ctx)
-        ctx.backend.apply(body, ctx.namespace)
+        ctx.backend.apply(body, namespace=ctx.namespace)
         ref = ResolvedRef(str(body["kind"]), str(body["metadata"].get("name", "")), None)
         ctx.touch(ref)
         names.append(ref.describe())
@@ -80,7 +80,7 @@ def patch(step: PatchStep, ctx: RunContext) -> str:
     if ctx.get(ref) is None:
         raise StepFailed(f"cannot {step.shortcut or 'patch'} {ref.describe()}: it does not exist {ctx.at()}",
                          t=ctx.now(), objects=[ref])
-    ctx.backend.patch(ref.kind, ctx.namespace, ref.name, ctx.bindings.value(step.patch))
+    ctx.backend.patch(ref.kind, ref.name, ctx.bindings.value(step.patch), namespace=ctx.namespace)
     return f"{step.shortcut + 'ed' if step.shortcut else 'patched'} {ref.describe()}"
 
 
@@ -106,7 +106,7 @@ def _delete(refs: list[ResolvedRef], ctx: RunContext, *, wait: bool, timeout: fl
         ctx.touch(ref)
         for obj in ctx.objects(ref):
             name = str(obj["metadata"]["name"])
-            ctx.backend.delete(ref.kind, ctx.namespace, name, wait=False, timeout=timeout)
+            ctx.backend.delete(ref.kind, name, namespace=ctx.namespace, wait=False)
             deleted.append(ResolvedRef(ref.kind, name, None))
         if strict and ref.name is not None and not any(d == ref for d in deleted):
             raise StepFailed(f"cannot delete {ref.describe()}: it does not exist {ctx.at()}", t=ctx.now(),
@@ -135,9 +135,9 @@ def rerun(step: RerunStep, ctx: RunContext) -> str:
 
 def ray_job_submit(step: RayJobSubmitStep, ctx: RunContext) -> str:
     """A user's ``ray job submit`` to the RayJob's cluster, through the backend's optional capability."""
-    backend = ctx.backend
-    if not isinstance(backend, SupportsRayJobSubmit):
-        raise UnsupportedByBackend(f"backend={backend.name!r} cannot run the ray_job_submit step",
+    submitter = ctx.backend.capabilities.ray_job_submit
+    if submitter is None:
+        raise UnsupportedByBackend(f"backend={ctx.backend.name!r} cannot run the ray_job_submit step",
                                    hint="this backend has no way to submit a Ray job as a user; restrict the "
                                         "scenario with backends: [sim]")
     ref = ctx.bindings.ref(step.target)
@@ -155,7 +155,7 @@ def ray_job_submit(step: RayJobSubmitStep, ctx: RunContext) -> str:
                          f"RayJob has no spec.entrypoint (write entrypoint: \"python ...\" in the step)",
                          t=ctx.now(), objects=[ref])
     try:
-        backend.submit_ray_job(ctx.namespace, ref.name, submission_id, entrypoint)
+        submitter.submit_ray_job(ref.name, submission_id, entrypoint, namespace=ctx.namespace)
     except RayJobSubmitRefused as exc:
         raise StepFailed(f"ray job submit --submission-id {submission_id} to the cluster of {ref.describe()} "
                          f"was refused {ctx.at()}: {exc.message}", t=ctx.now(), objects=[ref]) from None

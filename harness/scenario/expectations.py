@@ -223,7 +223,7 @@ _LOG_CHECKS: Final = ("contains", "regex", "not_contains", "lines")
 _DEFAULT_SOURCE: Final[dict[str, LogSourceName]] = {"RayJob": "driver", "RayCluster": "head"}
 _SOURCE_KINDS: Final[dict[str, tuple[str, ...]]] = {
     "driver": ("RayJob",), "submitter": ("RayJob",), "head": ("RayJob", "RayCluster"),
-    "worker": ("RayJob", "RayCluster"),
+    "worker": ("RayJob", "RayCluster"), "operator": ("RayJob", "RayCluster"),
 }
 
 

@@ -15,16 +15,15 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Final
+from typing import Final, TypeVar
 
 from ..errors import InputError, SourcePos
-from ..sim.dashboard import JobScript
+from ..executors.settings import JobScript, JobScripts
 from .expectations import parse_expect, parse_expect_logs
 from .model import (
     BACKENDS,
     BUILTIN_BINDINGS,
     EXECUTORS,
-    ExecutorSettings,
     OperatorSettings,
     Scenario,
     Step,
@@ -111,15 +110,15 @@ def _job_script(node: Node, what: str, extra: Sequence[str] = (), base: JobScrip
     return replace(parsed, attempts=attempts)
 
 
-def _executor(node: Node) -> ExecutorSettings:
+def _executor(node: Node) -> JobScripts:
     mapping(node, "executor", "executor: {default: {runtime: 30s}, jobs: [{rayjob: my-job, exit: 1}]}")
     if any(key in SCRIPT_KEYS for key in node.fields):
         check_keys(node, SCRIPT_KEYS, "executor")
-        return ExecutorSettings(default=_job_script(node, "executor"))
+        return JobScripts(default=_job_script(node, "executor"))
     check_keys(node, ("default", "jobs"), "executor")
     default = _job_script(node.fields["default"], "executor default") if "default" in node.fields else None
-    by_entrypoint: list[tuple[str, JobScript]] = []
-    by_rayjob: list[tuple[str, JobScript]] = []
+    by_entrypoint: dict[str, JobScript] = {}
+    by_rayjob: dict[str, JobScript] = {}
     jobs = node.get("jobs")
     if jobs is not None and not jobs.is_sequence:
         raise fail("executor jobs must be a list", jobs.pos, "write jobs: [{rayjob: my-job, exit: 1}]")
@@ -131,8 +130,12 @@ def _executor(node: Node) -> ExecutorSettings:
                        "write - {rayjob: my-job, exit: 1} or - {entrypoint: train.py, runtime: 2m}")
         pattern = string(item.fields[keys[0]], keys[0], f"{keys[0]}: ...")
         script = _job_script(item, "executor job", extra=keys)
-        (by_rayjob if keys[0] == "rayjob" else by_entrypoint).append((pattern, script))
-    return ExecutorSettings(default, tuple(by_entrypoint), tuple(by_rayjob))
+        chosen = by_rayjob if keys[0] == "rayjob" else by_entrypoint
+        if pattern in chosen:
+            raise fail(f"executor job {keys[0]}={pattern!r} is given twice", item.pos,
+                       "merge the two entries into one")
+        chosen[pattern] = script
+    return JobScripts(default=default, by_entrypoint=by_entrypoint, by_rayjob=by_rayjob)
 
 
 def _env_value(node: Node, key: str) -> str:
@@ -149,14 +152,17 @@ def _operator(node: Node) -> OperatorSettings:
     check_keys(node, ("env", "feature_gates"), "operator")
     env: dict[str, str] = {}
     gates: dict[str, bool] = {}
+    positions: dict[str, SourcePos] = {}
     if "env" in node.fields:
         env_node = mapping(node.fields["env"], "operator env", "env: {NAME: value}")
         env = {key: _env_value(child, key) for key, child in env_node.fields.items()}
+        positions.update((key, env_node.pos_of_key(key)) for key in env_node.fields)
     if "feature_gates" in node.fields:
         gates_node = mapping(node.fields["feature_gates"], "operator feature_gates",
                              "feature_gates: {RayJobDeletionPolicy: true}")
         gates = {key: boolean(child, f"feature gate {key}") for key, child in gates_node.fields.items()}
-    return OperatorSettings(env, gates)
+        positions.update((key, gates_node.pos_of_key(key)) for key in gates_node.fields)
+    return OperatorSettings(env, gates, pos=node.pos, positions=positions)
 
 
 def _timeouts(node: Node) -> Timeouts:
@@ -184,14 +190,20 @@ def _paths(node: Node, base_dir: Path) -> dict[str, str]:
     return out
 
 
-def _choices(node: Node, what: str, allowed: Sequence[str]) -> tuple[str, ...]:
+_Choice = TypeVar("_Choice", bound=str)
+
+
+def _choices(node: Node, what: str, allowed: tuple[_Choice, ...]) -> tuple[_Choice, ...]:
     values = strings(node, what, f"{what}: [{allowed[0]}]")
     if not values:
         raise fail(f"{what} is an empty list", node.pos, f"list at least one of {', '.join(allowed)}, or leave it out")
+    chosen: list[_Choice] = []
     for value, item in zip(values, node.items if node.is_sequence else (node,), strict=True):
-        if value not in allowed:
+        known = next((choice for choice in allowed if choice == value), None)
+        if known is None:
             raise fail(f"{what} value={value!r} is unknown", item.pos, f"{what}: one or more of {', '.join(allowed)}")
-    return values
+        chosen.append(known)
+    return tuple(chosen)
 
 
 def parse_scenario(node: Node, source: SourceFile, base_dir: Path) -> Scenario:
@@ -245,7 +257,7 @@ def parse_scenario(node: Node, source: SourceFile, base_dir: Path) -> Scenario:
         backends=_choices(node.fields["backends"], "backends", BACKENDS) if "backends" in node.fields else None,
         executors=_choices(node.fields["executors"], "executors", EXECUTORS) if "executors" in node.fields
         else None,
-        executor=_executor(node.fields["executor"]) if "executor" in node.fields else ExecutorSettings(),
+        executor=_executor(node.fields["executor"]) if "executor" in node.fields else JobScripts(),
         operator=_operator(node.fields["operator"]) if "operator" in node.fields else OperatorSettings(),
         paths=_paths(node.fields["paths"], base_dir) if "paths" in node.fields else {},
         timeouts=_timeouts(node.fields["timeouts"]) if "timeouts" in node.fields else Timeouts(),

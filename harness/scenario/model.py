@@ -15,27 +15,28 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 from ..errors import SourcePos
+from ..executors.choice import resolve_executor
+from ..executors.settings import EXECUTOR_NAMES, ExecutorChoice, ExecutorName, JobScripts, SimExecutorName
 from ..manifests.positions import PositionTree
-from ..sim.dashboard import JobScript
 from .matchers import MapMatch
 from .versions import VersionSpec
 
 # Shortcut keys a scenario uses to name an object, and the Kubernetes kind each stands for.
 KIND_KEYS: Final[Mapping[str, str]] = {
     "rayjob": "RayJob", "raycluster": "RayCluster", "job": "Job", "pod": "Pod", "service": "Service",
-    "configmap": "ConfigMap", "event": "Event",
+    "configmap": "ConfigMap", "event": "Event", "networkpolicy": "NetworkPolicy",
 }
 KINDS: Final = tuple(KIND_KEYS.values())
 # The field a transition or stays-for assertion follows when the scenario does not name one.
 DEFAULT_STATE_FIELD: Final[Mapping[str, str]] = {
     "RayJob": "status.jobDeploymentStatus", "RayCluster": "status.state", "Pod": "status.phase",
 }
-LOG_SOURCES: Final = ("head", "driver", "submitter", "worker")
+LOG_SOURCES: Final = ("head", "driver", "submitter", "worker", "operator")
 BACKENDS: Final = ("sim", "kube")
-EXECUTORS: Final = ("scripted", "ray", "cluster")
+EXECUTORS: Final = EXECUTOR_NAMES
 BUILTIN_BINDINGS: Final = ("namespace", "scenario")
 
-LogSourceName = Literal["head", "driver", "submitter", "worker", "pod"]
+LogSourceName = Literal["head", "driver", "submitter", "worker", "operator", "pod"]
 
 
 @dataclass(frozen=True)
@@ -274,24 +275,21 @@ class SaveStep(Step):
 
 
 @dataclass(frozen=True)
-class ExecutorSettings:
-    """How the scripted executor runs each Ray job: a default, then per entrypoint substring or per RayJob."""
-
-    default: JobScript | None = None
-    by_entrypoint: tuple[tuple[str, JobScript], ...] = ()
-    by_rayjob: tuple[tuple[str, JobScript], ...] = ()
-
-    @property
-    def is_empty(self) -> bool:
-        return self.default is None and not self.by_entrypoint and not self.by_rayjob
-
-
-@dataclass(frozen=True)
 class OperatorSettings:
     """The KubeRay operator's environment variables and feature gates for this scenario."""
 
     env: Mapping[str, str] = field(default_factory=dict)
     feature_gates: Mapping[str, bool] = field(default_factory=dict)
+    pos: SourcePos = field(default=SourcePos(""), compare=False)
+    positions: Mapping[str, SourcePos] = field(default_factory=dict, compare=False)  # env var or gate -> its line
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.env and not self.feature_gates
+
+    def pos_of(self, name: str) -> SourcePos:
+        """Where the env var or gate ``name`` is written (the ``operator:`` block when not known)."""
+        return self.positions.get(name, self.pos)
 
 
 @dataclass(frozen=True)
@@ -314,13 +312,18 @@ class Scenario:
     description: str = ""
     kuberay: VersionSpec | None = None
     backends: tuple[str, ...] | None = None
-    executors: tuple[str, ...] | None = None
-    executor: ExecutorSettings = field(default_factory=ExecutorSettings)
+    executors: tuple[ExecutorName, ...] | None = None
+    executor: JobScripts = field(default_factory=JobScripts)  # the scripted executor's behaviour
     operator: OperatorSettings = field(default_factory=OperatorSettings)
     paths: Mapping[str, str] = field(default_factory=dict)  # container path -> local path (ray executor)
     timeouts: Timeouts = field(default_factory=Timeouts)
     markers: tuple[str, ...] = ()
     expected_failure: str | None = None  # a regular expression the failure text must match
+
+    def resolve_executor(self, requested: ExecutorChoice, *, ray_present: bool | None = None) -> SimExecutorName:
+        """The executor this scenario runs on when ``requested`` (``auto``: see :mod:`harness.executors.choice`)."""
+        return resolve_executor(requested, scripted=not self.executor.is_empty, allowed=self.executors,
+                                paths=bool(self.paths), ray_present=ray_present)
 
     def skip_reason(self, *, backend: str, kuberay_version: str, executor: str) -> str | None:
         """Why this scenario does not apply to the run, or None when it does."""

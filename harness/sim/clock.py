@@ -20,8 +20,9 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Final, Protocol
+
+from .._util.gofmt import parse_rfc3339, rfc3339
 
 # Priorities at one instant: API-side bookkeeping (garbage collection, finishing deletions) settles before
 # controllers look at the world, and observers (journal flushes, waits) run last.
@@ -84,13 +85,11 @@ class Clock:
 
     def timestamp(self, t: float | None = None) -> str:
         """``metav1.Time`` as serialised by Kubernetes: RFC 3339, whole seconds, UTC (``2026-01-01T00:00:05Z``)."""
-        moment = self.origin + math.floor(self._now if t is None else t)
-        return datetime.fromtimestamp(moment, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return rfc3339(self.origin + math.floor(self._now if t is None else t))
 
     def parse_timestamp(self, value: str) -> float:
         """Inverse of :meth:`timestamp`: virtual seconds for an RFC 3339 string (sub-seconds are dropped)."""
-        moment = datetime.strptime(value[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc)
-        return moment.timestamp() - self.origin
+        return parse_rfc3339(value) - self.origin
 
     def epoch_ms(self, t: float | None = None) -> int:
         """Milliseconds since the UNIX epoch, the unit of Ray's ``start_time``/``end_time``."""

@@ -11,8 +11,10 @@ DATA = Path(__file__).parent / "data"
 
 
 def simulate(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "harness", "simulate", *args], capture_output=True, text=True,
-                          timeout=120)
+    """The command as a user runs it, on the scripted executor unless the test says otherwise."""
+    executor = [] if "--executor" in args else ["--executor", "scripted"]
+    return subprocess.run([sys.executable, "-m", "harness", "simulate", *executor, *args], capture_output=True,
+                          text=True, timeout=120)
 
 
 def _entries(stdout: str) -> list[dict]:
@@ -127,3 +129,73 @@ def test_a_v1alpha1_manifest_with_runtime_env_is_refused_after_the_deprecation_w
     assert error.startswith(f"{DATA / 'tutorial-like.yaml'}:7:3: RayJob in version \"v1alpha1\" cannot be handled "
                             "as a RayJob: strict decoding error: unknown field \"spec.runtimeEnv\"")
     assert "Hint: runtimeEnv was removed in KubeRay v1.1.0" in error
+
+
+def _variant(tmp_path: Path, name: str, *replacements: tuple[str, str]) -> Path:
+    text = (DATA / "rayjob-ttl.yaml").read_text()
+    for old, new in replacements:
+        assert old in text, old
+        text = text.replace(old, new)
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def _network_policy(tmp_path: Path) -> Path:
+    return _variant(tmp_path, "network-policy.yaml", ("    rayVersion: '2.52.0'\n",
+                                                      "    rayVersion: '2.52.0'\n    networkPolicy: {}\n"))
+
+
+def test_network_policy_runs_with_its_feature_gate_instead_of_ending_validation_failed(tmp_path):
+    result = simulate(str(_network_policy(tmp_path)), "--feature-gates", "RayClusterNetworkPolicy=true")
+    assert result.returncode == 0, result.stderr
+    assert "RayJob default/rayjob-ttl: deployment=Complete job=SUCCEEDED" in result.stdout
+    assert "NetworkPolicy" in result.stdout  # the policies the operator created are in the journal
+
+
+def test_network_policy_without_its_feature_gate_ends_validation_failed(tmp_path):
+    result = simulate(str(_network_policy(tmp_path)))
+    assert "deployment=ValidationFailed" in result.stdout
+    assert "spec.networkPolicy requires the RayClusterNetworkPolicy feature gate to be enabled" in result.stdout
+
+
+def test_a_feature_gate_the_simulator_does_not_model_is_exit_code_2_naming_it():
+    result = simulate(str(DATA / "rayjob-ttl.yaml"), "--feature-gates", "SidecarSubmitterRestart=true")
+    assert result.returncode == 2
+    assert "feature gate SidecarSubmitterRestart=true is not modelled by the simulator" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_operator_env_var_the_simulator_does_not_model_is_exit_code_2_naming_it():
+    result = simulate(str(DATA / "rayjob-ttl.yaml"), "--operator-env", "ENABLE_WEBHOOKS=true")
+    assert result.returncode == 2
+    assert "operator env ENABLE_WEBHOOKS=true is not modelled by the simulator" in result.stderr
+
+
+def test_logs_submitter_prints_the_sidecar_container_of_a_sidecar_mode_rayjob(tmp_path):
+    manifest = _variant(tmp_path, "sidecar.yaml", ("  shutdownAfterJobFinishes: true\n  ttlSecondsAfterFinished: 60\n",
+                                                   "  submissionMode: SidecarMode\n"))
+    result = simulate(str(manifest), "--job-output", "epoch 1 done", "--logs", "submitter")
+    assert result.returncode == 0, result.stderr
+    submitter = result.stdout.split("==> submitter log of RayJob default/rayjob-ttl <==", 1)[1]
+    assert "Tailing logs until the job exits" in submitter and "epoch 1 done" in submitter
+
+
+def test_logs_operator_prints_what_the_operator_logged_about_each_rayjob():
+    result = simulate(str(DATA / "rayjob-ttl.yaml"), "--logs", "operator")
+    assert result.returncode == 0, result.stderr
+    assert "==> operator log of RayJob default/rayjob-ttl <==" in result.stdout
+
+
+def test_job_flags_choose_the_scripted_executor_under_auto():
+    result = subprocess.run([sys.executable, "-m", "harness", "simulate", str(DATA / "rayjob-ttl.yaml"),
+                             "--job-exit", "3"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "deployment=Failed job=FAILED" in result.stdout
+    assert "local Ray runtime" not in result.stderr
+
+
+def test_job_flags_with_the_ray_executor_are_refused_rather_than_ignored():
+    result = simulate(str(DATA / "rayjob-ttl.yaml"), "--executor", "ray", "--job-exit", "1")
+    assert result.returncode == 2
+    assert "--job-* flags describe the scripted executor" in result.stderr

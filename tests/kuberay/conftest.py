@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from harness.sim.dashboard import JobScript, ScriptedExecutor
+from harness.executors.scripted import ScriptedExecutor
+from harness.executors.settings import JobScript
 from harness.simulator import Simulator
 
 
@@ -57,7 +58,7 @@ def time_of(sim: Simulator, path: str, value: Any, *, kind: str = "RayJob", name
 
 
 def status(sim: Simulator, name: str = "demo", namespace: str = "default") -> dict[str, Any]:
-    raw = sim.get("RayJob", name, namespace)
+    raw = sim.get("RayJob", name, namespace=namespace)
     assert raw is not None, f"RayJob {namespace}/{name} does not exist"
     return dict(raw.get("status") or {})
 

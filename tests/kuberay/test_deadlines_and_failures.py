@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from harness.errors import ManifestError
-from harness.kuberay.ray_nodes import RayTimings
 from harness.model.kinds import POD
+from harness.raysim.nodes import RayTimings
 
 from .builders import rayjob
 from .conftest import deployment_states, reached, status

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 
+from harness.executors.scripted import ScriptedExecutor
 from harness.model.enums import JobStatus
+from harness.raysim.dashboard import JobRecord, JobSink
 from harness.sim.clock import Clock
-from harness.sim.dashboard import JobRecord, JobSink, ScriptedExecutor
 
 from .builders import rayjob
 from .conftest import deployment_states, job_states, reached, status, time_of

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from harness.executors.scripted import ScriptedExecutor
+from harness.executors.settings import JobScript, JobScripts
 from harness.model.enums import JobStatus
+from harness.raysim.dashboard import JobRecord, JobSink
 from harness.sim.clock import Clock
-from harness.sim.dashboard import JobRecord, JobScript, JobSink, ScriptedExecutor
 
 from .builders import rayjob
 from .conftest import deployment_states, reached, status
@@ -121,7 +123,7 @@ class _FailsFirst(ScriptedExecutor):
 
     def start(self, job: JobRecord, sink: JobSink, clock: Clock) -> None:
         self.attempts += 1
-        self.default = JobScript(exit_code=1 if self.attempts == 1 else 0)
+        self.scripts = JobScripts(default=JobScript(exit_code=1 if self.attempts == 1 else 0))
         super().start(job, sink, clock)
 
 

@@ -8,15 +8,21 @@ from typing import Any
 import pytest
 
 from harness._util.jsoncopy import deep_copy
+from harness.kuberay.gates import FeatureGates
 from harness.kuberay.validation import (
-    FeatureGates,
+    rayjob_metadata_problems,
+    rayjob_spec_problems,
     runtime_env_yaml_error,
     validate_rayjob_metadata,
     validate_rayjob_spec,
     validate_rayjob_status,
     validation_error,
 )
-from harness.kuberay.validation_cluster import validate_raycluster_spec
+from harness.kuberay.validation_cluster import (
+    raycluster_spec_problems,
+    validate_raycluster_metadata,
+    validate_raycluster_spec,
+)
 from harness.model.rayjob import RayJob
 
 SPEC = "The RayJob spec is invalid: "
@@ -776,3 +782,45 @@ def test_feature_gates_are_built_from_upstream_gate_names(name):
     gates = FeatureGates.from_lookup(lambda gate: gate == name)
     assert (gates.rayjob_deletion_policy, gates.ray_cluster_mtls) == (name == "RayJobDeletionPolicy",
                                                                       name == "RayClusterMTLS")
+
+
+# -- every failing check at once (static validation; the reconciler still stops at the first) -------------------
+
+
+def test_every_failing_spec_check_can_be_listed_in_upstream_order():
+    bad = job(suspend=True, shutdownAfterJobFinishes=False, activeDeadlineSeconds=0, backoffLimit=-1)
+    assert rayjob_spec_problems(bad, GATES) == [
+        ("suspend-requires-shutdown",
+         SPEC + "a RayJob with shutdownAfterJobFinishes set to false is not allowed to be suspended"),
+        ("active-deadline", SPEC + "activeDeadlineSeconds must be a positive integer"),
+        ("backoff-limit", SPEC + "backoffLimit must be a positive integer")]
+    assert validate_rayjob_spec(bad, GATES) == rayjob_spec_problems(bad, GATES)[0][1]
+
+
+def test_each_failing_check_of_the_embedded_cluster_spec_is_listed_with_the_rayjob_prefix():
+    cluster = deep_copy(_CLUSTER)
+    worker(cluster)["minReplicas"] = 9
+    head(cluster)["env"] = [{"name": "RAY_enable_autoscaler_v2", "value": "1"}]
+    assert rayjob_spec_problems(job(rayClusterSpec=cluster), GATES) == [
+        ("ray-cluster-spec/worker-groups", SPEC + "worker group small has minReplicas 9 greater than maxReplicas 5"),
+        ("ray-cluster-spec/autoscaler", SPEC + "environment variable RAY_enable_autoscaler_v2 cannot be set to '1' "
+                                               "when enableInTreeAutoscaling is false. Please set "
+                                               "enableInTreeAutoscaling: true to use autoscaler v2")]
+
+
+def test_without_a_head_container_the_other_cluster_checks_still_run_when_listing():
+    cluster = deep_copy(_CLUSTER)
+    cluster["headGroupSpec"]["template"]["spec"]["containers"] = []
+    worker(cluster)["maxReplicas"] = -1
+    assert [name for name, _ in raycluster_spec_problems(cluster, {}, GATES)] == ["head-container", "worker-groups"]
+    assert validate_raycluster_spec(cluster, {}, GATES) == "headGroupSpec should have at least one container"
+
+
+def test_both_metadata_problems_can_be_listed():
+    assert [name for name, _ in rayjob_metadata_problems(job(name="A" * 48))] == ["name-length", "name-dns1035"]
+
+
+def test_a_raycluster_name_must_fit_53_characters_and_be_a_dns_1035_label():
+    assert validate_raycluster_metadata("a" * 53) is None
+    assert validate_raycluster_metadata("a" * 54) == "RayCluster name should be no more than 53 characters"
+    assert validate_raycluster_metadata("shared.v2").startswith("RayCluster name should be a valid DNS1035 label: [")

@@ -129,6 +129,14 @@ def test_the_hint_for_a_misspelt_field_names_the_real_one():
     assert caught.value.hint == "did you mean 'runtimeEnvYAML'? Field names are case-sensitive"
 
 
+def test_the_hint_for_a_field_written_at_the_wrong_level_names_where_it_belongs():
+    m = manifest(rayjob(rayVersion="2.52.0"))
+    with pytest.raises(ManifestError) as caught:
+        raise_for_errors(validate_manifest(m), m)
+    assert caught.value.hint == ("rayVersion belongs at spec.rayClusterSpec.rayVersion: move it there (it is not a "
+                                 "field at this level)")
+
+
 def test_raise_for_errors_is_silent_for_an_accepted_manifest():
     m = load_manifests(DATA / "rayjob-valid-v1.yaml")[0]
     raise_for_errors(validate_manifest(m), m)

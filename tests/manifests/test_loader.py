@@ -118,6 +118,27 @@ def test_a_kind_the_simulator_does_not_model_is_refused_with_the_supported_kinds
     assert caught.value.pos is not None and caught.value.pos.line == 2
 
 
+@pytest.mark.parametrize(("written", "meant"), [("Rayjob", "RayJob"), ("RayJobs", "RayJob"),
+                                               ("raycluster", "RayCluster"), ("Confgmap", "ConfigMap")])
+def test_a_misspelt_kind_gets_did_you_mean(written, meant):
+    with pytest.raises(ManifestError) as caught:
+        parse_manifests(f"apiVersion: ray.io/v1\nkind: {written}\nmetadata: {{name: j}}\n", "j.yaml")
+    assert caught.value.hint == f"did you mean {meant!r}? Kinds are case-sensitive"
+
+
+def test_a_kind_only_near_a_modelled_one_gets_no_did_you_mean():
+    with pytest.raises(ManifestError) as caught:
+        parse_manifests("apiVersion: ray.io/v1\nkind: RayService\nmetadata: {name: j}\n", "j.yaml")
+    assert caught.value.hint is not None and caught.value.hint.startswith("supported kinds:")
+
+
+def test_a_control_character_is_refused_at_its_place():
+    with pytest.raises(ManifestError) as caught:
+        parse_manifests("apiVersion: v1\nkind: ConfigMap\x1f\n", "c.yaml")
+    assert caught.value.message == "manifest is not valid YAML: special characters are not allowed (character #x001f)"
+    assert str(caught.value.pos) == "c.yaml:2:16"
+
+
 def test_an_api_version_not_served_for_the_kind_is_refused_like_kubectl():
     with pytest.raises(ManifestError) as caught:
         parse_manifests("apiVersion: ray.io/v2\nkind: RayJob\nmetadata: {name: j}\n", "j.yaml")

@@ -188,3 +188,55 @@ def test_python_scenarios_write_reports_too(project: pytest.Pytester) -> None:
     run(project, "--rayjob-report", "out").assert_outcomes(passed=1)
     folder = project.path / "out" / "test_reported" / "test_reported"
     assert (folder / "report.html").is_file()
+
+
+NEEDS_RAY = """
+    scenario: on-ray-only
+    executors: [ray]
+    steps: [{advance: 1s}]
+"""
+SCRIPTED = """
+    scenario: scripted
+    executor: {runtime: 5s}
+    steps: [{advance: 1s}]
+"""
+
+
+def test_a_scenario_that_runs_on_ray_gets_the_ray_marker_and_can_be_deselected(project: pytest.Pytester) -> None:
+    write(project, "scenarios/ray.yaml", NEEDS_RAY)
+    write(project, "scenarios/scripted.yaml", SCRIPTED)
+    result = run(project, "--collect-only", "-q", "-m", "not ray")
+    result.stdout.fnmatch_lines(["scenarios/scripted.yaml::scripted", "*1/2 tests collected (1 deselected)*"])
+
+
+def test_without_ray_a_scenario_that_needs_it_is_skipped_saying_why(project: pytest.Pytester,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from harness.executors import choice
+
+    monkeypatch.setattr(choice, "ray_importable", lambda: False)
+    write(project, "scenarios/ray.yaml", NEEDS_RAY)
+    result = run(project, "-rs")
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(["*executor=ray needs Ray, which is not installed here*pip install*"])
+
+
+def test_without_ray_a_scenario_that_may_run_scripted_runs_scripted_unmarked(project: pytest.Pytester,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from harness.executors import choice
+
+    monkeypatch.setattr(choice, "ray_importable", lambda: False)
+    write(project, "scenarios/plain.yaml", "scenario: plain\nsteps: [{advance: 1s}]\n")
+    result = run(project, "-m", "not ray")
+    result.assert_outcomes(passed=1)
+
+
+def test_an_operator_setting_the_backend_cannot_honour_is_a_collection_error(project: pytest.Pytester) -> None:
+    write(project, "scenarios/gates.yaml", """
+        scenario: restarts
+        operator: {feature_gates: {SidecarSubmitterRestart: true}}
+        steps: [{advance: 1s}]
+    """)
+    result = run(project, "--collect-only", "-q")
+    result.stdout.fnmatch_lines(["*scenarios/gates.yaml:3:*feature gate SidecarSubmitterRestart=true is not "
+                                 "modelled by the simulator*"])
+    assert result.ret != 0

@@ -32,6 +32,8 @@ def home_had_dot_ray() -> bool:
 
 @pytest.fixture(scope="session")
 def ray_runtime(home_had_dot_ray: bool) -> Iterator[RayRuntime]:
+    if not ray_installed():
+        pytest.skip("needs Ray, which is not installed here: pip install 'rayjob-harness[ray]'")
     runtime = get_shared_runtime()
     yield runtime
     assert stop_shared_runtime() == []

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.executors.ray_executor import RayExecutor
+from harness.raysim.dashboard import ClusterHandle, JobRecord, RayDashboard, SubmitRequest
 from harness.sim.clock import Clock
-from harness.sim.dashboard import ClusterHandle, JobRecord, RayDashboard, SubmitRequest
 
 
 def eventually(condition: Callable[[], Any], timeout: float = 20.0) -> Any:

@@ -16,7 +16,7 @@ from harness._util import procs
 from harness.executors.paths import PackageChecker
 from harness.executors.ray_executor import RayExecutor
 from harness.model.enums import JobStatus
-from harness.sim.dashboard import JobRecord
+from harness.raysim.dashboard import JobRecord
 
 pytestmark = pytest.mark.ray
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from harness.journal import Journal
 from harness.report import ScenarioReport, StepRecord
-from harness.sim.journal import Journal
 
 Obj = dict[str, Any]
 NS = "default"

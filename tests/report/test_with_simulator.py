@@ -5,9 +5,10 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import Any
 
+from harness.executors.scripted import ScriptedExecutor
+from harness.executors.settings import JobScript
 from harness.report import build_timeline, render_timeline_svg
 from harness.report.lanes import DELETED, TTL_MARKER, Timeline
-from harness.sim.dashboard import JobScript, ScriptedExecutor
 from harness.simulator import Simulator
 
 

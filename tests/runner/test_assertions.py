@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from harness.errors import SourcePos
+from harness.journal import Journal
 from harness.runner.assertions import (
     check_count,
     check_events,
@@ -14,7 +15,6 @@ from harness.runner.assertions import (
     state_history,
 )
 from harness.scenario.model import CountRange, EventSpec, ExpectLogsStep, StepSource, Transitions
-from harness.sim.journal import Journal
 
 FIELD = "status.jobDeploymentStatus"
 

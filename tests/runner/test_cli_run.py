@@ -140,4 +140,33 @@ def test_the_same_scenario_name_in_two_files_is_bad_input(folder: Path, capsys: 
 def test_an_unknown_kuberay_version_is_bad_input(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write(folder, "a.yaml", PASSING)
     assert main(["run", str(folder), "--kuberay-version", "0.9"]) == 2
-    assert "kuberay version='0.9' is not simulated" in capsys.readouterr().err
+    assert "kuberay version='0.9' is not supported by backend=sim" in capsys.readouterr().err
+
+
+def test_an_operator_setting_the_backend_cannot_honour_is_bad_input_at_its_line(folder: Path,
+                                                                                   capsys: pytest.CaptureFixture[str]):
+    write(folder, "a.yaml", """
+        scenario: restarts
+        executor: {runtime: 5s}
+        operator:
+          feature_gates:
+            RayJobDeletionPolicy: true
+            SidecarSubmitterRestart: true
+        apply: [manifests/rayjob-ttl.yaml]
+        steps: [{advance: 1s}]
+    """)
+    assert main(["run", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert f"{folder / 'a.yaml'}:7:" in err
+    assert "feature gate SidecarSubmitterRestart=true is not modelled by the simulator" in err
+    assert "Hint:" in err
+
+
+def test_a_scenario_restricted_to_other_backends_is_not_checked_against_this_one(folder: Path):
+    write(folder, "a.yaml", """
+        scenario: on-kube-only
+        backends: [kube]
+        operator: {feature_gates: {SidecarSubmitterRestart: true}}
+        steps: [{advance: 1s}]
+    """)
+    assert main(["run", str(folder)]) == 0

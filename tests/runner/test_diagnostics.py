@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from harness.journal import Journal
 from harness.runner.bindings import Bindings
 from harness.runner.context import RunContext
 from harness.runner.diagnostics import format_entry, journal_slice, render_failure, replay_command
-from harness.sim.journal import Journal
 
 
 def rayjob(status: dict[str, Any] | None = None, ns: str = "ns") -> dict[str, Any]:

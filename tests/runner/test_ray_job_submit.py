@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 
-from harness.backends.base import Backend
+from harness.backends.base import Backend, Capabilities
 from harness.backends.sim import SimBackend
 from harness.runner import RunOptions, ScenarioResult, create_backend, run_scenario
 from harness.scenario import Scenario, load_text
@@ -120,12 +121,15 @@ class _NoUserSubmissions(SimBackend):
     """A backend without the optional ray job submit capability (as a backend for a real cluster may be)."""
 
     name = "no-submit"
-    submit_ray_job = None  # type: ignore[assignment]
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return replace(super().capabilities, ray_job_submit=None)
 
 
 def test_a_backend_without_the_capability_is_an_error_naming_the_backend() -> None:
     def factory(scenario: Scenario, options: RunOptions) -> Backend:
-        return _NoUserSubmissions(kuberay_version="1.7")
+        return _NoUserSubmissions()
 
     result = run_scenario(scenario_of(f"""
         {WAITING}

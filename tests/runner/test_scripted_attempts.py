@@ -5,10 +5,12 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+from harness.executors.scripted import ScriptedExecutor
+from harness.executors.settings import JobScript, JobScripts
+from harness.raysim.dashboard import ClusterHandle, JobRecord, SubmitRequest
 from harness.runner import RunOptions, ScenarioResult, create_backend, run_scenario
 from harness.scenario import load_text
 from harness.sim.clock import Clock
-from harness.sim.dashboard import ClusterHandle, JobRecord, JobScript, ScriptedExecutor, SubmitRequest
 
 DATA = Path(__file__).parent / "data"
 
@@ -64,8 +66,9 @@ def test_a_ray_job_of_no_known_rayjob_is_always_a_first_attempt() -> None:
 
 
 def test_a_rayjob_script_with_attempts_takes_precedence_over_the_default() -> None:
-    executor = ScriptedExecutor(JobScript(exit_code=7),
-                                by_rayjob={"a": JobScript(attempts=(JobScript(exit_code=1), JobScript(exit_code=0)))})
+    executor = ScriptedExecutor(JobScripts(
+        default=JobScript(exit_code=7),
+        by_rayjob={"a": JobScript(attempts=(JobScript(exit_code=1), JobScript(exit_code=0)))}))
     assert started_scripts(executor, [job("b-1", "b"), job("a-1", "a"), job("a-2", "a")]) == [7, 1, 0]
 
 

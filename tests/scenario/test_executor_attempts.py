@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from harness.errors import ScenarioError
+from harness.executors.settings import JobScript
 from harness.scenario import Scenario, load_text
-from harness.sim.dashboard import JobScript
 
 DATA = Path(__file__).parent / "data"
 
@@ -61,7 +61,7 @@ def test_attempts_may_be_given_per_rayjob() -> None:
             - {rayjob: flaky-job, attempts: [{exit: 1}, {exit: 0}]}
         steps: [{advance: 1s}]
     """)
-    [(name, script)] = scenario.executor.by_rayjob
+    [(name, script)] = scenario.executor.by_rayjob.items()
     assert name == "flaky-job"
     assert [attempt.exit_code for attempt in script.attempts] == [1, 0]
 

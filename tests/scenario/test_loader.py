@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+from harness.executors.settings import JobScript
 from harness.scenario import load_file, load_text
 from harness.scenario.matchers import Equals, MapMatch
 from harness.scenario.model import (
@@ -19,7 +20,6 @@ from harness.scenario.model import (
     SleepStep,
     WaitStep,
 )
-from harness.sim.dashboard import JobScript
 
 DATA = Path(__file__).parent / "data"
 
@@ -215,8 +215,8 @@ def test_executor_settings_become_job_scripts_by_default_rayjob_and_entrypoint()
     """)
     settings = scenario.executor
     assert settings.default == JobScript(runtime=120, output=("line one", "line two"))
-    assert settings.by_rayjob == (("failing", JobScript(exit_code=3)),)
-    assert settings.by_entrypoint == (("stop.py", JobScript(stopped=True, startup=2.0)),)
+    assert settings.by_rayjob == {"failing": JobScript(exit_code=3)}
+    assert settings.by_entrypoint == {"stop.py": JobScript(stopped=True, startup=2.0)}
 
 
 def test_executor_script_keys_at_top_level_set_the_default() -> None:

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from harness.journal import Journal
 from harness.model.kinds import RAYJOB
 from harness.sim.clock import Clock
-from harness.sim.journal import Journal
 from harness.sim.store import ObjectStore, WatchEvent
 
 from .objects import configmap, rayjob

@@ -25,10 +25,11 @@ from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
+from harness.executors.scripted import ScriptedExecutor
+from harness.executors.settings import JobScript, JobScripts
+from harness.journal import JournalEntry
 from harness.model.enums import JobDeploymentStatus
 from harness.model.kinds import RAYCLUSTER, RAYJOB
-from harness.sim.dashboard import JobScript, ScriptedExecutor
-from harness.sim.journal import JournalEntry
 from harness.simulator import Simulator
 
 Obj = dict[str, Any]
@@ -142,8 +143,8 @@ def controller_uid(obj: Mapping[str, Any]) -> str | None:
 class RayJobInvariants(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
-        self.executor = ScriptedExecutor()
-        self.sim = Simulator(executor=self.executor)
+        self.scripts: dict[str, JobScript] = {}  # per RayJob name, filled in as RayJobs are applied
+        self.sim = Simulator(executor=ScriptedExecutor(JobScripts(by_rayjob=self.scripts)))
         self.parse = self.sim.clock.parse_timestamp
         self.seen = 0  # journal entries already checked
         self.rayjobs: dict[str, Obj] = {}  # uid -> latest RayJob snapshot in journal order
@@ -158,7 +159,7 @@ class RayJobInvariants(RuleBasedStateMachine):
     # -- helpers --------------------------------------------------------------------------------------------------
 
     def names(self, kind: str, selector: Mapping[str, str] | None = None) -> list[str]:
-        return [o["metadata"]["name"] for o in self.sim.list(kind, "default", selector)
+        return [o["metadata"]["name"] for o in self.sim.list(kind, namespace="default", selector=selector)
                 if not o["metadata"].get("deletionTimestamp")]
 
     def absent(self) -> list[str]:
@@ -169,14 +170,14 @@ class RayJobInvariants(RuleBasedStateMachine):
 
     @initialize(shape=shapes(), script=scripts)
     def first_rayjob(self, shape: Shape, script: JobScript) -> None:
-        self.executor.by_rayjob[NAMES[0]] = script
+        self.scripts[NAMES[0]] = script
         self.sim.apply(shape.manifest(NAMES[0]))
 
     @precondition(lambda self: bool(self.absent()))
     @rule(data=st.data(), shape=shapes(), script=scripts)
     def apply_rayjob(self, data: st.DataObject, shape: Shape, script: JobScript) -> None:
         name = data.draw(st.sampled_from(self.absent()), label="name")
-        self.executor.by_rayjob[name] = script
+        self.scripts[name] = script
         self.sim.apply(shape.manifest(name))
 
     @rule(data=st.data(), action=st.sampled_from(["suspend", "resume", "delete"]))

@@ -1,0 +1,273 @@
+"""The journal: every change the harness observes, stamped with virtual and wall time.
+
+Transition assertions read the journal rather than polling, so transient states are never missed. Entries have
+the same shape on every backend (the simulator feeds it from its store's watch; a Kubernetes backend from real
+watches), so two runs can be diffed line by line.
+
+A JSON line per entry (``to_json``)::
+
+    {"t": 12.0, "wall": 0.0031, "seq": 17, "type": "MODIFIED", "kind": "RayJob", "namespace": "default",
+     "name": "rayjob-sample", "rv": "41",
+     "changes": {"status.jobDeploymentStatus": ["Initializing", "Running"], "status.dashboardURL": [null, "..."]}}
+
+``type`` is ADDED, MODIFIED or DELETED for object changes, and ACTION for what the harness itself did (apply,
+patch, delete, advance; ``action`` and ``detail`` keys), so that reports can mark them on the timeline.
+``changes`` lists flattened ``status.*`` and tracked ``metadata.*`` paths (generation, labels, annotations,
+finalizers, deletionTimestamp, ownerReferences) and, for kinds without status (Events), the object's own fields; values
+are ``[old, new]`` with ``null`` for absent. ADDED entries list every tracked field as ``[null, value]``;
+DELETED entries list them as ``[value, null]``.
+
+Two runs of one scenario (two seeds, or the simulator against a real cluster) are compared with
+:func:`comparable` / :func:`diff_runs`, which keep what the runs observed and drop what differs by nature
+(wall time, resourceVersions, generated names and ids).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import IO, Any, Final
+
+TRACKED_METADATA = ("generation", "labels", "annotations", "finalizers", "deletionTimestamp", "ownerReferences")
+# Keys of kinds without a status that still say what happened (core/v1 Event, ConfigMap data).
+TOP_LEVEL_FIELDS = ("reason", "message", "type", "count", "involvedObject", "data", "spec")
+
+
+def flatten(value: Any, prefix: str, out: dict[str, Any]) -> None:
+    """Flatten nested dicts into dotted paths; lists are kept whole (they change as a unit)."""
+    if isinstance(value, Mapping) and value:
+        for key, item in value.items():
+            flatten(item, f"{prefix}.{key}", out)
+    else:
+        out[prefix] = value
+
+
+def tracked_fields(obj: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    meta = obj.get("metadata") or {}
+    for key in TRACKED_METADATA:
+        if key in meta:
+            flatten(meta[key], f"metadata.{key}", out)
+    if "status" in obj:
+        flatten(obj["status"], "status", out)
+    elif obj.get("kind") in ("Event", "ConfigMap"):
+        for key in TOP_LEVEL_FIELDS:
+            if key in obj:
+                flatten(obj[key], key, out)
+    return out
+
+
+def diff_fields(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> dict[str, list[Any]]:
+    return _diff(tracked_fields(old) if old is not None else {}, tracked_fields(new) if new is not None else {})
+
+
+def _diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
+    changes: dict[str, list[Any]] = {}
+    for path in sorted(set(before) | set(after)):
+        if before.get(path) != after.get(path) or (path in before) != (path in after):
+            changes[path] = [before.get(path), after.get(path)]
+    return changes
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    t: float
+    wall: float
+    seq: int
+    type: str
+    kind: str
+    namespace: str
+    name: str
+    changes: Mapping[str, list[Any]] = field(default_factory=dict)
+    rv: str = ""
+    action: str = ""
+    detail: str = ""
+    obj: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
+
+    def new(self, path: str) -> Any:
+        """The value of ``path`` after this change, or None when the entry does not mention it."""
+        return self.changes[path][1] if path in self.changes else None
+
+    def old(self, path: str) -> Any:
+        return self.changes[path][0] if path in self.changes else None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"t": round(self.t, 6), "wall": round(self.wall, 6), "seq": self.seq,
+                               "type": self.type, "kind": self.kind, "namespace": self.namespace,
+                               "name": self.name}
+        if self.rv:
+            out["rv"] = self.rv
+        if self.action:
+            out["action"] = self.action
+        if self.detail:
+            out["detail"] = self.detail
+        if self.changes:
+            out["changes"] = {k: list(v) for k, v in self.changes.items()}
+        return out
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=False, default=str)
+
+
+class Journal:
+    """An append-only list of entries, optionally streamed to a file as it grows (evidence survives crashes)."""
+
+    def __init__(self, now: Callable[[], float], *, stream: IO[str] | None = None) -> None:
+        self._now = now
+        self._wall0 = time.monotonic()
+        self.entries: list[JournalEntry] = []
+        self._stream = stream
+        self._listeners: list[Callable[[JournalEntry], None]] = []
+        self._fields: dict[str, tuple[str, dict[str, Any]]] = {}  # uid -> (resourceVersion, tracked fields)
+
+    def attach_stream(self, stream: IO[str] | None) -> None:
+        self._stream = stream
+
+    def listen(self, listener: Callable[[JournalEntry], None]) -> None:
+        self._listeners.append(listener)
+
+    def _append(self, entry: JournalEntry) -> JournalEntry:
+        self.entries.append(entry)
+        if self._stream is not None:
+            self._stream.write(entry.to_json() + "\n")
+            self._stream.flush()
+        for listener in self._listeners:
+            listener(entry)
+        return entry
+
+    def record_change(self, type_: str, obj: Mapping[str, Any], old: Mapping[str, Any] | None, *,
+                      t: float | None = None) -> JournalEntry:
+        meta = obj.get("metadata") or {}
+        uid = str(meta.get("uid", ""))
+        rv = str(meta.get("resourceVersion", ""))
+        if type_ == "DELETED":
+            self._fields.pop(uid, None)
+            changes = diff_fields(obj, None)
+        else:
+            # The previous version's fields were flattened when it was recorded: reuse them (a hot path).
+            cached = self._fields.get(uid)
+            if type_ == "ADDED" or old is None:
+                before: Mapping[str, Any] = {}
+            elif cached is not None and cached[0] == str((old.get("metadata") or {}).get("resourceVersion", "")):
+                before = cached[1]
+            else:
+                before = tracked_fields(old)
+            after = tracked_fields(obj)
+            self._fields[uid] = (rv, after)
+            changes = _diff(before, after)
+        return self._append(JournalEntry(
+            t=self._now() if t is None else t, wall=time.monotonic() - self._wall0, seq=len(self.entries),
+            type=type_, kind=str(obj.get("kind", "")), namespace=str(meta.get("namespace", "")),
+            name=str(meta.get("name", "")), changes=changes, rv=str(meta.get("resourceVersion", "")), obj=obj))
+
+    def record_action(self, action: str, *, kind: str = "", namespace: str = "", name: str = "",
+                      detail: str = "") -> JournalEntry:
+        return self._append(JournalEntry(
+            t=self._now(), wall=time.monotonic() - self._wall0, seq=len(self.entries), type="ACTION",
+            kind=kind, namespace=namespace, name=name, action=action, detail=detail))
+
+    def __iter__(self) -> Iterator[JournalEntry]:
+        return iter(self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def select(self, *, kind: str | None = None, namespace: str | None = None, name: str | None = None,
+               types: tuple[str, ...] | None = None) -> list[JournalEntry]:
+        return [e for e in self.entries
+                if (kind is None or e.kind == kind) and (namespace is None or e.namespace == namespace)
+                and (name is None or e.name == name) and (types is None or e.type in types)]
+
+    def values(self, path: str, *, kind: str, namespace: str, name: str,
+               include_initial: bool = False) -> list[tuple[float, Any]]:
+        """The successive values of ``path`` on one object: ``[(t, value), ...]``, changes only, in order."""
+        out: list[tuple[float, Any]] = []
+        for entry in self.select(kind=kind, namespace=namespace, name=name):
+            if path in entry.changes:
+                value = entry.changes[path][1]
+                if entry.type == "DELETED":
+                    continue
+                if out and out[-1][1] == value:
+                    continue
+                if value is None and not out and not include_initial:
+                    continue
+                out.append((entry.t, value))
+        return out
+
+
+# -- comparing two runs ----------------------------------------------------------------------------------------------
+
+# What differs between two runs of the same scenario without meaning anything: names and ids generated with
+# Kubernetes' random suffix alphabet, uids, container ids, timestamps and pod IPs. Virtual time is kept unless
+# asked otherwise (a real cluster's times never repeat exactly).
+_GENERATED_SUFFIX: Final = re.compile(r"-[bcdfghjklmnpqrstvwxz2456789]{5}(?![a-z0-9])")
+_UID: Final = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
+_TIMESTAMP: Final = re.compile(r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z| \+0000 UTC)?")
+_IPV4: Final = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
+_CONTAINER_ID: Final = re.compile(r"\b(containerd|docker|cri-o)://[^\s\"']+")
+
+
+class _Placeholders:
+    """Replaces each distinct generated suffix by ``-<n>``, numbered in order of first appearance."""
+
+    def __init__(self, namespace: str | None) -> None:
+        self.namespace = namespace
+        self.suffixes: dict[str, str] = {}
+
+    def text(self, value: str) -> str:
+        if self.namespace:
+            value = value.replace(self.namespace, "<namespace>")
+        value = _UID.sub("<uid>", value)
+        value = _CONTAINER_ID.sub(r"\1://<id>", value)
+        value = _TIMESTAMP.sub("<time>", value)
+        value = _IPV4.sub("<ip>", value)
+        return _GENERATED_SUFFIX.sub(lambda m: self.suffixes.setdefault(m.group(0), f"-<{len(self.suffixes) + 1}>"),
+                                     value)
+
+    def value(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, Mapping):
+            return {self.text(str(k)): self.value(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.value(v) for v in value]
+        return value
+
+
+def comparable(entries: Iterable[JournalEntry], *, namespace: str | None = None,
+               times: bool = True) -> list[dict[str, Any]]:
+    """The entries as two runs of one scenario share them, for diffing (see :func:`diff_runs`).
+
+    Wall times, sequence numbers and resourceVersions are dropped; ``namespace`` (a run's own namespace),
+    generated name suffixes, uids, timestamps and IPs become placeholders. With ``times=False`` the virtual
+    time is dropped too (for comparing against a backend whose time is real).
+    """
+    names = _Placeholders(namespace)
+    out: list[dict[str, Any]] = []
+    for entry in entries:
+        item: dict[str, Any] = {"type": entry.type, "kind": entry.kind,
+                                "namespace": names.text(entry.namespace), "name": names.text(entry.name)}
+        if times:
+            item = {"t": round(entry.t, 3), **item}
+        if entry.action:
+            item["action"] = entry.action
+        if entry.detail:
+            item["detail"] = names.text(entry.detail)
+        if entry.changes:
+            item["changes"] = {names.text(path): names.value(list(change)) for path, change in entry.changes.items()}
+        out.append(item)
+    return out
+
+
+def diff_runs(first: Iterable[JournalEntry], second: Iterable[JournalEntry], *, first_namespace: str | None = None,
+              second_namespace: str | None = None, times: bool = True) -> list[str]:
+    """A unified diff of two runs' comparable journals: empty when they observed the same changes."""
+    a = [json.dumps(item, sort_keys=True, default=str)
+         for item in comparable(first, namespace=first_namespace, times=times)]
+    b = [json.dumps(item, sort_keys=True, default=str)
+         for item in comparable(second, namespace=second_namespace, times=times)]
+    return list(difflib.unified_diff(a, b, "first", "second", lineterm="", n=2))

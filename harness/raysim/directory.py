@@ -1,0 +1,67 @@
+"""Where the simulated Ray dashboards live, and how a dashboard URL reaches one.
+
+On a real cluster the operator and the submitter reach the dashboard through the head Service's DNS name
+(``<svc>.<ns>.svc.cluster.local:8265``); the Service selects the head pod of one RayCluster. The directory
+resolves URLs the same way (Service → selector ``ray.io/cluster`` → that cluster's live head), so a URL that
+points at a deleted or re-created cluster behaves as it would: refused, or answered by a fresh, empty head.
+
+Not here: the job table itself (:mod:`.dashboard`), pod lifecycles (:mod:`harness.kube.kubelet`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..model.kinds import SERVICE
+from ..model.labels import LABEL_CLUSTER
+from ..sim.clock import Clock
+from ..sim.store import ObjectStore
+from .dashboard import ClusterHandle, DashboardUnavailable, Executor, RayDashboard
+
+
+class DashboardDirectory:
+    def __init__(self, store: ObjectStore, clock: Clock, executor: Executor) -> None:
+        self.store = store
+        self.clock = clock
+        self.executor = executor
+        self._live: dict[tuple[str, str], RayDashboard] = {}  # (namespace, cluster) -> current head's dashboard
+        self.history: list[RayDashboard] = []  # every head that ever ran, for logs and diagnostics
+
+    def start_head(self, cluster: Mapping[str, Any], head_pod: Mapping[str, Any]) -> RayDashboard:
+        """A head container started: it brings up a new, empty dashboard (no GCS fault tolerance)."""
+        meta = cluster["metadata"]
+        key = (meta["namespace"], meta["name"])
+        previous = self._live.get(key)
+        if previous is not None:
+            previous.shut_down()
+        handle = ClusterHandle(meta["namespace"], meta["name"], meta["uid"], head_pod)
+        dashboard = RayDashboard(handle, self.executor, self.clock)
+        self._live[key] = dashboard
+        self.history.append(dashboard)
+        return dashboard
+
+    def stop_head(self, dashboard: RayDashboard) -> None:
+        dashboard.shut_down()
+        key = (dashboard.cluster.namespace, dashboard.cluster.name)
+        if self._live.get(key) is dashboard:
+            del self._live[key]
+
+    def current(self, namespace: str, cluster: str) -> RayDashboard | None:
+        return self._live.get((namespace, cluster))
+
+    def resolve(self, url: str, *, namespace: str = "") -> RayDashboard:
+        """The dashboard a URL reaches, or DashboardUnavailable worded like a failed HTTP dial."""
+        host = url.removeprefix("http://").removeprefix("https://").split("/", 1)[0].split(":", 1)[0]
+        parts = host.split(".")
+        if len(parts) >= 2 and parts[0]:
+            service, ns = parts[0], parts[1]
+        else:
+            service, ns = parts[0], namespace
+        svc = self.store.find(SERVICE, ns, service) if service else None
+        cluster = ((svc or {}).get("spec") or {}).get("selector", {}).get(LABEL_CLUSTER)
+        dashboard = self._live.get((ns, cluster)) if cluster else None
+        if dashboard is None or not dashboard.serving:
+            raise DashboardUnavailable(f'Get "http://{host}/api/jobs/": dial tcp: lookup {host}: '
+                                       "connect: connection refused")
+        return dashboard
