@@ -80,15 +80,17 @@ TOKEN_FILE: Final = "auth_token"
 # Ray's own daemons either exit within a fraction of a second of SIGTERM or wait for a GCS that is gone already
 # (the raylet, `ray start --block`): waiting longer only delays the SIGKILL they end with.
 RAY_GROUP_GRACE: Final = 1.0
-# Ports are reserved against other runtimes of this user's root; another user's runtime or any other server may
-# still hold one. Ray then fails to start (GCS, dashboard): start again on another block.
+# Ways `ray start` fails that another attempt (on another block of ports) gets past: ports are reserved against
+# the runtimes of this user's root only, so another user's runtime or any other server may hold one; and on an
+# overloaded machine Ray's own start-up waits (30 s for the raylet, the agent's port file) can run out.
 START_ATTEMPTS: Final = 3
-_PORT_TAKEN: Final = ("already occupied", "Address already in use", "Failed to start the grpc server")
+_TRANSIENT: Final = ("already occupied", "Address already in use", "Failed to start the grpc server",
+                     "timed out during startup", "Timed out waiting for file")
 _FATAL: Final = re.compile(r"^\[[^]]* [CF] \d+ \d+\]|Check failed")  # Ray's glog CRITICAL/FATAL lines
 
 
-class _PortTaken(Exception):
-    """``ray start`` failed because a port of its block was taken meanwhile."""
+class _StartFailed(Exception):
+    """``ray start`` failed in a way another attempt may get past (see :data:`_TRANSIENT`)."""
 
 
 class RayRuntime:
@@ -226,13 +228,12 @@ class RayRuntime:
                 try:
                     self._start_ray(owner, started + self.start_timeout)
                     break
-                except _PortTaken as taken:
+                except _StartFailed as failed:
                     if attempt == START_ATTEMPTS:
-                        raise ExecutorError(f"ray start found its ports taken attempts={attempt}: {taken}",
-                                            hint="stop other servers using ports "
-                                                 f"{PORT_RANGE[0]}-{PORT_RANGE[1]}") from None
-                    log.info("ray start found a port of block=%s taken (%s); trying another block",
-                             self._ports().base, taken)
+                        raise ExecutorError(f"ray start failed attempts={attempt}: {failed}",
+                                            hint=f"stop other servers using ports {PORT_RANGE[0]}-{PORT_RANGE[1]}, "
+                                                 "or retry on a less loaded machine") from None
+                    log.info("ray start failed (%s); starting again on another block of ports", failed)
                     self._stop_ray()
         except ExecutorError as error:
             tail = self._diagnostics()
@@ -330,10 +331,9 @@ class RayRuntime:
         agent = f"http://127.0.0.1:{self._ports().agent}/api/healthz"
         while True:
             if self._proc.poll() is not None:
-                output = "\n".join(self.head_log())
-                taken = next((line for line in output.splitlines() if any(s in line for s in _PORT_TAKEN)), "")
-                if taken:
-                    raise _PortTaken(taken.strip()[:300])
+                reason = next((line for line in self.head_log() if any(s in line for s in _TRANSIENT)), "")
+                if reason:
+                    raise _StartFailed(reason.strip()[:300])
                 raise ExecutorError(f"ray start exited early exit_code={self._proc.returncode}",
                                     hint="read the ray start output below")
             version = _http_json(f"{self.dashboard_url}/api/version", headers)

@@ -56,7 +56,7 @@ spec:
         spec:
           containers: [{{name: ray-head, image: "rayproject/ray:2.60.0"}}]
 """
-SIDE_BY_SIDE = 3  # runs at a time: each starts a Ray runtime of its own, on a small machine others share
+SIDE_BY_SIDE = 3  # runs at a time, each with a Ray runtime of its own, on a small machine others share too
 REACH_TIMEOUT = 240.0
 
 
