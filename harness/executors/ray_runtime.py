@@ -226,7 +226,7 @@ class RayRuntime:
                         output=self.root / REAPER_LOG)
             for attempt in range(1, START_ATTEMPTS + 1):
                 try:
-                    self._start_ray(owner, started + self.start_timeout)
+                    self._start_ray(owner, time.monotonic() + self.start_timeout)
                     break
                 except _StartFailed as failed:
                     if attempt == START_ATTEMPTS:

@@ -89,7 +89,7 @@ def reaper_for(tmp_path: Path, owner: subprocess.Popen[bytes]) -> tuple[procs.Re
     orders = procs.ReaperOrders(owner.pid, info.start_ticks,
                                 procs.Marker("RJH_TEST_MARKER", runtime_dir.name, f"{runtime_dir}/"),
                                 runtime_dir, "owner.json")
-    return orders, procs.spawn_reaper(orders)
+    return orders, procs.spawn_reaper(orders, output=tmp_path / "reaper.log")
 
 
 def marked_sleeper(orders: procs.ReaperOrders) -> subprocess.Popen[bytes]:
@@ -107,6 +107,7 @@ def test_the_reaper_cleans_up_when_its_owner_dies_without_doing_so(tmp_path: Pat
     assert reaper.wait(timeout=30) == 0
     assert procs.find_marked(orders.marker) == [] and leftover.wait(timeout=5) is not None
     assert not orders.runtime_dir.exists()
+    assert f"owner pid={owner.pid} died; cleaned {orders.runtime_dir} left=[]" in (tmp_path / "reaper.log").read_text()
 
 
 def test_the_reaper_leaves_once_the_owner_has_cleaned_up(tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
-"""Specifications of the local Ray runtime's ownership: it starts, stops without leaks, and is cleaned up after an
-owner that died (crash, SIGKILL) by its reaper or, at once, by the next start."""
+"""Specifications of the local Ray runtime's ownership: it starts, stops without leaks, and is cleaned up at once by
+the next start after an owner that died without a reaper. (The reaper after SIGKILL: test_ray_signals.py, and
+without Ray, test_ray_procs.py.)"""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ def owner_env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": os.pathsep.join([str(PROJECT), os.environ.get("PYTHONPATH", "")])}
 
 
-def crashed_owner(root: Path, *, reaper: bool) -> Path:
+def crashed_owner(root: Path, *, reaper: bool = False) -> Path:
     """Start a runtime in a child process that then dies by SIGKILL; return the runtime's directory."""
     result = procs.run([sys.executable, "-c", OWNER_SCRIPT, str(root), "reaper" if reaper else "-"],
                        env=owner_env(), cwd=PROJECT, timeout=120)
@@ -60,20 +61,13 @@ def test_stopping_a_runtime_leaves_no_process_no_directory_and_no_port_lock(shor
 
 
 def test_the_next_start_sweeps_a_runtime_whose_owner_died_at_once(short_root: Path) -> None:
-    runtime_dir = crashed_owner(short_root, reaper=False)
+    runtime_dir = crashed_owner(short_root)
     assert marked(runtime_dir), "the runtime outlives its killed owner"
 
     assert sweep_stale(short_root) == [runtime_dir]  # seconds after the start: liveness, not age, decides
 
     assert marked(runtime_dir) == []
     assert not runtime_dir.exists()
-
-
-def test_the_reaper_stops_the_runtime_when_its_owner_is_killed_and_then_leaves(short_root: Path) -> None:
-    runtime_dir = crashed_owner(short_root, reaper=True)
-    assert eventually(lambda: not marked(runtime_dir) and not runtime_dir.exists(), 60)
-    assert eventually(lambda: not reapers_of(runtime_dir), 10)
-    assert "died; cleaned" in (short_root / "reaper.log").read_text()
 
 
 def test_the_runtime_keeps_ray_out_of_the_users_home(ray_runtime: RayRuntime, home_had_dot_ray: bool) -> None:
