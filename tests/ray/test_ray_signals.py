@@ -236,12 +236,15 @@ def ignore_sigint_run(run: Run, moment: str) -> Outcome:
         return _stalled(run)
     dispositions = signal_dispositions(run.proc.pid)
     jobs = run.job_processes()
+    runtime_dir = run.runtime_dir()
+    assert runtime_dir is not None
+    busy = bool(marked(runtime_dir))
     os.kill(run.proc.pid, signal.SIGINT)
     if moment == "shutdown":
-        runtime_dir = run.runtime_dir()
-        assert runtime_dir is not None
-        went_on = run.proc.wait(timeout=180) == 0
-        outcome = Outcome(True, True, 0, run.stderr_lines(), [], marked(runtime_dir), _nothing_left(runtime_dir))
+        code = run.proc.wait(timeout=180)
+        went_on = code == 0
+        eventually(lambda: _nothing_left(runtime_dir) == ([], False, []), 5)
+        outcome = Outcome(True, busy, code, run.stderr_lines(), [], marked(runtime_dir), _nothing_left(runtime_dir))
     else:
         if moment == "start-up":
             went_on = reach(run, run.job_processes)
