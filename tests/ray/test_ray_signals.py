@@ -242,9 +242,9 @@ def ignore_sigint_run(run: Run, moment: str) -> Outcome:
     os.kill(run.proc.pid, signal.SIGINT)
     if moment == "shutdown":
         code = run.proc.wait(timeout=180)
-        went_on = code == 0
+        went_on, left_at_exit = code == 0, marked(runtime_dir)
         eventually(lambda: _nothing_left(runtime_dir) == ([], False, []), 5)
-        outcome = Outcome(True, busy, code, run.stderr_lines(), [], marked(runtime_dir), _nothing_left(runtime_dir))
+        outcome = Outcome(True, busy, code, run.stderr_lines(), [], left_at_exit, _nothing_left(runtime_dir))
     else:
         if moment == "start-up":
             went_on = reach(run, run.job_processes)
