@@ -41,7 +41,8 @@ _SEVERITY: Final = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
 _lock = threading.RLock()  # re-entrant: a signal handler may run while the main thread holds it
 _cleanups: list[Cleanup] = []
 _previous: dict[int, Any] = {}
-_installed_in: int | None = None  # the pid that installed the handlers (a forked child installs its own)
+_installed_in: int | None = None  # the pid whose cleanups these are (a forked child starts afresh)
+_handlers_in: int | None = None  # the pid our signal handlers were installed in
 _depth = 0  # critical sections in progress (main thread only: signal handlers run there)
 _pending: list[int] = []
 _exiting = False
@@ -81,24 +82,34 @@ def critical() -> Iterator[None]:
 def _install() -> None:
     global _installed_in
     with _lock:
-        if _installed_in == os.getpid():
-            return
-        _installed_in = os.getpid()
-        _cleanups.clear()  # a forked child does not own its parent's runtimes
-        _pending.clear()
-    atexit.register(_at_exit)
-    # Python runs these when the main thread ends, before any atexit callback: a Ctrl-C in one of those
-    # (registered after ours, so run before it) must already exit quietly.
-    register_early = getattr(threading, "_register_atexit", None)
-    if callable(register_early):
-        with contextlib.suppress(RuntimeError):  # the interpreter is already shutting down
-            register_early(_mark_exiting)
-    if threading.current_thread() is not threading.main_thread():
+        first = _installed_in != os.getpid()
+        if first:
+            _installed_in = os.getpid()
+            _cleanups.clear()  # a forked child does not own its parent's runtimes
+            _pending.clear()
+    if first:
+        atexit.register(_at_exit)
+        # Python runs these when the main thread ends, before any atexit callback: a Ctrl-C in one of those
+        # (registered after ours, so run before it) must already exit quietly.
+        register_early = getattr(threading, "_register_atexit", None)
+        if callable(register_early):
+            with contextlib.suppress(RuntimeError):  # the interpreter is already shutting down
+                register_early(_mark_exiting)
+    _install_handlers()
+
+
+def _install_handlers() -> None:
+    """Our handlers, once per process, as soon as a registration comes from the main thread."""
+    global _handlers_in
+    if _handlers_in == os.getpid() or threading.current_thread() is not threading.main_thread():
         return
+    _handlers_in = os.getpid()
     for signum in HANDLED:
         current = signal.getsignal(signum)
         if current == signal.SIG_IGN:
             continue  # inherited as ignored: whoever started us meant it
+        if current is _on_signal:
+            continue  # a forked child: ours already, chaining to what its parent had before us
         _previous[signum] = current
         signal.signal(signum, _on_signal)
 

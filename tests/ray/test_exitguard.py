@@ -173,3 +173,36 @@ exitguard.unregister(cleanup)
 say("done")
 """)
     assert finish(proc)[:2] == (0, ["done"])
+
+
+def test_cleanups_registered_from_another_thread_still_run_on_a_signal_once_the_main_thread_registers() -> None:
+    proc = start("""
+import threading
+thread = threading.Thread(target=lambda: exitguard.register(lambda: say("from a thread")))
+thread.start()
+thread.join()
+exitguard.register(lambda: say("from the main thread"))
+say("ready")
+time.sleep(60)
+""")
+    wait_for_line(proc, "ready")
+    os.kill(proc.pid, signal.SIGTERM)
+    assert finish(proc)[:2] == (-signal.SIGTERM, ["from the main thread", "from a thread"])
+
+
+def test_a_forked_child_runs_its_own_cleanups_not_its_parents() -> None:
+    proc = start("""
+exitguard.register(lambda: say("parent cleanup"))
+child = os.fork()
+if child == 0:
+    exitguard.register(lambda: say("child cleanup"))
+    say(f"child {os.getpid()}")
+    time.sleep(60)
+    os._exit(0)
+_, status = os.waitpid(child, 0)
+say(f"child ended by signal {os.WTERMSIG(status)}")
+""")
+    assert proc.stdout is not None
+    child = int(proc.stdout.readline().split()[1])
+    os.kill(child, signal.SIGTERM)
+    assert finish(proc)[:2] == (0, ["child cleanup", f"child ended by signal {signal.SIGTERM}", "parent cleanup"])
