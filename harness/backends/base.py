@@ -214,7 +214,7 @@ class Settle(Protocol):
 
 CapabilityName = Literal["ray_job_submit", "settle", "driver_log_capture", FaultCapabilityName]
 CAPABILITY_NAMES: Final[tuple[CapabilityName, ...]] = ("ray_job_submit", "settle", "driver_log_capture",
-                                                       *get_args(FaultCapabilityName))
+                                                      *get_args(FaultCapabilityName))
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,8 @@ Time is virtual: ``advance`` and ``wait_until`` cost no wall time with the scrip
 executor, time follows the wall clock only while real Ray work is in flight). Capabilities: a user's
 ``ray job submit`` (InteractiveMode), settling (run until every RayJob is done), a copy of each driver log
 kept when its head pod goes away (which no real cluster offers), and every fault (:mod:`.faults`): killed
-containers, a dashboard that answers the operator an error, "not found" or a chosen job status, refused creates
-and deletes, a held submitter Job, unpullable images and operator restarts with other settings.
+containers, a dashboard that answers the operator an error, "not found" or a chosen job status, refused
+creates and deletes, a held submitter Job, unpullable images and operator restarts with other settings.
 
 Not here: the simulated world itself (``harness.simulator`` and below); where logs are (:mod:`.logs`).
 """
