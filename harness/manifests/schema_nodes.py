@@ -44,6 +44,7 @@ class Schema:
     list_map_keys: tuple[str, ...] = ()
     int_format: str = ""  # "int32" / "int64", as the CRD declares
     go: str = ""  # the Go type a decoder puts this value in (``v1.Probe``), when it is not implied by ``type``
+    format: str = ""  # a string's format the API server checks: "date-time" (RFC 3339)
 
     @property
     def modelled(self) -> bool:
@@ -76,6 +77,11 @@ def opaque(go: str = "") -> Schema:
 def string(*, enum: tuple[str, ...] = (), default: Any = NO_DEFAULT, rules: tuple[Rule, ...] = (),
            min_length: int | None = None, go: str = "") -> Schema:
     return Schema("string", enum=enum, default=default, rules=rules, min_length=min_length, go=go)
+
+
+def date_time() -> Schema:
+    """A ``format: date-time`` string (RFC 3339), as metav1.Time fields are declared."""
+    return Schema("string", format="date-time")
 
 
 def boolean() -> Schema:
