@@ -9,7 +9,11 @@ so the cost is meant to follow what happens in a span, not how long it is. Three
   passed over; then the wall time to let it finish and settle;
 - **stepping**: the same with ``fast_forward`` off, over ``--stepped-hours`` only (stepping is linear in the
   span), reported per virtual hour and extrapolated to ``--hours``;
-- **fleet**: ``--jobs`` RayJobs applied together, all Running for ``--fleet-hours``, skipping on.
+- **fleet**: ``--jobs`` RayJobs applied together, all Running for ``--fleet-hours``, skipping on;
+- **stuck**: ``--hours`` of a loop that prints the same line for ever: a RayJob whose status was written
+  ``Waiting`` in K8sJobMode (ValidationFailed, then "Unknown JobDeploymentStatus" logged every 3 s, as upstream),
+  and a submitter whose cluster went away ("Waiting for Ray Dashboard GCS to become healthy" every 2 s); wall
+  time, events, and the lines kept (the operator's last 100,000, a container's last 10 MiB).
 
 Usage::
 
@@ -33,6 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a ch
 
 from harness.executors.scripted import ScriptedExecutor
 from harness.executors.settings import JobScript
+from harness.model.kinds import POD
+from harness.raysim.faults import JobInfoFault
 from harness.simulator import Simulator
 
 HOUR = 3600.0
@@ -85,6 +91,27 @@ def median_span(mode: str, hours: float, *, fast: bool, repeat: int, jobs: int =
     return sorted(spans, key=lambda s: s.wall)[len(spans) // 2]
 
 
+def stuck(kind: str, hours: float) -> tuple[float, int, int, int]:
+    """(wall, events, operator log lines, submitter log bytes) of ``hours`` stuck printing the same line."""
+    sim = Simulator(executor=ScriptedExecutor(JobScript(runtime=(hours + 1) * HOUR)))
+    sim.apply(rayjob("job-0000", "K8sJobMode"))
+    sim.run_until(lambda: sim.deployment_status("job-0000") == "Running", 600)
+    if kind == "status written":
+        sim.patch("RayJob", "job-0000", {"status": {"jobDeploymentStatus": "Waiting", "jobId": ""}},
+                  subresource="status")
+    else:
+        sim.answer_job_info(sim.rayjob("job-0000").status.ray_cluster_name, JobInfoFault("error"))
+    start, events = time.perf_counter(), sim.clock.events_run
+    sim.advance(hours * HOUR)
+    wall = time.perf_counter() - start
+    pods = [p["metadata"]["name"] for p in sim.store.list(POD, None) if "head" not in p["metadata"]["name"]
+            and "worker" not in p["metadata"]["name"]]
+    logged = max((len(sim.pod_logs(name)) for name in pods), default=0)
+    result = (wall, sim.clock.events_run - events, len(sim.operator_log), logged)
+    sim.close()
+    return result
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--hours", type=float, default=10_000.0, help="virtual hours Running (default 10000)")
@@ -116,6 +143,12 @@ def main(argv: list[str] | None = None) -> None:
     print(f"wall {fleet.wall:.3f} s (median of 3; min {min(s.wall for s in walls):.3f}, "
           f"mean {statistics.mean(s.wall for s in walls):.3f})  events {fleet.events:,}  "
           f"runs passed over {fleet.skipped:,}  all running {fleet.still_running}")
+
+    print(f"\n-- stuck: {args.hours:,.0f} virtual hours of a loop printing the same line " + "-" * 24)
+    print(f"{'case':<22} {'wall (s)':>9} {'events':>8} {'operator lines':>15} {'submitter log bytes':>20}")
+    for kind in ("status written", "dashboard gone"):
+        wall, events, lines, logged = stuck(kind, args.hours)
+        print(f"{kind:<22} {wall:>9.4f} {events:>8,} {lines:>15,} {logged:>20,}")
 
 
 if __name__ == "__main__":

@@ -62,6 +62,7 @@ from .sim.faults import PendingFailure, Verb
 from .sim.store import NotFound, ObjectStore, WatchEvent
 
 Obj = dict[str, Any]
+OPERATOR_LOG_LINES: Final = 100_000  # the operator's log lines kept (a cluster rotates the container's log too)
 # What a scenario may make the API server refuse: the pods' own deletions are the kubelet's, whose retries of a
 # refused request are not modelled, so pod deletions are not among them; events and namespaces neither.
 FAILABLE: Final[Mapping[str, tuple[str, ...]]] = {
@@ -553,11 +554,12 @@ class Simulator:
 
     @property
     def operator_log(self) -> builtins.list[str]:
-        """The operator's log lines, across restarts."""
-        networkpolicy = self.networkpolicy_controller.log if self.networkpolicy_controller is not None else []
-        cronjob = self.raycronjob_controller.log if self.raycronjob_controller is not None else []
-        return self._previous_operator_log + sorted(
-            self.rayjob_controller.log + self.raycluster_controller.log + networkpolicy + cronjob)
+        """The operator's log lines, across restarts, by instant: at most the last :data:`OPERATOR_LOG_LINES`
+        of the running operator (a stuck reconcile logging every 3 s for months is not all kept, as on a cluster)."""
+        logs = [self.rayjob_controller.log, self.raycluster_controller.log]
+        logs += [c.log for c in (self.networkpolicy_controller, self.raycronjob_controller) if c is not None]
+        entries = sorted(entry for log in logs for entry in log.latest(OPERATOR_LOG_LINES))
+        return self._previous_operator_log + [line for _, line in entries[-OPERATOR_LOG_LINES:]]
 
     # -- lifecycle -------------------------------------------------------------------------------------------------
 

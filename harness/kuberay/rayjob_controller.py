@@ -40,6 +40,7 @@ from ..raysim.nodes import submit_request_for
 from ..sim.clock import Clock
 from ..sim.events import NORMAL, WARNING, EventRecorder
 from ..sim.store import ApiError, NotFound, ObjectStore, WatchEvent
+from ..sim.transcript import Transcript, padded_line
 from ..sim.workqueue import WorkQueue
 from .auth import AuthSecretError, operator_token
 from .deletion import RuleDecision, decide_deletion_rules, legacy_policy
@@ -97,7 +98,7 @@ class RayJobController:
         self.names = names
         self.gates: FeatureGates = config.gates(profile)
         self.queue: WorkQueue[Key] = WorkQueue(clock, self._process, name="rayjob")
-        self.log: list[str] = []
+        self.log = Transcript(padded_line, ordered=False)
         self.reconciles = 0
         self._spec_errors: dict[tuple[str, int, tuple[tuple[str, str], ...]], str | None] = {}
         self._unwatch = store.watch(self._on_event)
@@ -118,8 +119,7 @@ class RayJobController:
                     self.queue.add((event.namespace, ref["name"]))
 
     def _log(self, key: Key, message: str) -> None:
-        self.log.append(f"{self.clock.now:10.3f}  RayJob {key[0]}/{key[1]}  {message}")
-        self.clock.touch()
+        self.clock.output(self.log, f"RayJob {key[0]}/{key[1]}  {message}")
 
     def _process(self, key: Key) -> None:
         self.reconciles += 1

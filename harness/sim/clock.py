@@ -12,12 +12,14 @@ Two ways time moves:
 
 Skipping ahead: a loop that re-arms itself (a controller requeue, a poll) is run under watch when its timer says
 which loop it belongs to (``loop=``). A run that changed nothing in the world (the :attr:`Clock.revision` counter,
-bumped by every store write, dashboard change, log line, timer armed or cancelled, and by every call to
-:meth:`Clock.run` for what the caller changed in between) except re-arming the same loop, and that read the time
-only through :meth:`Clock.reached`, proves that the next run is a no-op too, until the world changes or a deadline
-it compared against comes. Stepping then jumps over those runs (:mod:`.fastforward` does the
-arithmetic), so a RayJob that stays Running for 10,000 hours costs what happens in those hours. With
-``fast_forward = False`` every run is stepped through; the journal is the same either way.
+bumped by every store write, dashboard change, timer armed or cancelled, and by every call to :meth:`Clock.run`
+for what the caller changed in between) except re-arming the same loop, and that read the time only through
+:meth:`Clock.reached`, proves that the next run is a no-op too, until the world changes or a deadline it compared
+against comes. Stepping then jumps over those runs (:mod:`.fastforward` does the arithmetic), so a RayJob that
+stays Running for 10,000 hours costs what happens in those hours. A run may print (:meth:`Clock.output`: log
+lines are read by no one in the simulation): each run passed over prints the same again, kept as one
+:class:`.transcript.Series`, so a loop stuck printing the same line every few seconds is cheap too. With
+``fast_forward = False`` every run is stepped through; the journal and the logs are the same either way.
 
 Not here: what the events do (controllers), or object timestamps' formatting beyond :meth:`Clock.timestamp`.
 """
@@ -34,6 +36,7 @@ from typing import Final, Protocol
 from .._util.gofmt import parse_rfc3339, rfc3339
 from ..errors import SimulationError
 from . import fastforward
+from .transcript import Series, Transcript
 
 # Priorities at one instant: API-side bookkeeping (garbage collection, finishing deletions) settles before
 # controllers look at the world, and observers (journal flushes, waits) run last.
@@ -59,8 +62,9 @@ class RealWork(Protocol):
 
 class Repeat(float):
     """A delay that re-arms the same poll (a program's loop yields it): ``loop`` names that poll, so the timer
-    armed with it can be given ``loop=`` and the clock can pass over its idle runs. Only a poll whose state
-    changes only when it changes the world (a log line, a write) may say so."""
+    armed with it can be given ``loop=`` and the clock can pass over its idle runs. Only a run that left the
+    program's own state as the previous run did may say so (printing is not a change to the world: a run that
+    printed something new must not)."""
 
     loop: Hashable
 
@@ -78,6 +82,7 @@ class Quiet:
     period: float
     revision: int
     until: float
+    output: tuple[tuple[Transcript, str], ...] = ()  # what the run printed: each skipped run prints it again
 
 
 @dataclass(order=True)
@@ -113,6 +118,7 @@ class _Watch:
     last: Timer | None = None
     read_now: bool = False
     until: float = math.inf
+    output: list[tuple[Transcript, str]] = field(default_factory=list)
 
 
 class Clock:
@@ -158,8 +164,16 @@ class Clock:
         return self._now >= instant
 
     def touch(self) -> None:
-        """Record a change to the simulated world that is not a store write or a timer (a log line, a job row)."""
+        """Record a change to the simulated world that is not a store write or a timer (a job row, a counter)."""
         self.revision += 1
+
+    def output(self, sink: Transcript, item: str) -> None:
+        """Print ``item`` into ``sink`` now. Output is no change to the world (nothing in the simulation reads a
+        log back): a run that only prints what its previous run printed can still be passed over, and each run
+        passed over prints it again (:class:`.transcript.Series`)."""
+        sink.add(self._now, item)
+        if self._watch is not None:
+            self._watch.output.append((sink, item))
 
     def timestamp(self, t: float | None = None) -> str:
         """``metav1.Time`` as serialised by Kubernetes: RFC 3339, whole seconds, UTC (``2026-01-01T00:00:05Z``)."""
@@ -254,7 +268,7 @@ class Clock:
                 and armed.loop == timer.loop and armed.delay and not armed.cancelled):
             # Re-arming a loop that stands still is not a change: other loops' proofs stay valid.
             self.revision = before
-            armed.quiet = Quiet(armed.delay, before, watch.until)
+            armed.quiet = Quiet(armed.delay, before, watch.until, tuple(watch.output))
 
     def _beyond_horizon(self, when: float) -> SimulationError:
         last = rfc3339(LAST_TIMESTAMP)
@@ -306,11 +320,16 @@ class Clock:
         if not self._queue or not self._is_quiet(self._queue[0]):
             return False
         taken: list[Timer] = []
+        claimed: set[int] = set()  # logs whose line order matters, printed into by a loop taken
         while self._queue:
             head = self._queue[0]
             if head.cancelled:
                 heapq.heappop(self._queue)
             elif self._is_quiet(head) and head.when <= until:
+                sinks = {id(sink) for sink, _ in head.quiet.output if sink.ordered}  # type: ignore[union-attr]
+                if sinks & claimed:
+                    break  # two loops printing into one log: their lines interleave, so step through them
+                claimed |= sinks
                 taken.append(heapq.heappop(self._queue))
             else:
                 break
@@ -321,12 +340,24 @@ class Clock:
         moved = 0
         for timer, move in sorted(zip(taken, moves, strict=True), key=lambda pair: pair[1].rank or (0.0, 0, -1)):
             if move.rank is not None:
+                self._print_skipped(timer, move.position.steps)
                 self._seq += 1
                 timer.when, timer.seq = move.position.value, self._seq
                 moved += move.position.steps
             heapq.heappush(self._queue, timer)
         self.skipped += moved
         return moved > 0
+
+    @staticmethod
+    def _print_skipped(timer: Timer, runs: int) -> None:
+        """What ``runs`` runs of ``timer``'s loop from ``timer.when`` on print, as each proven run printed it."""
+        quiet = timer.quiet
+        assert quiet is not None
+        sinks: dict[int, tuple[Transcript, list[str]]] = {}
+        for sink, item in quiet.output:
+            sinks.setdefault(id(sink), (sink, []))[1].append(item)
+        for sink, items in sinks.values():
+            sink.add_series(Series(tuple(items), timer.when, quiet.period, runs))
 
     @staticmethod
     def _plan(loops: list[fastforward.Loop], boundary: float) -> list[fastforward.Move]:

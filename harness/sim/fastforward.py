@@ -79,6 +79,32 @@ def orbit(start: float, period: float, bound: float) -> Position:
     return Position(x, previous, steps)
 
 
+def nth(start: float, period: float, k: int) -> float:
+    """``start`` after ``k`` repeated additions of ``period`` (what :func:`orbit` steps through), exactly, in a
+    few operations per power of two. Raises :class:`NoProgress` when an addition does not move the value."""
+    x, left = start, k
+    while left > 0:
+        if left < 3 or x < _SMALL * period:
+            x, left = _step(x, period), left - 1
+            continue
+        top = math.ldexp(1.0, math.frexp(x)[1])
+        x1 = _step(x, period)
+        if x1 >= top:
+            x, left = x1, left - 1
+            continue
+        x2 = _step(x1, period)
+        if x2 >= top:
+            x, left = x2, left - 2
+            continue
+        increment = x2 - x1  # constant from x1 on inside the binade (see orbit)
+        spacing = math.ldexp(1.0, math.frexp(x)[1] - 53)
+        room = int((top - x2) / spacing)
+        unit = int(increment / spacing)
+        jumps = min((room + unit - 1) // unit - 1, left - 2)
+        x, left = x2 + jumps * increment, left - 2 - jumps
+    return x
+
+
 def _step(x: float, period: float) -> float:
     y = x + period
     if y == x:

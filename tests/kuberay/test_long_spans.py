@@ -8,6 +8,7 @@ changes), the operator log, every container log, the objects left and the final 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -15,13 +16,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from harness.errors import HarnessError
 from harness.executors.scripted import ScriptedExecutor
 from harness.executors.settings import JobScript, JobScripts
 from harness.model.enums import JobStatus
 from harness.model.kinds import POD
 from harness.raysim.faults import JobInfoFault
 from harness.raysim.nodes import RayTimings
-from harness.simulator import Simulator
+from harness.sim.transcript import MAX_LOG_BYTES
+from harness.simulator import OPERATOR_LOG_LINES, Simulator
 
 from .builders import rayjob
 from .conftest import deployment_states
@@ -181,6 +184,51 @@ def test_holding_a_submitter_and_failing_requests_between_advances_gives_the_sam
     assert skipped == stepped
 
 
+def stuck_validation_failed(sim: Simulator) -> None:
+    """A status write KubeRay refuses: the RayJob goes ValidationFailed, then every reconcile logs "Unknown
+    JobDeploymentStatus" and requeues in 3 s, for ever (as upstream's default branch does)."""
+    sim.apply(rayjob(shutdownAfterJobFinishes=True))
+    sim.run_until(lambda: sim.deployment_status("demo") == "Running", 600)
+    sim.patch("RayJob", "demo", {"status": {"jobDeploymentStatus": "Waiting", "jobId": ""}}, subresource="status")
+
+
+def stuck_health_wait(sim: Simulator) -> None:
+    """The dashboard fails the operator's status queries until the RayJob fails and its cluster goes; the
+    submitter Job's next pod then prints "Waiting for Ray Dashboard GCS to become healthy" every 2 s, for ever."""
+    sim.apply(rayjob(shutdownAfterJobFinishes=True))
+    sim.advance(60)
+    sim.answer_job_info(sim.rayjob("demo").status.ray_cluster_name, JobInfoFault("error"))
+
+
+@pytest.mark.parametrize("setup", [stuck_validation_failed, stuck_health_wait])
+def test_a_loop_that_only_prints_the_same_line_prints_the_same_log_whether_skipped(
+        setup: Callable[[Simulator], None]) -> None:
+    def program(sim: Simulator, _: dict[str, JobScript]) -> None:
+        setup(sim)
+        sim.advance(2 * HOUR)
+
+    skipped, stepped, sim = run_both_ways(program, default=JobScript(runtime=1e6))
+    assert skipped == stepped
+    assert sim.clock.skipped > 2_000
+
+
+@pytest.mark.parametrize("setup", [stuck_validation_failed, stuck_health_wait])
+def test_ten_thousand_hours_of_a_loop_printing_the_same_line_cost_a_few_events(
+        setup: Callable[[Simulator], None]) -> None:
+    sim = Simulator(executor=ScriptedExecutor(JobScript(runtime=1e9)))
+    setup(sim)
+    before = sim.clock.events_run
+    sim.advance(10_000 * HOUR)
+    assert sim.clock.events_run - before < 200
+    pods = [p["metadata"]["name"] for p in sim.store.list(POD, None) if "head" not in p["metadata"]["name"]]
+    assert all(len(sim.pod_logs(name)) <= MAX_LOG_BYTES for name in pods)  # kubectl logs: the current file
+    lines = sim.operator_log
+    assert len(lines) <= OPERATOR_LOG_LINES
+    if setup is stuck_validation_failed:  # the operator logs to the end; the latest lines are the ones kept
+        assert len(lines) == OPERATOR_LOG_LINES and lines[-1].startswith("36000")
+    sim.close()
+
+
 ANSWERS: dict[str, JobInfoFault | None] = {
     "truth": None, "error": JobInfoFault("error"), "not_found": JobInfoFault("not_found"),
     "succeeded": JobInfoFault("status", job_status=JobStatus.SUCCEEDED),
@@ -192,8 +240,9 @@ FAILURES = [("create", "Pod"), ("delete", "RayCluster"), ("create", "Job")]
 @st.composite
 def programs(draw: st.DrawFn) -> list[tuple[Any, ...]]:
     steps: list[tuple[Any, ...]] = []
-    for _ in range(draw(st.integers(1, 5))):
-        kind = draw(st.sampled_from(["apply", "advance", "advance", "suspend", "delete", "answer", "hold", "fail"]))
+    for index in range(draw(st.integers(1, 6))):
+        kind = "apply" if index == 0 else draw(st.sampled_from(
+            ["apply", "advance", "advance", "suspend", "delete", "answer", "hold", "fail", "status"]))
         name = draw(st.sampled_from(["a", "b"]))
         if kind == "apply":
             steps.append(("apply", name, draw(st.sampled_from(MODES)),
@@ -203,6 +252,8 @@ def programs(draw: st.DrawFn) -> list[tuple[Any, ...]]:
             steps.append(("advance", draw(st.floats(0.5, 5_000.0))))
         elif kind == "answer":
             steps.append(("answer", name, draw(st.sampled_from(sorted(ANSWERS)))))
+        elif kind == "status":
+            steps.append(("status", name, draw(st.sampled_from(["Waiting", "Retrying", "Suspending", "Complete"]))))
         elif kind == "fail":
             steps.append(("fail", draw(st.sampled_from(FAILURES)), draw(st.integers(1, 3))))
         else:
@@ -228,6 +279,9 @@ def play(steps: list[tuple[Any, ...]]) -> Program:
                 sim.answer_job_info(cluster, ANSWERS[step[2]])
             elif step[0] == "hold" and current is not None:
                 sim.hold_submitter(name, held=step[2])
+            elif step[0] == "status" and current is not None and current.get("status"):
+                with contextlib.suppress(HarnessError):  # a write the API server refuses, in both runs
+                    sim.patch("RayJob", name, {"status": {"jobDeploymentStatus": step[2]}}, subresource="status")
             elif step[0] == "apply" and current is None:
                 _, _, mode, runtime, deadline, fails = step
                 scripts[name] = JobScript(runtime=runtime, exit_code=1 if fails else 0)

@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from harness.errors import SimulationError
 from harness.sim.clock import PRIORITY_CONTROLLER, PRIORITY_KUBELET, Clock
-from harness.sim.fastforward import Loop, NoProgress, Undecidable, meeting, orbit, plan
+from harness.sim.fastforward import Loop, NoProgress, Undecidable, meeting, nth, orbit, plan
+from harness.sim.transcript import Transcript
 
 HOUR = 3600.0
 
@@ -169,6 +170,53 @@ def test_a_run_that_arms_a_different_step_is_not_taken_for_a_repeat() -> None:
     assert done == [3.0]
 
 
+@dataclass
+class Printer:
+    """Re-arms every ``period`` and prints a line each run (the line says what the world's value is)."""
+
+    clock: Clock
+    world: World
+    log: Transcript
+    period: float = 2.0
+
+    def start(self, at: float = 0.0) -> None:
+        self.clock.call_at(at, self.run, loop=self)
+
+    def run(self) -> None:
+        self.clock.output(self.log, f"waiting, value={self.world.value}")
+        self.clock.call_later(self.period, self.run, loop=self)
+
+
+def test_a_loop_that_only_prints_is_passed_over_and_prints_what_stepping_prints() -> None:
+    logs = []
+    for fast in (True, False):
+        clock = Clock()
+        clock.fast_forward = fast
+        world = World(clock)
+        world.set_at(5_000.5, 1)
+        log = Transcript(lambda t, item: f"{t:.3f} {item}")
+        Printer(clock, world, log, period=2.0 + 1 / 3).start(0.1)
+        clock.advance(3 * HOUR)
+        logs.append((log.lines(), len(log), log.text(), log.latest(5)))
+        if fast:
+            assert clock.events_run < 20
+    assert logs[0] == logs[1]
+
+
+def test_two_loops_printing_into_one_log_are_stepped_through_in_order() -> None:
+    logs = []
+    for fast in (True, False):
+        clock = Clock()
+        clock.fast_forward = fast
+        world = World(clock)
+        log = Transcript()
+        Printer(clock, world, log, period=2.0).start(0.5)
+        Printer(clock, world, log, period=3.0).start(0.7)
+        clock.advance(HOUR)
+        logs.append(log.lines())
+    assert logs[0] == logs[1]
+
+
 def test_a_loop_that_fails_and_backs_off_is_stepped_through() -> None:
     clock = Clock()
     delays = iter([0.005 * 2**n for n in range(40)])
@@ -224,6 +272,16 @@ def test_an_orbit_over_millions_of_periods_matches_repeated_additions() -> None:
     start, period, bound = 0.1 + 1.5 + 0.9, 1.0, 2_000_000.0
     position = orbit(start, period, bound)
     assert (position.value, position.previous, position.steps) == repeated(start, period, bound)
+
+
+@settings(max_examples=300, deadline=None)
+@given(start=st.floats(0, 1e6), period=st.sampled_from([1.0, 3.0, 2.8, 0.3, 7.0 / 3]) | st.floats(0.05, 50),
+       k=st.integers(0, 20_000))
+def test_the_nth_run_is_where_n_repeated_additions_land(start: float, period: float, k: int) -> None:
+    x = start
+    for _ in range(k):
+        x = x + period
+    assert nth(start, period, k) == x
 
 
 def test_a_period_below_the_clock_resolution_makes_no_progress() -> None:
