@@ -34,7 +34,7 @@ from .kube.jobcontroller import JobController
 from .kube.kubelet import Kubelet, Latencies
 from .kuberay.networkpolicy_controller import NetworkPolicyController
 from .kuberay.profile import KubeRayProfile, checked_operator_config, profile_for
-from .kuberay.raycluster_controller import RayClusterController
+from .kuberay.raycluster_controller import MAX_WORKER_PODS, RayClusterController, worker_pods_wanted
 from .kuberay.raycronjob_controller import RayCronJobController
 from .kuberay.rayjob_controller import RayJobController
 from .kuberay.switches import cronjob_warning, network_policy_warning, unmodelled_use
@@ -47,6 +47,7 @@ from .manifests import (
     validate_status_update,
 )
 from .manifests.status_schema import STATUS_SCHEMAS
+from .manifests.validate import operator_decode_error
 from .model.enums import JobDeploymentStatus
 from .model.kinds import CONFIGMAP, POD, RAYCLUSTER, RAYCRONJOB, RAYJOB, ResourceType, resolve_kind
 from .model.rayjob import RayJob
@@ -61,6 +62,7 @@ from .sim.faults import PendingFailure, Verb
 from .sim.store import NotFound, ObjectStore, WatchEvent
 
 Obj = dict[str, Any]
+OPERATOR_LOG_LINES: Final = 100_000  # the operator's log lines kept (a cluster rotates the container's log too)
 # What a scenario may make the API server refuse: the pods' own deletions are the kubelet's, whose retries of a
 # refused request are not modelled, so pod deletions are not among them; events and namespaces neither.
 FAILABLE: Final[Mapping[str, tuple[str, ...]]] = {
@@ -201,6 +203,7 @@ class Simulator:
                                            name=str(meta.get("name") or ""), detail=result.status_message)
             raise_for_errors(result, manifest)
             self._check_modelled(result.obj, manifest)
+            check_operator_limits(result.obj, manifest)
             self._check_ray_version(result.obj)
             applied.append(self._apply_one(result.obj, namespace))
         return applied
@@ -303,9 +306,10 @@ class Simulator:
         # The API server decodes and validates the patched object as it would a new one (strict fields, types).
         patched = merge_patch(current, dict(patch))
         manifest = Manifest(obj=patched, source=f"<patch of {rtype.kind} {namespace}/{name}>", line=0)
-        raise_for_errors(validate_manifest(manifest, field_validation=self.field_validation, old=current),
-                         manifest)
+        result = validate_manifest(manifest, field_validation=self.field_validation, old=current)
+        raise_for_errors(result, manifest)
         self._check_modelled(patched, None)
+        check_operator_limits(result.obj, manifest)
         return self.store.patch(rtype, namespace, name, dict(patch))
 
     def _patch_status(self, rtype: ResourceType, current: Obj, patch: Mapping[str, Any]) -> Obj:
@@ -363,9 +367,11 @@ class Simulator:
             self.clock.advance(seconds)
 
     def run_until(self, condition: Callable[[], bool], timeout: float | str = math.inf) -> bool:
-        """Run until ``condition()`` holds (True) or ``timeout`` virtual seconds pass (False)."""
+        """Run until ``condition()`` holds (True) or ``timeout`` virtual seconds pass (False; ``math.inf``: no
+        timeout, for a condition known to come)."""
+        limit = math.inf if timeout == math.inf else self.clock.now + parse_duration(timeout)
         with _relaxed_gc():
-            return self.clock.run(until=self.clock.now + parse_duration(timeout), stop=condition)
+            return self.clock.run(until=limit, stop=condition)
 
     def finish_instant(self) -> None:
         """Run every event still due at the current virtual instant (reconciles a write just triggered...)."""
@@ -548,11 +554,12 @@ class Simulator:
 
     @property
     def operator_log(self) -> builtins.list[str]:
-        """The operator's log lines, across restarts."""
-        networkpolicy = self.networkpolicy_controller.log if self.networkpolicy_controller is not None else []
-        cronjob = self.raycronjob_controller.log if self.raycronjob_controller is not None else []
-        return self._previous_operator_log + sorted(
-            self.rayjob_controller.log + self.raycluster_controller.log + networkpolicy + cronjob)
+        """The operator's log lines, across restarts, by instant: at most the last :data:`OPERATOR_LOG_LINES`
+        of the running operator (a stuck reconcile logging every 3 s for months is not all kept, as on a cluster)."""
+        logs = [self.rayjob_controller.log, self.raycluster_controller.log]
+        logs += [c.log for c in (self.networkpolicy_controller, self.raycronjob_controller) if c is not None]
+        entries = sorted(entry for log in logs for entry in log.latest(OPERATOR_LOG_LINES))
+        return self._previous_operator_log + [line for _, line in entries[-OPERATOR_LOG_LINES:]]
 
     # -- lifecycle -------------------------------------------------------------------------------------------------
 
@@ -569,6 +576,33 @@ class Simulator:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def check_operator_limits(obj: Mapping[str, Any], manifest: Manifest) -> None:
+    """Refuse what the API server accepts but the simulator cannot model: a number KubeRay's client cannot
+    decode, or a RayCluster with more worker Pods than :data:`MAX_WORKER_PODS`."""
+    problem = operator_decode_error(dict(obj))
+    if problem is not None:
+        kind = obj.get("kind")
+        raise InputError(f"KubeRay cannot decode {kind} {manifest.name!r}: {problem.path}: {problem.message}",
+                         pos=manifest.pos(problem.path),
+                         hint="Kubernetes 1.35 stores the value, but the operator's client fails to read the object "
+                              "(and, with it, every object of its kind); the simulator does not model that. Use a "
+                              "number that fits the field")
+    spec = obj.get("spec")
+    if not isinstance(spec, Mapping):
+        return
+    cluster = spec.get("rayClusterSpec") if obj.get("kind") == "RayJob" else spec if obj.get("kind") == "RayCluster" \
+        else None
+    if not isinstance(cluster, Mapping):
+        return
+    wanted, path = worker_pods_wanted(cluster)
+    if wanted > MAX_WORKER_PODS:
+        where = f"spec.rayClusterSpec.{path.removeprefix('spec.')}" if obj.get("kind") == "RayJob" else path
+        raise InputError(f"{obj.get('kind')} {manifest.name!r} asks for {wanted} worker Pods; the simulator models "
+                         f"RayClusters of at most {MAX_WORKER_PODS}", pos=manifest.pos(where),
+                         hint="the simulator creates every Pod it is asked for; scale the worker groups down (their "
+                              "behaviour does not depend on the count)")
 
 
 @contextlib.contextmanager

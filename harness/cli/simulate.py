@@ -5,7 +5,8 @@ The Ray jobs run as ``run`` and the pytest plugin run them (``--executor auto``)
 when every RayJob is settled (terminal with its cleanup done, ValidationFailed, or Suspended) or when ``--for``
 has elapsed in virtual time. The exit code says whether every RayJob ended as asked (``--expect``, Complete by
 default), and the summary says why one did not (:mod:`.gate`). Everything goes through the backend registry and
-the Backend protocol; logs come from the backend's one log resolver.
+the Backend protocol; logs come from the backend's one log resolver. The journal is printed entry by entry as the
+run goes (flushed), so a run stopped by a timeout still leaves what it saw.
 """
 
 from __future__ import annotations
@@ -136,11 +137,24 @@ def require_objects(paths: list[str]) -> dict[tuple[str, str], str]:
     return rayjobs
 
 
+def stream_journal(backend: Backend, fmt: str) -> None:
+    """Print each journal entry as it is recorded, so that a run cut short still shows what happened."""
+    from ..report import TextTimeline
+
+    timeline = TextTimeline()
+
+    def show(entry: JournalEntry) -> None:
+        print(entry.to_json() if fmt == "json" else timeline.line(entry), flush=True)
+
+    backend.journal.listen(show)
+
+
 def command(args: argparse.Namespace) -> int:
     rayjobs = require_objects(args.manifests)
     expectations: list[Expectation] = expectations_for(args.expect, list(rayjobs))
     backend = build_backend(args)
     try:
+        stream_journal(backend, args.format)
         for path in args.manifests:
             backend.apply_manifests(path)
         settle = backend.capabilities.settle
@@ -148,11 +162,6 @@ def command(args: argparse.Namespace) -> int:
             raise InputError(f"backend={backend.name} cannot run until RayJobs settle")
         settled = settle.settle(args.duration)
         backend.warnings()  # reports the executor's notes through on_warning
-        if args.format == "json":
-            for entry in backend.journal:
-                print(entry.to_json())
-        else:
-            print(render_journal(list(backend.journal)))
         return finish(backend, args, settled, rayjobs, expectations)
     finally:
         backend.close()
@@ -172,8 +181,3 @@ def finish(backend: Backend, args: argparse.Namespace, settled: bool, rayjobs: d
     out.flush()
     return gate.exit_code(verdicts)
 
-
-def render_journal(entries: list[JournalEntry]) -> str:
-    from ..report import render_text_timeline
-
-    return render_text_timeline(entries)

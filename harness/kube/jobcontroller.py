@@ -37,6 +37,12 @@ RATE_LIMIT_CAP: Final = 1000.0
 COMPONENT: Final = "job-controller"
 
 
+def replacement_delay(failures: int) -> float:
+    """The Job controller's pod back-off after ``failures`` failed pods: 10 s doubling, at most 6 minutes (the
+    doubling stops counting at the cap, so thousands of failures do not overflow it)."""
+    return min(BACKOFF_BASE * float(2 ** min(failures - 1, 64)), BACKOFF_CAP)
+
+
 class JobController:
     def __init__(self, store: ObjectStore, clock: Clock, events: EventRecorder | None = None) -> None:
         self.store = store
@@ -147,7 +153,7 @@ class JobController:
             return 0.0
         due = self._retry_at.get(key)
         if due is None or due < 0:
-            due = self.clock.now + min(BACKOFF_BASE * (2 ** (failures - 1)), BACKOFF_CAP)
+            due = self.clock.now + replacement_delay(failures)
             self._retry_at[key] = due
         remaining = due - self.clock.now
         if remaining <= 0:

@@ -21,6 +21,7 @@ from ..model.kinds import CONFIGMAP, POD, SECRET
 from ..sim.clock import PRIORITY_KUBELET, Clock, Timer
 from ..sim.events import NORMAL, WARNING, EventRecorder
 from ..sim.store import BadRequest, NotFound, ObjectStore, WatchEvent
+from ..sim.transcript import Transcript
 from .containers import ContainerProgram, LongRunning, ProgramFactory
 from .images import CONFIG_ERROR_RETRY, ConfigError, NodeImages, pull_backoff, resolve_env
 
@@ -38,10 +39,13 @@ class Latencies:
     restart_backoff: float = 10.0  # CrashLoopBackOff starts at 10 s and doubles up to 5 min
 
 
-@dataclass
-class LogLine:
-    t: float
-    text: str
+MAX_RESTART_DELAY = 300.0
+
+
+def restart_delay(base: float, restarts: int) -> float:
+    """CrashLoopBackOff: ``base`` doubling with each restart, at most five minutes (and no overflow after
+    thousands of restarts: the doubling stops counting once the cap is reached)."""
+    return min(base * float(2 ** min(restarts, 64)), MAX_RESTART_DELAY)
 
 
 @dataclass
@@ -49,8 +53,8 @@ class _Container:
     name: str
     spec: Mapping[str, Any]
     program: ContainerProgram
-    logs: list[LogLine] = field(default_factory=list)
-    previous_logs: list[LogLine] = field(default_factory=list)
+    logs: Transcript = field(default_factory=Transcript)
+    previous_logs: Transcript = field(default_factory=Transcript)
     live: Callable[[], list[str]] | None = None  # a real process's output, read when logs are asked for
     running: bool = False
     ready_signal: bool = False
@@ -88,11 +92,13 @@ class _Ctx:
 
     def log(self, *lines: str) -> None:
         if self.running:
-            self._c.logs.extend(LogLine(self.clock.now, line) for line in lines)
+            for line in lines:
+                self.clock.output(self._c.logs, line)
 
     def stream(self, source: Callable[[], list[str]]) -> None:
         if self.running:
             self._c.live = source
+            self.clock.touch()
 
     def set_ready(self, ready: bool) -> None:
         if self.running:
@@ -154,8 +160,7 @@ class Kubelet:
             raise BadRequest(f"container {container} is not valid for pod {pod}")
         if c.started_at is None:
             raise BadRequest(f'container "{container}" in pod "{pod}" is waiting to start: ContainerCreating')
-        lines = c.previous_logs if previous else c.logs
-        text = "".join(line.text + "\n" for line in lines)
+        text = (c.previous_logs if previous else c.logs).text()
         if c.live is not None and not previous:
             text += "".join(line + "\n" for line in c.live())
         return text
@@ -345,7 +350,7 @@ class Kubelet:
                         "startedAt": self.clock.timestamp(c.started_at), "finishedAt": self.clock.timestamp(),
                         "containerID": f"containerd://{state.uid[:8]}{c.name}{c.restart_count}"}
         if _restarts(c, pod, code):
-            delay = min(self.latencies.restart_backoff * (2 ** c.restart_count), 300.0)
+            delay = restart_delay(self.latencies.restart_backoff, c.restart_count)
             self.clock.call_later(delay, lambda: self._restart(key, c), priority=PRIORITY_KUBELET,
                                   label=f"restart {key[1]}/{c.name}")
         self._write_status(key)
@@ -356,7 +361,7 @@ class Kubelet:
         if state is None or pod is None or state.deleting:
             return
         c.previous_logs = c.logs
-        c.logs = []
+        c.logs = Transcript()
         c.live = None
         c.last_terminated = c.terminated
         c.restart_count += 1

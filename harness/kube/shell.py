@@ -26,6 +26,8 @@ from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
+from ..sim.clock import Repeat
+
 Step = Generator[float, None, int]
 """A running command: yields seconds of virtual time to wait, returns its exit status."""
 
@@ -300,6 +302,7 @@ class Shell:
     commands: Mapping[str, Command]
     errexit: bool = False
     _builtins: dict[str, Command] = field(init=False)
+    _at: Simple | None = field(default=None, init=False)  # the simple command running (the one that waits)
 
     def __post_init__(self) -> None:
         self._builtins = {"true": _true, ":": _true, "false": _false, "echo": _echo, "sleep": _sleep,
@@ -352,12 +355,14 @@ class Shell:
     def _loop(self, node: Loop, proc: Process, exempt: bool) -> Step:
         status = 0
         idle = 0
+        waits = _Waits(object(), lambda: (id(self._at), dict(proc.env), proc.last_status, status, idle))
         while True:
             spent = [0.0]
-            condition = yield from _counting(self.run(node.condition, proc, True), spent)
+            waits.next_iteration()
+            condition = yield from waits.mark(_counting(self.run(node.condition, proc, True), spent))
             if (condition == 0) == node.until:
                 return status
-            status = yield from _counting(self.run(node.body, proc, exempt), spent)
+            status = yield from waits.mark(_counting(self.run(node.body, proc, exempt), spent))
             idle = idle + 1 if spent[0] == 0 else 0
             if idle > _LOOP_LIMIT:
                 proc.err("bash: a loop ran without ever waiting; stopped by the simulator")
@@ -385,6 +390,7 @@ class Shell:
         if command is None:
             target.err(f"bash: {words[0]}: command not found")
             return 127
+        self._at = node
         return (yield from command(words, target))
 
     def _set(self, argv: list[str], proc: Process) -> Step:
@@ -395,6 +401,40 @@ class Shell:
                 self.errexit = False
         return 0
         yield  # a generator
+
+
+class _Waits:
+    """The waits of one ``while``/``until`` loop, iteration after iteration, to tell the clock about repeats.
+
+    A wait at which the loop's state (the command waiting, the delay, the environment, ``$?``, the loop's own
+    counters) is what it was at the same wait of the previous iteration is yielded as a
+    :class:`~harness.sim.clock.Repeat`: if the world did not change either, the iteration in between is a no-op
+    the clock may pass over (a health wait loop printing "Waiting for Ray Dashboard GCS..." every 2 s). The clock
+    only proves it for an iteration with a single wait.
+    """
+
+    def __init__(self, token: object, state: Callable[[], tuple[object, ...]]) -> None:
+        self.token = token
+        self.state = state
+        self.previous: list[tuple[object, ...]] = []
+        self.current: list[tuple[object, ...]] = []
+
+    def next_iteration(self) -> None:
+        self.previous, self.current = self.current, []
+
+    def mark(self, gen: Step) -> Step:
+        try:
+            delay = next(gen)
+            while True:
+                index, snapshot = len(self.current), (float(delay), *self.state())
+                self.current.append(snapshot)
+                if (delay > 0 and not isinstance(delay, Repeat) and index < len(self.previous)
+                        and self.previous[index] == snapshot):
+                    delay = Repeat(delay, (self.token, index))
+                yield delay
+                delay = next(gen)
+        except StopIteration as stop:
+            return int(stop.value)
 
 
 def _counting(gen: Step, spent: list[float]) -> Step:

@@ -33,6 +33,7 @@ from ..model.meta import controller_ref
 from ..sim.clock import Clock
 from ..sim.events import NORMAL, WARNING, EventRecorder
 from ..sim.store import AlreadyExists, ApiError, NotFound, ObjectStore, WatchEvent
+from ..sim.transcript import Transcript, short_line
 from ..sim.workqueue import WorkQueue
 
 Obj = dict[str, Any]
@@ -144,7 +145,7 @@ class NetworkPolicyController:
         self.clock = clock
         self.events = events
         self.queue: WorkQueue[Key] = WorkQueue(clock, self.reconcile, name="networkpolicy")
-        self.log: list[str] = []
+        self.log = Transcript(short_line, ordered=False)
         self._unwatch = store.watch(self._on_event)
 
     def stop(self) -> None:
@@ -177,7 +178,7 @@ class NetworkPolicyController:
                 self._create_or_update(cluster, policy)
             self._delete_stale(cluster, {p["metadata"]["name"] for p in desired})
         except ApiError as exc:
-            self.log.append(f"{self.clock.now:.3f} NetworkPolicy for RayCluster {key[0]}/{key[1]}: {exc}")
+            self.clock.output(self.log, f"NetworkPolicy for RayCluster {key[0]}/{key[1]}: {exc}")
             self.queue.add_rate_limited(key)
             return
         self.queue.forget(key)

@@ -24,6 +24,7 @@ from ..model.labels import DISABLE_HEAD_RESTART, LABEL_CLUSTER, LABEL_GROUP, LAB
 from ..sim.clock import Clock
 from ..sim.events import NORMAL, WARNING, EventRecorder
 from ..sim.store import AlreadyExists, ApiError, NotFound, ObjectStore, WatchEvent
+from ..sim.transcript import Transcript, short_line
 from ..sim.workqueue import WorkQueue
 from .auth import build_auth_secret, wants_generated_secret
 from .gates import FeatureGates
@@ -48,6 +49,22 @@ def desired_replicas(group: Mapping[str, Any]) -> int:
     replicas = group.get("replicas")
     count = low if replicas is None or int(replicas) < low else min(int(replicas), high)
     return count * int(group.get("numOfHosts", 1) or 1)
+
+
+# The simulator creates every Pod it is asked for; beyond this many workers per RayCluster it refuses the object.
+MAX_WORKER_PODS: Final = 1_000
+
+
+def worker_pods_wanted(spec: Mapping[str, Any]) -> tuple[int, str]:
+    """How many worker Pods ``spec`` asks for (``desired_replicas`` summed) and the path of its largest group."""
+    total, largest, path = 0, -1, "spec.workerGroupSpecs"
+    for index, group in enumerate(spec.get("workerGroupSpecs") or []):
+        if isinstance(group, Mapping):
+            wanted = desired_replicas(group)
+            total += wanted
+            if wanted > largest:
+                largest, path = wanted, f"spec.workerGroupSpecs[{index}].replicas"
+    return total, path
 
 
 _FINISHED: Final = (PodPhase.FAILED.value, PodPhase.SUCCEEDED.value)
@@ -151,7 +168,7 @@ class RayClusterController:
         self.config = config
         self.gates = gates or FeatureGates()
         self.queue: WorkQueue[tuple[str, str]] = WorkQueue(clock, self.reconcile, name="raycluster")
-        self.log: list[str] = []
+        self.log = Transcript(short_line, ordered=False)
         self._problems: dict[tuple[str, int, tuple[tuple[str, str], ...]], tuple[str, str] | None] = {}
         self._unwatch = store.watch(self._on_event)
 
@@ -207,7 +224,8 @@ class RayClusterController:
             self._reconcile_pods(cluster)
         except ApiError as exc:
             error = str(exc)
-            self.log.append(f"{self.clock.now:.3f} RayCluster {key[0]}/{key[1]}: {exc}")
+            self.clock.output(self.log, f"RayCluster {key[0]}/{key[1]}: {exc}")
+            self.clock.touch()  # a failed reconcile is never idle (and is retried with back-off)
         current = self.store.find(RAYCLUSTER, *key)
         if current is not None:
             self._write_status(current, error)

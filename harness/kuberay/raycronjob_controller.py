@@ -28,6 +28,7 @@ from ..model.rayjob import RayJob
 from ..sim.clock import Clock
 from ..sim.events import NORMAL, WARNING, EventRecorder
 from ..sim.store import AlreadyExists, ApiError, ObjectStore, WatchEvent
+from ..sim.transcript import Transcript, padded_line
 from ..sim.workqueue import WorkQueue
 from .gates import FeatureGates
 from .validation import MAX_RAYJOB_NAME_LENGTH, validate_rayjob_spec
@@ -78,7 +79,7 @@ class RayCronJobController:
         self.events = events
         self.gates = gates
         self.queue: WorkQueue[Key] = WorkQueue(clock, self._process, name="raycronjob")
-        self.log: list[str] = []
+        self.log = Transcript(padded_line, ordered=False)
         self._unwatch = store.watch(self._on_event)
 
     def stop(self) -> None:
@@ -93,7 +94,7 @@ class RayCronJobController:
     def _process(self, key: Key) -> None:
         requeue, error = self.reconcile(key)
         if error is not None:
-            self.log.append(f"{self.clock.now:10.3f}  RayCronJob {key[0]}/{key[1]}  Reconciler error: {error}")
+            self.clock.output(self.log, f"RayCronJob {key[0]}/{key[1]}  Reconciler error: {error}")
             self.queue.add_rate_limited(key)
             return
         self.queue.forget(key)

@@ -9,7 +9,9 @@ mirrors. Decisions about deletion policies are pure functions in :mod:`.deletion
 
 Requeue semantics are controller-runtime's: ``Result.requeue_after`` schedules the next reconcile; an error
 ignores it and uses the per-item exponential back-off. Every watch event on the RayJob (status writes included;
-upstream sets no predicates) or on an owned RayCluster, Service or Job reconciles at once.
+upstream sets no predicates) or on an owned RayCluster, Service or Job reconciles at once. Deadlines are compared
+with ``clock.reached``, so that the clock knows until when a requeue that finds nothing to do stays that way (and
+can pass over the ones in between).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from ..raysim.nodes import submit_request_for
 from ..sim.clock import Clock
 from ..sim.events import NORMAL, WARNING, EventRecorder
 from ..sim.store import ApiError, NotFound, ObjectStore, WatchEvent
+from ..sim.transcript import Transcript, padded_line
 from ..sim.workqueue import WorkQueue
 from .auth import AuthSecretError, operator_token
 from .deletion import RuleDecision, decide_deletion_rules, legacy_policy
@@ -95,7 +98,7 @@ class RayJobController:
         self.names = names
         self.gates: FeatureGates = config.gates(profile)
         self.queue: WorkQueue[Key] = WorkQueue(clock, self._process, name="rayjob")
-        self.log: list[str] = []
+        self.log = Transcript(padded_line, ordered=False)
         self.reconciles = 0
         self._spec_errors: dict[tuple[str, int, tuple[tuple[str, str], ...]], str | None] = {}
         self._unwatch = store.watch(self._on_event)
@@ -116,7 +119,7 @@ class RayJobController:
                     self.queue.add((event.namespace, ref["name"]))
 
     def _log(self, key: Key, message: str) -> None:
-        self.log.append(f"{self.clock.now:10.3f}  RayJob {key[0]}/{key[1]}  {message}")
+        self.clock.output(self.log, f"RayJob {key[0]}/{key[1]}  {message}")
 
     def _process(self, key: Key) -> None:
         self.reconciles += 1
@@ -392,7 +395,7 @@ class RayJobController:
         """``checkActiveDeadlineAndUpdateStatusIfNeeded``: measured from status.startTime."""
         ads = job.spec.active_deadline_seconds
         if ads is None or status.start_time is None or \
-                self.clock.now < self.clock.parse_timestamp(status.start_time) + ads:
+                not self.clock.reached(self.clock.parse_timestamp(status.start_time) + ads):
             return False
         status.job_deployment_status = D.FAILED
         status.reason = JobFailedReason.DEADLINE_EXCEEDED
@@ -404,7 +407,7 @@ class RayJobController:
         """``checkPreRunningDeadlineAndUpdateStatusIfNeeded`` (v1.6+)."""
         prds = job.spec.pre_running_deadline_seconds
         if not self.profile.pre_running_deadline or prds is None or status.start_time is None or \
-                self.clock.now < self.clock.parse_timestamp(status.start_time) + prds:
+                not self.clock.reached(self.clock.parse_timestamp(status.start_time) + prds):
             return False
         status.job_deployment_status = D.FAILED
         status.reason = JobFailedReason.PRE_RUNNING_DEADLINE_EXCEEDED
@@ -515,7 +518,7 @@ class RayJobController:
             return False
         timeout = self.config.status_check_timeout_seconds
         started = self.clock.parse_timestamp(since)
-        if self.clock.now < started + timeout:
+        if not self.clock.reached(started + timeout):
             return False
         status.job_deployment_status = D.FAILED
         status.reason = JobFailedReason.STATUS_CHECK_TIMEOUT_EXCEEDED
@@ -530,7 +533,7 @@ class RayJobController:
         if status.ray_job_info is None or status.ray_job_info.end_time is None:
             return False
         grace = self.config.grace_period_seconds
-        if self.clock.now < self.clock.parse_timestamp(status.ray_job_info.end_time) + grace:
+        if not self.clock.reached(self.clock.parse_timestamp(status.ray_job_info.end_time) + grace):
             return False
         status.job_deployment_status = D.FAILED if status.job_status == JobStatus.FAILED else D.COMPLETE
         status.reason = JobFailedReason.GRACE_PERIOD_EXCEEDED
@@ -542,7 +545,7 @@ class RayJobController:
         """``checkSubmitterFinishedTimeoutAndUpdateStatusIfNeeded`` (v1.5+): 30 s after the submitter ended."""
         if not self.profile.submitter_finished_timeout or finished_at is None:
             return False
-        if self.clock.now < finished_at + SUBMITTER_FINISHED_TIMEOUT:
+        if not self.clock.reached(finished_at + SUBMITTER_FINISHED_TIMEOUT):
             return False
         status.job_status = JobStatus.FAILED
         status.job_deployment_status = D.FAILED

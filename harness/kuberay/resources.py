@@ -15,6 +15,7 @@ import yaml
 
 from .._util.gofmt import go_quote
 from .._util.jsoncopy import deep_copy
+from .._util.yamllimits import safe_load
 from ..model.enums import SubmissionMode
 from ..model.labels import (
     DISABLE_HEAD_RESTART,
@@ -255,7 +256,7 @@ def runtime_env_json(job: RayJob) -> str:
     if not job.spec.runtime_env_yaml:
         return ""
     try:
-        data = yaml.safe_load(job.spec.runtime_env_yaml)
+        data = safe_load(job.spec.runtime_env_yaml)
     except yaml.YAMLError as exc:
         raise SubmitCommandError(str(exc)) from exc
     return json.dumps(data, separators=(",", ":"), sort_keys=True)

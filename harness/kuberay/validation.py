@@ -22,6 +22,7 @@ from typing import Final
 import yaml
 
 from .._util.gofmt import dns1035_label, go_list
+from .._util.yamllimits import YamlLimitError, load_first
 from ..model.enums import DeletionPolicyType, JobDeploymentStatus
 from ..model.rayjob import RAY_CLUSTER_SELECTOR_KEY, DeletionRule, RayJob
 from .gates import FeatureGates
@@ -353,7 +354,9 @@ def runtime_env_yaml_error(text: str) -> str | None:
     errors at the 0-based line of the offending token, and no line at all for the first line.
     """
     try:
-        value = next(yaml.safe_load_all(text), None)
+        value = load_first(text)
+    except YamlLimitError as exc:
+        return f"failed to unmarshal RuntimeEnvYAML: {text}: error converting YAML to JSON: yaml: {exc.go_text}"
     except yaml.MarkedYAMLError as exc:
         return f"failed to unmarshal RuntimeEnvYAML: {text}: error converting YAML to JSON: yaml: {_go_yaml(exc)}"
     except yaml.YAMLError as exc:

@@ -1,10 +1,10 @@
 """Light API-server checks for the built-in kinds a RayJob manifest file may also hold.
 
 Pods, Services, ConfigMaps, Secrets, batch Jobs, Namespaces, Events and NetworkPolicies are compiled into the API
-server, so it decodes them into Go structs rather than against a CRD schema. This module checks what users get wrong in
-practice and the server reliably rejects: unknown top-level fields, the name format per kind, ConfigMap data
-that is not text, Secret data that is not base64, missing containers, images or ports, and a Job Pod template without
-``restartPolicy: Never|OnFailure``.
+server, so it decodes them into Go structs (:mod:`.schema_builtin`, :mod:`.godecode`: wrong types, unknown fields,
+Secret data that is not base64) rather than against a CRD schema. This module checks what users get wrong in
+practice and the server reliably rejects once decoded: the name format per kind, config keys, missing containers,
+images or ports, and a Job Pod template without ``restartPolicy: Never|OnFailure``.
 
 Not here: a full PodSpec validation (that is the real API server's job); custom resources (:mod:`.structural`).
 """
@@ -17,13 +17,10 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from .._util.gofmt import dns1035_label, dns1123_label, dns1123_subdomain, regex_error
-from .field_errors import FieldError, invalid, json_type, not_supported, required
+from .field_errors import FieldError, invalid, not_supported, required
 from .names import NameCheck
 
 Check = Callable[[Mapping[str, Any]], list[FieldError]]
-
-_COMMON: Final = frozenset({"apiVersion", "kind", "metadata"})
-_WITH_SPEC: Final = _COMMON | {"spec", "status"}
 
 
 def _no_checks(_: Mapping[str, Any]) -> list[FieldError]:
@@ -100,21 +97,6 @@ def _configmap(obj: Mapping[str, Any]) -> list[FieldError]:
     return errors
 
 
-_GO_JSON_TYPES: Final = {"integer": "number", "number": "number", "boolean": "bool", "array": "array",
-                         "object": "object"}
-
-
-def _configmap_decode(obj: Mapping[str, Any]) -> str | None:
-    """ConfigMap ``data`` is ``map[string]string``: a number or boolean there fails JSON decoding (400)."""
-    data = obj.get("data")
-    if isinstance(data, Mapping):
-        for value in data.values():
-            if value is not None and not isinstance(value, str):
-                found = _GO_JSON_TYPES[json_type(value)]
-                return f"json: cannot unmarshal {found} into Go struct field ConfigMap.data of type string"
-    return None
-
-
 def _secret(obj: Mapping[str, Any]) -> list[FieldError]:
     errors: list[FieldError] = []
     for block in ("data", "stringData"):
@@ -126,61 +108,23 @@ def _secret(obj: Mapping[str, Any]) -> list[FieldError]:
     return errors
 
 
-def _secret_decode(obj: Mapping[str, Any]) -> str | None:
-    """Secret ``data`` is ``map[string][]byte``: each value must be base64 text; ``stringData`` plain strings."""
-    for block in ("data", "stringData"):
-        values = obj.get(block)
-        for value in (values.values() if isinstance(values, Mapping) else ()):
-            if value is not None and not isinstance(value, str):
-                found = _GO_JSON_TYPES[json_type(value)]
-                go_type = "[]uint8" if block == "data" else "string"
-                return f"json: cannot unmarshal {found} into Go struct field Secret.{block} of type {go_type}"
-            if block == "data" and isinstance(value, str):
-                problem = _base64_problem(value)
-                if problem is not None:
-                    return problem
-    return None
-
-
-def _base64_problem(text: str) -> str | None:
-    """Go's ``encoding/base64`` error for text that is not standard base64, or None."""
-    alphabet = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
-    stripped = text.replace("\n", "").replace("\r", "")
-    body = stripped.rstrip("=")
-    for position, char in enumerate(body):
-        if char not in alphabet:
-            return f"illegal base64 data at input byte {position}"
-    if len(stripped) % 4 != 0 or len(stripped) - len(body) > 2:
-        return f"illegal base64 data at input byte {len(stripped) - (len(stripped) % 4 or 4)}"
-    return None
-
-
-def _no_decode_errors(_: Mapping[str, Any]) -> str | None:
-    return None
-
-
 @dataclass(frozen=True)
 class BuiltinKind:
-    """What the API server knows about one built-in kind, as far as this project checks it."""
+    """What the API server checks on one built-in kind once it is decoded (:mod:`.schema_builtin` has its
+    fields and their Go types)."""
 
     kind: str
-    top_fields: frozenset[str]
     name_check: NameCheck
     check: Check = _no_checks
-    decode: Callable[[Mapping[str, Any]], str | None] = _no_decode_errors
 
 
 BUILTIN_KINDS: Final = {bk.kind: bk for bk in (
-    BuiltinKind("Pod", _WITH_SPEC, dns1123_subdomain, _pod),
-    BuiltinKind("Service", _WITH_SPEC, dns1035_label, _service),
-    BuiltinKind("ConfigMap", _COMMON | {"data", "binaryData", "immutable"}, dns1123_subdomain, _configmap,
-                _configmap_decode),
-    BuiltinKind("Secret", _COMMON | {"data", "stringData", "type", "immutable"}, dns1123_subdomain, _secret,
-                _secret_decode),
-    BuiltinKind("Job", _WITH_SPEC, dns1123_subdomain, _job),
-    BuiltinKind("Namespace", _WITH_SPEC, dns1123_label),
-    BuiltinKind("NetworkPolicy", _COMMON | {"spec"}, dns1123_subdomain),
-    BuiltinKind("Event", _COMMON | {"action", "count", "eventTime", "firstTimestamp", "involvedObject",
-                                    "lastTimestamp", "message", "reason", "related", "reportingComponent",
-                                    "reportingInstance", "series", "source", "type"}, dns1123_subdomain),
+    BuiltinKind("Pod", dns1123_subdomain, _pod),
+    BuiltinKind("Service", dns1035_label, _service),
+    BuiltinKind("ConfigMap", dns1123_subdomain, _configmap),
+    BuiltinKind("Secret", dns1123_subdomain, _secret),
+    BuiltinKind("Job", dns1123_subdomain, _job),
+    BuiltinKind("Namespace", dns1123_label),
+    BuiltinKind("NetworkPolicy", dns1123_subdomain),
+    BuiltinKind("Event", dns1123_subdomain),
 )}

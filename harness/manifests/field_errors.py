@@ -25,6 +25,7 @@ class ErrorType(str, Enum):
     TYPE_INVALID = "FieldValueTypeInvalid"
     NOT_SUPPORTED = "FieldValueNotSupported"
     TOO_MANY = "FieldValueTooMany"
+    TOO_LONG = "FieldValueTooLong"
     DUPLICATE = "FieldValueDuplicate"
     FORBIDDEN = "FieldValueForbidden"
 
@@ -35,13 +36,15 @@ class ErrorType(str, Enum):
     @property
     def blocks_cel(self) -> bool:
         """``hasBlockingErr``: these errors stop the API server from evaluating x-kubernetes-validations rules."""
-        return self in (ErrorType.NOT_SUPPORTED, ErrorType.REQUIRED, ErrorType.TOO_MANY, ErrorType.TYPE_INVALID)
+        return self in (ErrorType.NOT_SUPPORTED, ErrorType.REQUIRED, ErrorType.TOO_MANY, ErrorType.TOO_LONG,
+                        ErrorType.TYPE_INVALID)
 
 
 _LABELS: Final = {
     ErrorType.REQUIRED: "Required value", ErrorType.INVALID: "Invalid value",
     ErrorType.TYPE_INVALID: "Invalid value", ErrorType.NOT_SUPPORTED: "Unsupported value",
-    ErrorType.TOO_MANY: "Too many", ErrorType.DUPLICATE: "Duplicate value", ErrorType.FORBIDDEN: "Forbidden",
+    ErrorType.TOO_MANY: "Too many", ErrorType.TOO_LONG: "Too long", ErrorType.DUPLICATE: "Duplicate value",
+    ErrorType.FORBIDDEN: "Forbidden",
 }
 
 
@@ -70,7 +73,8 @@ class FieldError:
     def body(self) -> str:
         """``ErrorBody()``: the cause message of a Status, without the field path."""
         text = self.type.label
-        if self.type not in (ErrorType.REQUIRED, ErrorType.FORBIDDEN) and self.bad_value is not OMIT:
+        valueless = (ErrorType.REQUIRED, ErrorType.FORBIDDEN, ErrorType.TOO_LONG)
+        if self.type not in valueless and self.bad_value is not OMIT:
             text += ": " + go_value(self.bad_value)
         if self.detail:
             text += ": " + self.detail

@@ -48,6 +48,7 @@ REQUIRED_HINTS: Final = {
 VALUE_HINTS: Final = {
     "metadata": "label and annotation values are strings: quote numbers and booleans, e.g. version: \"2\"",
     "data": "ConfigMap data values are strings: quote numbers and booleans, or write text after 'key: |'",
+    "data.*": "ConfigMap data values are strings: quote numbers and booleans, or write text after 'key: |'",
     "metadata.name": "use lowercase letters, digits and '-', starting with a letter; KubeRay also limits a RayJob "
                      "name to 47 characters (the operator rejects longer names)",
     "spec.suspend": _BOOLEAN,
@@ -116,3 +117,39 @@ def required_hint(path: str) -> str | None:
 
 def value_hint(path: str) -> str | None:
     return _lookup(VALUE_HINTS, path)
+
+
+_GO_TYPE_WORDS: Final = {
+    "map[string]string": "a mapping of keys to text, e.g. {app: demo} (quote numbers and booleans)",
+    "[]string": "a list of strings, e.g. [a, b]",
+    "string": "text (quote numbers and booleans)",
+    "types.UID": "text",
+    "bool": "true or false, without quotes",
+    "int32": "a whole number up to 2147483647, without quotes",
+    "int64": "a whole number, without quotes",
+    "float64": "a number, without quotes",
+    "intstr.IntOrString": "a whole number or a name",
+}
+_OF_TYPE: Final = re.compile(r"of type (\S+)$")
+
+
+def decode_hint(path: str, message: str) -> str:
+    """A hint for a value Go could not decode, from the type in ``message`` (``... of type []string``)."""
+    if found := _lookup(VALUE_HINTS, path):
+        return found
+    if message.startswith("parsing time"):
+        return f"{path} is a time: write it as RFC 3339, e.g. 2026-01-01T00:00:00Z (or leave it out)"
+    if "base64" in message:
+        return f"{path} holds base64 text; put plain text under data instead"
+    if "quantities" in message:
+        return f"{path} is a quantity: write e.g. 500m, 2 or 4Gi"
+    match = _OF_TYPE.search(message)
+    go_type = match.group(1) if match else ""
+    words = _GO_TYPE_WORDS.get(go_type)
+    if words is None and go_type.startswith("[]"):
+        words = "a list (write '- ' before each item)"
+    if words is None and go_type.startswith("v1."):
+        words = f"a mapping (the fields of a {go_type.removeprefix('v1.')})"
+    if words is None and go_type.startswith("map["):
+        words = "a mapping"
+    return f"{path} must be {words or 'of type ' + go_type}"

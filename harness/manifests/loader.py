@@ -20,9 +20,11 @@ from typing import Any
 
 import yaml
 
+from .._util.files import kind_of, shown
+from .._util.yamllimits import YamlLimitError, check_composed, may_nest_deeper
 from ..errors import ManifestError, SourcePos
 from ..model.kinds import ALL_TYPES, resource_type
-from .positions import FastJsonLoader, JsonLoader, PositionTree, convert
+from .positions import FastJsonLoader, JsonLoader, NotJson, PositionTree, convert
 
 
 def _empty_tree() -> PositionTree:
@@ -73,11 +75,15 @@ class Manifest:
 def load_manifests(path: str | Path) -> list[Manifest]:
     """Every object in a file, or in every ``*.yaml``/``*.yml`` file of a directory (sorted by file name)."""
     location = Path(path)
-    if location.is_dir():
-        files = sorted(p for p in location.iterdir() if p.is_file() and p.suffix in (".yaml", ".yml"))
+    kind, problem = kind_of(location)
+    if problem is not None:
+        raise ManifestError(f"manifest path={shown(location)} cannot be used: {problem}",
+                            hint="give the path of a manifest file or of a folder of them")
+    if kind == "dir":
+        files = sorted(p for p in location.iterdir() if kind_of(p)[0] == "file" and p.suffix in (".yaml", ".yml"))
         return [manifest for file in files for manifest in _load_file(file)]
-    if not location.exists():
-        raise ManifestError(f"manifest file not found path={str(location)!r}",
+    if kind == "missing":
+        raise ManifestError(f"manifest file not found path={shown(location)}",
                             hint="check the path; relative paths are resolved from the current directory")
     return _load_file(location)
 
@@ -86,7 +92,7 @@ def _load_file(file: Path) -> list[Manifest]:
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ManifestError(f"manifest file cannot be read path={str(file)!r}: {exc}",
+        raise ManifestError(f"manifest file cannot be read path={shown(file)}: {exc}",
                             hint="manifests are UTF-8 text files") from None
     return parse_manifests(text, str(file))
 
@@ -98,9 +104,9 @@ def parse_manifests(text: str, source: str, *, checked: bool = True) -> list[Man
     then report every object's problem instead of stopping at the first.
     """
     manifests = None
-    if FastJsonLoader is not None:  # libyaml: the same data and positions, ten times faster
+    if FastJsonLoader is not None and not may_nest_deeper(text):  # libyaml: same data, ten times faster
         try:
-            manifests = _documents(FastJsonLoader(text), source)
+            manifests = _documents(FastJsonLoader(text), source, check=True)
         except yaml.YAMLError:
             manifests = None  # parse again in Python, whose error messages are the ones we word
     if manifests is None:
@@ -111,14 +117,17 @@ def parse_manifests(text: str, source: str, *, checked: bool = True) -> list[Man
     return manifests
 
 
-def _documents(loader: JsonLoader | Any, source: str) -> list[Manifest]:
-    """The objects a loader composes; yaml.YAMLError for text that is not YAML."""
+def _documents(loader: JsonLoader | Any, source: str, *, check: bool = False) -> list[Manifest]:
+    """The objects a loader composes; yaml.YAMLError for text that is not YAML. ``check`` applies the limits
+    of :mod:`harness._util.yamllimits` to a graph its bounded composer did not build (libyaml's)."""
     manifests: list[Manifest] = []
     try:
         while loader.check_node():
             node = loader.get_node()
             if node is None or (isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"):
                 continue  # an empty document, e.g. a trailing '---'
+            if check:
+                check_composed(node)
             converted = convert(node, loader)
             start = SourcePos(source, node.start_mark.line + 1, node.start_mark.column + 1)
             if not isinstance(converted.value, dict):
@@ -136,16 +145,13 @@ def _documents(loader: JsonLoader | Any, source: str) -> list[Manifest]:
 def _documents_or_error(text: str, source: str) -> list[Manifest]:
     """The objects, parsed in Python; ManifestError with the place and a hint for text that is not YAML."""
     try:
-        loader = JsonLoader(text)
-    except yaml.reader.ReaderError as exc:  # a control character: refused before any parsing
-        line = text.count("\n", 0, exc.position) + 1
-        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
-        raise ManifestError(f"manifest is not valid YAML: {exc.reason} (character #x{exc.character:04x})",
-                            pos=SourcePos(source, line, column),
-                            hint="remove the control character; YAML allows printable text, tabs and newlines") \
-            from None
-    try:
-        return _documents(loader, source)
+        return _documents(JsonLoader(text), source)  # reading starts in JsonLoader: a control character fails there
+    except NotJson as exc:
+        raise ManifestError(f"manifest cannot be converted to JSON: {exc.problem}", pos=_mark_pos(source, exc),
+                            hint=exc.hint) from None
+    except YamlLimitError as exc:
+        raise ManifestError(f"manifest is not valid YAML: {exc.problem}", pos=_mark_pos(source, exc),
+                            hint=exc.hint) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         pos = SourcePos(source, mark.line + 1, mark.column + 1) if mark else SourcePos(source)
@@ -156,6 +162,11 @@ def _documents_or_error(text: str, source: str) -> list[Manifest]:
     except yaml.YAMLError as exc:
         raise ManifestError(f"manifest is not valid YAML: {exc}", pos=SourcePos(source),
                             hint="the file must be YAML or JSON text") from None
+
+
+def _mark_pos(source: str, exc: yaml.MarkedYAMLError) -> SourcePos:
+    mark = exc.problem_mark
+    return SourcePos(source, mark.line + 1, mark.column + 1) if mark else SourcePos(source)
 
 
 def _yaml_kind(value: Any) -> str:

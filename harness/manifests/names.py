@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from .._util.gofmt import dns1123_label, label_value, qualified_name
-from .field_errors import FieldError, invalid, required
+from .field_errors import OMIT, ErrorType, FieldError, invalid, required
 
 NameCheck = Callable[[str], list[str]]
 
@@ -48,6 +48,53 @@ def validate_object_meta(meta: Mapping[str, Any], name_check: NameCheck, *, name
     if isinstance(annotations, Mapping):
         for key in sorted(annotations):
             errors.extend(invalid("metadata.annotations", key, msg) for msg in qualified_name(key.lower()))
+        size = sum(len(str(k).encode()) + len(str(v).encode()) for k, v in annotations.items())
+        if size > TOTAL_ANNOTATION_SIZE:
+            errors.append(FieldError(ErrorType.TOO_LONG, "metadata.annotations", OMIT,
+                                     f"may not be more than {TOTAL_ANNOTATION_SIZE} bytes"))
+    owners = meta.get("ownerReferences")
+    if isinstance(owners, list):
+        errors.extend(owner_reference_errors([o for o in owners if isinstance(o, Mapping)]))
+    finalizers = meta.get("finalizers")
+    if isinstance(finalizers, list):
+        errors.extend(finalizer_errors([str(f) for f in finalizers]))
+    return errors
+
+
+TOTAL_ANNOTATION_SIZE: Final = 262144  # TotalAnnotationSizeLimitB: 256 kB for keys and values together
+
+
+def owner_reference_errors(owners: list[Mapping[str, Any]]) -> list[FieldError]:
+    """``ValidateOwnerReferences``: each reference complete, and at most one of them the controller."""
+    path = "metadata.ownerReferences"
+    errors: list[FieldError] = []
+    first_controller = ""
+    for ref in owners:
+        api_version, kind = str(ref.get("apiVersion") or ""), str(ref.get("kind") or "")
+        if not api_version.rpartition("/")[2]:
+            errors.append(invalid(f"{path}.apiVersion", api_version, "version must not be empty"))
+        if not kind:
+            errors.append(invalid(f"{path}.kind", kind, "kind must not be empty"))
+        if not ref.get("name"):
+            errors.append(invalid(f"{path}.name", str(ref.get("name") or ""), "name must not be empty"))
+        if not ref.get("uid"):
+            errors.append(invalid(f"{path}.uid", str(ref.get("uid") or ""), "uid must not be empty"))
+        if ref.get("controller") is True:
+            current = f"{kind}/{ref.get('name') or ''}"
+            if first_controller:
+                errors.append(invalid(path, list(owners), "Only one reference can have Controller set to true. Found "
+                                      f'"true" in references for {first_controller} and {current}'))
+            else:
+                first_controller = current
+    return errors
+
+
+def finalizer_errors(finalizers: list[str]) -> list[FieldError]:
+    """``ValidateFinalizers``: each one a qualified name, and not both orphan and foregroundDeletion."""
+    errors = [invalid("metadata.finalizers", name, msg) for name in finalizers for msg in qualified_name(name)]
+    if "orphan" in finalizers and "foregroundDeletion" in finalizers:
+        errors.append(invalid("metadata.finalizers", finalizers,
+                              "finalizer orphan and foregroundDeletion cannot be both set"))
     return errors
 
 

@@ -12,27 +12,38 @@ Not here: splitting files into manifests and checking kinds (:mod:`.loader`).
 from __future__ import annotations
 
 import base64
+import math
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import yaml
 
+from .._util.yamllimits import LimitedSafeLoader, SafeConstruction, YamlLimitError
 
-class JsonLoader(yaml.SafeLoader):
-    """SafeLoader without the implicit types go-yaml v2 does not produce for untyped targets."""
+# go-yaml v2 reads a plain scalar as a float when it looks like one, exponent without a dot included (1e3)
+_GO_FLOAT: Final = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
+_FLOAT_TAG: Final = "tag:yaml.org,2002:float"
+
+
+class JsonLoader(LimitedSafeLoader):
+    """The bounded safe loader with go-yaml v2's implicit types: no timestamps or ``=``, and floats as go-yaml
+    spells them."""
 
     yaml_implicit_resolvers = {
         first: [(tag, regexp) for tag, regexp in resolvers
                 if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value")]
+        + ([(_FLOAT_TAG, _GO_FLOAT)] if first in "+-.0123456789" else [])
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
 
 
 # libyaml's parser with the same resolvers gives the same data and positions about ten times faster; PyYAML is
-# built without it on some platforms, so it is optional.
+# built without it on some platforms, so it is optional. Its composer has no limits: the loader checks the text
+# before (may_nest_deeper) and the composed graph after (check_composed), and uses JsonLoader when either fails.
 FastJsonLoader: type[yaml.CSafeLoader] | None = (
-    type("FastJsonLoader", (yaml.CSafeLoader,), {"yaml_implicit_resolvers": JsonLoader.yaml_implicit_resolvers})
+    type("FastJsonLoader", (SafeConstruction, yaml.CSafeLoader),
+         {"yaml_implicit_resolvers": JsonLoader.yaml_implicit_resolvers})
     if getattr(yaml, "__with_libyaml__", False) else None)
 
 
@@ -102,14 +113,40 @@ def _key_text(value: Any) -> str:
 _NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 
 
+class NotJson(YamlLimitError):
+    """YAML that has no JSON form (``.inf``, ``.nan``): kubectl fails to convert it before any request."""
+
+
 def _scalar(node: yaml.ScalarNode, loader: JsonLoader | Any) -> Any:
     if node.tag in _NUMBER_TAGS and ":" in node.value:
         return node.value  # YAML 1.1 base-60 numbers (10:30): go-yaml keeps them as text
     value = loader.construct_object(node, deep=True)
+    if node.tag in _NUMBER_TAGS and not node.style and not isinstance(value, bool):  # plain: None, or "" (libyaml)
+        value = _go_yaml_number(node, value)
+    if isinstance(value, float) and not math.isfinite(value):
+        shown = "NaN" if math.isnan(value) else ("+Inf" if value > 0 else "-Inf")
+        raise NotJson(f"json: unsupported value: {shown}", node.start_mark,
+                      hint="Kubernetes objects are JSON, which has no infinity or NaN: write a number, or quote the "
+                           "value if it is text")
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
         return int(value)
     if isinstance(value, bytes):  # !!binary arrives as base64 text, as Go's []byte marshals
         return base64.b64encode(value).decode()
+    return value
+
+
+def _go_yaml_number(node: yaml.ScalarNode, value: Any) -> Any:
+    """A plain number as go-yaml v2 resolves it: an integer beyond 64 bits becomes a float, and a number beyond
+    float64 stays text (only ``.inf`` and ``.nan`` are infinite)."""
+    if isinstance(value, int) and not -(2**63) <= value < 2**64:
+        if not _GO_FLOAT.match(node.value.replace("_", "")):
+            return node.value  # hexadecimal, octal, binary: not a float to go-yaml either
+        try:
+            return float(value)
+        except OverflowError:
+            return node.value
+    if isinstance(value, float) and math.isinf(value) and "inf" not in node.value.lower():
+        return node.value
     return value
 
 

@@ -43,6 +43,7 @@ class Schema:
     rules: tuple[Rule, ...] = ()
     list_map_keys: tuple[str, ...] = ()
     int_format: str = ""  # "int32" / "int64", as the CRD declares
+    go: str = ""  # the Go type a decoder puts this value in (``v1.Probe``), when it is not implied by ``type``
     format: str = ""  # a string's format the API server checks: "date-time" (RFC 3339)
 
     @property
@@ -64,18 +65,18 @@ class Schema:
 
 
 def obj(properties: Mapping[str, Schema] | None = None, *, required: tuple[str, ...] = (),
-        rules: tuple[Rule, ...] = ()) -> Schema:
-    return Schema("object", properties=properties, required=required, rules=rules)
+        rules: tuple[Rule, ...] = (), go: str = "") -> Schema:
+    return Schema("object", properties=properties, required=required, rules=rules, go=go)
 
 
-def opaque() -> Schema:
+def opaque(go: str = "") -> Schema:
     """An object this project does not model field by field (probes, affinity, volumes...)."""
-    return Schema("object")
+    return Schema("object", go=go)
 
 
 def string(*, enum: tuple[str, ...] = (), default: Any = NO_DEFAULT, rules: tuple[Rule, ...] = (),
-           min_length: int | None = None) -> Schema:
-    return Schema("string", enum=enum, default=default, rules=rules, min_length=min_length)
+           min_length: int | None = None, go: str = "") -> Schema:
+    return Schema("string", enum=enum, default=default, rules=rules, min_length=min_length, go=go)
 
 
 def date_time() -> Schema:
@@ -104,19 +105,33 @@ def str_map() -> Schema:
     return Schema("object", additional=string())
 
 
-def any_map() -> Schema:
+def any_map(go: str = "") -> Schema:
     """A map with values this project does not model (``overhead``: quantities)."""
-    return Schema("object", additional=Schema("int-or-string"))
+    return Schema("object", additional=Schema("int-or-string", go="resource.Quantity"), go=go)
 
 
 def array(items: Schema, *, min_items: int | None = None, list_map_keys: tuple[str, ...] = ()) -> Schema:
     return Schema("array", items=items, min_items=min_items, list_map_keys=list_map_keys)
 
 
-def objects(*, list_map_keys: tuple[str, ...] = ()) -> Schema:
-    """A list of objects this project does not model."""
-    return array(opaque(), list_map_keys=list_map_keys)
+def objects(*, list_map_keys: tuple[str, ...] = (), go: str = "") -> Schema:
+    """A list of objects this project does not model; ``go`` is the Go type of one item."""
+    return array(opaque(go), list_map_keys=list_map_keys)
 
 
 def strings() -> Schema:
     return array(string())
+
+
+def go_type(schema: Schema) -> str:
+    """How Go prints the type of the value at ``schema`` in a decoding error (``[]v1.Container``, ``int32``)."""
+    if schema.go:
+        return schema.go
+    if schema.type == "array":
+        return "[]" + (go_type(schema.items) if schema.items is not None else "interface {}")
+    if schema.type == "object":
+        if schema.additional is not None:
+            return "map[string]" + go_type(schema.additional)
+        return "map[string]interface {}"
+    return {"string": "string", "boolean": "bool", "number": "float64", "int-or-string": "intstr.IntOrString",
+            "integer": schema.int_format or "int64"}.get(schema.type, "interface {}")

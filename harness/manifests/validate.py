@@ -31,11 +31,14 @@ from ..model.kinds import resource_type
 from . import hints
 from .builtin import BUILTIN_KINDS
 from .field_errors import CEL_SKIPPED, NIL_PATH, FieldError, invalid, kubectl_invalid_lines
+from .godecode import DecodeError, decode_error
 from .loader import Manifest
 from .names import OBJECT_META_FIELDS, validate_object_meta
 from .placement import placement
 from .positions import split_path
 from .schema import CRD_VERSIONS, CrdVersion, crd_version, storage_version
+from .schema_builtin import BUILTIN_SCHEMAS
+from .schema_meta import OBJECT_META
 from .schema_nodes import Schema
 from .status_schema import validate_status_write
 from .structural import ABSENT, apply_defaults, list_map_duplicates, prune, validate, validate_rules
@@ -148,18 +151,18 @@ def _decode_error(m: Manifest, version: str, text: str) -> str:
     return f"{m.kind} in version {go_quote(version)} cannot be handled as a {m.kind}: {text}"
 
 
-def _meta_decode_error(meta: dict[str, Any]) -> str | None:
-    """ObjectMeta is a Go struct: label and annotation values that are not strings cannot be decoded."""
+def _meta_round_trip(meta: dict[str, Any]) -> None:
+    """What decoding into ``ObjectMeta`` and encoding again does to values that decoded: a null label,
+    annotation or finalizer becomes the empty string (Go's zero value), a null field disappears."""
+    for key in [k for k, v in meta.items() if v is None]:
+        del meta[key]
     for block in ("labels", "annotations"):
-        values = meta.get(block)
-        if isinstance(values, dict):
-            for value in values.values():
-                if value is not None and not isinstance(value, str):
-                    found = {bool: "bool", int: "number", float: "number", list: "array"}.get(type(value),
-                                                                                              "object")
-                    return (f"json: cannot unmarshal {found} into Go struct field ObjectMeta.metadata.{block} "
-                            f"of type string")
-    return None
+        if isinstance(meta.get(block), dict):
+            meta[block] = {k: "" if v is None else v for k, v in meta[block].items()}
+    if isinstance(meta.get("finalizers"), list):
+        meta["finalizers"] = ["" if v is None else v for v in meta["finalizers"]]
+    if isinstance(meta.get("ownerReferences"), list):
+        meta["ownerReferences"] = [{} if v is None else v for v in meta["ownerReferences"]]
 
 
 def _unknown_metadata(meta: dict[str, Any]) -> list[str]:
@@ -181,20 +184,25 @@ def _strict_result(m: Manifest, obj: dict[str, Any], unknown: list[str], warning
     return ValidationResult(obj, tuple(warnings), (issue,), m.kind, m.name, group, 400, tuple(unknown))
 
 
-def _decoding(m: Manifest, obj: dict[str, Any], version: str, root: Schema | None, mode: str,
-              warnings: list[str], group: str) -> tuple[list[str], ValidationResult | None]:
-    """Step 2: prune unknown fields; a refusal when Strict (or when metadata cannot be decoded)."""
+def _decoding(m: Manifest, obj: dict[str, Any], version: str, root: Schema, mode: str,
+              warnings: list[str], group: str, *, go_struct: bool) -> tuple[list[str], ValidationResult | None]:
+    """Step 2: decode and prune unknown fields; a refusal when a value cannot be decoded, or when Strict.
+
+    kubectl decodes ``metadata`` into ``ObjectMeta`` before sending anything; the API server decodes a built-in
+    kind (``go_struct``) into its Go struct, where a wrong type fails before unknown fields are looked at.
+    """
     meta = obj.get("metadata")
-    if isinstance(meta, dict) and (problem := _meta_decode_error(meta)):
-        issue = ManifestIssue(f"unable to decode {go_quote(m.source)}: {problem}", "metadata", m.pos("metadata"))
+    if isinstance(meta, dict) and (problem := decode_error(meta, OBJECT_META, stack=("metadata",),
+                                                           struct="metadataOnlyObject", where="metadata")):
+        issue = ManifestIssue(f"unable to decode {go_quote(m.source)}: {problem.message}", problem.path,
+                              m.pos(problem.path))
         return [], ValidationResult(obj, tuple(warnings), (issue,), m.kind, m.name, group, 400)
-    if root is not None:
-        unknown = prune(obj, root)
-    else:
-        builtin = BUILTIN_KINDS[m.kind]
-        unknown = sorted((key for key in obj if key not in builtin.top_fields), key=str.encode)
-        for key in unknown:
-            del obj[key]
+    if go_struct and (problem := decode_error(obj, root)) is not None:
+        issue = ManifestIssue(_decode_error(m, version, problem.message), problem.path, m.pos(problem.path))
+        return [], ValidationResult(obj, tuple(warnings), (issue,), m.kind, m.name, group, 400)
+    if isinstance(meta, dict):
+        _meta_round_trip(meta)
+    unknown = prune(obj, root)
     unknown += _unknown_metadata(meta) if isinstance(meta, dict) else []
     if unknown and mode == "Strict":
         return unknown, _strict_result(m, obj, unknown, warnings, group)
@@ -207,7 +215,7 @@ def _validate_custom(m: Manifest, crd: CrdVersion, mode: str, crds: Sequence[Crd
                      old: Mapping[str, Any] | None) -> ValidationResult:
     obj: dict[str, Any] = deep_copy(m.obj)
     warnings: list[str] = [crd.deprecation_warning] if crd.deprecation_warning else []
-    unknown, refused = _decoding(m, obj, crd.version, crd.root, mode, warnings, crd.group)
+    unknown, refused = _decoding(m, obj, crd.version, crd.root, mode, warnings, crd.group, go_struct=False)
     if refused is not None:
         return refused
     apply_defaults(obj, crd.root)
@@ -245,12 +253,9 @@ def _validate_builtin(m: Manifest, mode: str) -> ValidationResult:
     group, version = rtype.group, m.api_version.rpartition("/")[2]
     obj: dict[str, Any] = deep_copy(m.obj)
     warnings: list[str] = []
-    unknown, refused = _decoding(m, obj, version, None, mode, warnings, group)
+    unknown, refused = _decoding(m, obj, version, BUILTIN_SCHEMAS[m.kind], mode, warnings, group, go_struct=True)
     if refused is not None:
         return refused
-    if (problem := builtin.decode(obj)) is not None:
-        issue = ManifestIssue(_decode_error(m, version, problem), "data", m.pos("data"))
-        return ValidationResult(obj, tuple(warnings), (issue,), m.kind, m.name, group, 400, tuple(unknown))
     meta = obj.get("metadata")
     errors = validate_object_meta(meta, builtin.name_check, namespaced=rtype.namespaced) \
         if isinstance(meta, dict) else []
@@ -262,6 +267,16 @@ def _validate_builtin(m: Manifest, mode: str) -> ValidationResult:
                             tuple(unknown))
 
 
+
+
+def operator_decode_error(obj: dict[str, Any]) -> DecodeError | None:
+    """What KubeRay's typed client cannot decode in a custom resource the API server accepted, or None.
+
+    The API server of Kubernetes 1.35 checks that an ``int32`` field holds an integer, not that it fits in 32 bits
+    (range checks of CRD formats came in 1.36); the operator's informer then fails to decode the object.
+    """
+    crd = crd_version(str(obj.get("kind", "")), str(obj.get("apiVersion", "")))
+    return None if crd is None else decode_error(obj, crd.root)
 
 
 # -- raising -----------------------------------------------------------------------------------------------------
@@ -292,6 +307,8 @@ def hint_for(result: ValidationResult, m: Manifest) -> str:
     """The most useful hint for a refused manifest: the first issue with a specific hint, else a generic one."""
     if result.code == 400 and result.unknown_fields:
         return unknown_field_hint(m, result.unknown_fields[0])
+    if result.code == 400 and result.errors:
+        return hints.decode_hint(result.errors[0].path, result.errors[0].message)
     for issue in result.errors:
         if found := issue_hint(issue):
             return found
@@ -332,9 +349,10 @@ def _siblings(kind: str, crd: CrdVersion | None, path: str) -> list[str]:
     parent = path.rpartition(".")[0]
     if parent == "metadata":
         return sorted(OBJECT_META_FIELDS)
-    if crd is None:
-        return sorted(BUILTIN_KINDS[kind].top_fields) if not parent and kind in BUILTIN_KINDS else []
-    node = schema_node(crd.root, parent) if parent else crd.root
+    root = crd.root if crd is not None else BUILTIN_SCHEMAS.get(kind)
+    if root is None:
+        return []
+    node = schema_node(root, parent) if parent else root
     if node is not None and node.type == "array":
         node = node.items
     return sorted(node.properties) if node is not None and node.properties else []

@@ -27,6 +27,7 @@ from typing import Any, Final
 
 from ..kube.shell import Command, Process, Step
 from ..model.enums import JobStatus
+from ..sim.clock import Repeat
 from .dashboard import DashboardError, JobNotFound, JobRecord, RayDashboard, SubmissionRejected, SubmitRequest
 from .directory import DashboardDirectory
 from .timings import RayTimings
@@ -292,7 +293,10 @@ def _follow(side: PodSide, address: str, submission_id: str,
         _emit(proc, fresh)
         if record.status.is_terminal:
             break
-        yield side.timings.follow_poll
+        # a poll that finds nothing new leaves `printed` as it was: the clock may pass over such runs (printing is
+        # no change to the world, so a poll that printed must not say so)
+        yield side.timings.follow_poll if fresh else Repeat(side.timings.follow_poll,
+                                                              ("ray job logs --follow", submission_id))
     yield side.timings.follow_drain
     _emit(proc, record.driver_log[printed:])
     return record
@@ -338,8 +342,9 @@ def python_command(side: PodSide) -> Command:
             healthy = False
         if not healthy:
             proc.err("urllib.error.URLError: <urlopen error [Errno 111] Connection refused>")
-        yield side.timings.cli_call if healthy else 0.0
-        return 0 if healthy else 1
+            return 1  # refused at once: no time passes (one run of a wait loop is then one step of the clock)
+        yield side.timings.cli_call
+        return 0
 
     return python
 
@@ -468,7 +473,9 @@ def _lightweight(side: PodSide, argv: list[str], proc: Process) -> Step:
         _emit(proc, fresh)
         if record.status.is_terminal:
             break
-        yield side.timings.follow_poll
+        # only a poll that printed nothing left `printed` as it was: the clock may pass over such runs
+        yield side.timings.follow_poll if fresh else Repeat(side.timings.follow_poll,
+                                                              ("submitter --follow", submission_id))
     # The dashboard closes the log stream normally when the job ends, whatever its status.
     proc.out(f"SUCC -- Job '{submission_id}' succeeded")
     return 0

@@ -194,6 +194,7 @@ class RayDashboard(JobSink):
                 f"Job with submission_id {request.submission_id} already exists. "
                 "Please use a different submission_id.")
         job = JobRecord(request, self.cluster)
+        self.clock.touch()
         job.history.append((self.clock.now, job.status))
         self.jobs[request.submission_id] = job
         self.executor.start(job, self, self.clock)
@@ -207,6 +208,7 @@ class RayDashboard(JobSink):
         if job.status.is_terminal:
             return False
         job.stop_requested = True
+        self.clock.touch()
         self.executor.stop(job, self, self.clock)
         return True
 
@@ -224,6 +226,7 @@ class RayDashboard(JobSink):
         job = self.jobs.get(submission_id)
         if job is None or self.gone or job.status.is_terminal:
             return
+        self.clock.touch()
         if status == JobStatus.RUNNING and not job.start_time_ms:
             job.start_time_ms = self.clock.epoch_ms()
         if status.is_terminal:
@@ -241,8 +244,9 @@ class RayDashboard(JobSink):
 
     def append_log(self, submission_id: str, lines: list[str]) -> None:
         job = self.jobs.get(submission_id)
-        if job is not None and not self.gone:
+        if job is not None and not self.gone and lines:
             job.driver_log.extend(lines)
+            self.clock.touch()
 
     # -- lifecycle -------------------------------------------------------------------------------------------------
 
@@ -253,4 +257,5 @@ class RayDashboard(JobSink):
         self.gone = True
         self.gone_at = self.clock.now
         self.serving = False
+        self.clock.touch()
         self.executor.cluster_deleted(self.cluster, list(self.jobs.values()))

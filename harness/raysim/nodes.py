@@ -15,8 +15,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-import yaml
-
+from .._util.yamllimits import safe_load
 from ..kube.containers import ContainerContext, ContainerProgram, ProgramFactory
 from ..kube.shell import Process, Shell, Step
 from ..model.kinds import RAYCLUSTER
@@ -29,7 +28,7 @@ from ..model.labels import (
     SUBMITTER_CONTAINER,
 )
 from ..model.rayjob import RayJob
-from ..sim.clock import PRIORITY_KUBELET, Timer
+from ..sim.clock import PRIORITY_KUBELET, Repeat, Timer
 from ..sim.store import ObjectStore
 from .cli import PodSide, commands
 from .command import plan_command
@@ -92,6 +91,7 @@ class RayHeadProgram:
             else:
                 ctx.log(*head_start_lines((pod.get("status") or {}).get("podIP", "10.244.0.x"), port))
             dashboard.serving = True
+            ctx.clock.touch()
             ctx.set_ready(True)
 
         self._timer = ctx.clock.call_later(self.timings.head_start, up, priority=PRIORITY_KUBELET,
@@ -127,7 +127,7 @@ class RayWorkerProgram:
 
 def submit_request_for(job: RayJob, submission_id: str, submitted_by: str) -> SubmitRequest:
     """What the operator's HTTP client sends for a RayJob's spec (HTTPMode)."""
-    runtime_env = yaml.safe_load(job.spec.runtime_env_yaml) if job.spec.runtime_env_yaml else None
+    runtime_env = safe_load(job.spec.runtime_env_yaml) if job.spec.runtime_env_yaml else None
     resources = json.loads(job.spec.entrypoint_resources) if job.spec.entrypoint_resources else None
     return SubmitRequest(
         submission_id=submission_id, entrypoint=job.spec.entrypoint.strip() if submitted_by != "operator"
@@ -175,7 +175,10 @@ class SubmitterProgram:
             if ctx.running:
                 self._advance(ctx)
 
-        self._timer = ctx.clock.call_later(delay, resume, priority=PRIORITY_KUBELET, label="submitter step")
+        # A poll that repeats itself (``ray job logs --follow``) is one loop: the clock may pass over its idle runs.
+        loop = (self, delay.loop) if isinstance(delay, Repeat) else None
+        self._timer = ctx.clock.call_later(delay, resume, priority=PRIORITY_KUBELET, label="submitter step",
+                                           loop=loop)
 
     def stop(self, ctx: ContainerContext) -> None:
         if self._timer is not None:

@@ -15,11 +15,18 @@ from .model import ScenarioReport, StepRecord, safe_name
 from .output import report_dir, write_scenario_report
 from .summary import summary_table
 from .svg import render_timeline_svg
-from .timeline_text import format_entry, read_journal_lines, render_text_timeline, write_journal_lines
+from .timeline_text import (
+    TextTimeline,
+    format_entry,
+    read_journal_lines,
+    render_text_timeline,
+    write_journal_lines,
+)
 
 __all__ = [
     "ScenarioReport",
     "StepRecord",
+    "TextTimeline",
     "build_timeline",
     "format_entry",
     "read_journal_lines",

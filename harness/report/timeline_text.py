@@ -209,19 +209,38 @@ def _fields_after(entry: JournalEntry, before: Mapping[str, Any]) -> dict[str, A
     return fields
 
 
+class TextTimeline:
+    """Formats entries one at a time, in journal order, as they arrive (a run that prints as it goes).
+
+    An Event's line needs the Event's fields so far (a MODIFIED entry only carries what changed), so they are
+    accumulated here.
+    """
+
+    def __init__(self) -> None:
+        self._events: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def line(self, entry: JournalEntry) -> str:
+        return format_entry(entry, self.fields_for(entry))
+
+    def fields_for(self, entry: JournalEntry) -> dict[str, Any] | None:
+        """An Event's fields after ``entry`` (None for other kinds); call once per entry, in order."""
+        if entry.kind != "Event" or entry.type == ACTION:
+            return None
+        key = (entry.namespace, entry.name)
+        fields = _fields_after(entry, self._events.get(key, {}))
+        self._events[key] = fields
+        if entry.type == "DELETED":
+            del self._events[key]
+        return fields
+
+
 def render_text_timeline(entries: Iterable[JournalEntry], *, since: float | None = None,
                          limit: int | None = None) -> str:
     """The journal as text, one line per entry (entries at or after ``since``; the last ``limit`` of them)."""
-    events: dict[tuple[str, str], dict[str, Any]] = {}
+    timeline = TextTimeline()
     lines: list[str] = []
     for entry in entries:
-        fields: dict[str, Any] | None = None
-        if entry.kind == "Event" and entry.type != ACTION:
-            key = (entry.namespace, entry.name)
-            fields = _fields_after(entry, events.get(key, {}))
-            events[key] = fields
-            if entry.type == "DELETED":
-                del events[key]
+        fields = timeline.fields_for(entry)
         if since is not None and entry.t < since:
             continue
         lines.append(format_entry(entry, fields))

@@ -19,6 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Final, TypeVar
 
+from .._util.files import kind_of, resolved, shown
 from ..errors import InputError, SourcePos
 from ..executors.settings import JobScript, JobScripts
 from .defaults import file_defaults, with_defaults
@@ -203,11 +204,13 @@ def _paths(node: Node, base_dir: Path) -> dict[str, str]:
             raise fail(f"paths key={key!r} is not an absolute container path", node.pos_of_key(key),
                        "write the path as the container sees it, e.g. /app: ./app")
         local = string(value_node, f"paths {key}", f"{key}: ./local-folder")
-        resolved = (base_dir / local).resolve()
-        if not resolved.exists():
-            raise fail(f"paths {key}: local path={local!r} does not exist (resolved to {resolved})", value_node.pos,
+        local_path = resolved(base_dir / local)
+        kind, problem = kind_of(local_path)
+        if problem is not None or kind == "missing":
+            raise fail(f"paths {key}: local path={shown(local)} " + (f"cannot be used: {problem}" if problem else
+                       f"does not exist (resolved to {shown(local_path)})"), value_node.pos,
                        "local paths are relative to the scenario file")
-        out[key] = str(resolved)
+        out[key] = str(local_path)
     return out
 
 
@@ -370,7 +373,7 @@ def load_text(text: str, display: str = "<scenario>", base_dir: Path | None = No
 
 def looks_like_scenario_file(path: Path) -> bool:
     """A cheap test: a ``.yaml``/``.yml`` file with a top-level ``scenario:`` key (or list item)."""
-    if path.suffix not in YAML_SUFFIXES or not path.is_file():
+    if path.suffix not in YAML_SUFFIXES or kind_of(path)[0] != "file":
         return False
     try:
         text = path.read_text(encoding="utf-8")
@@ -387,15 +390,16 @@ def discover(paths: Iterable[Path | str]) -> list[Path]:
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
+        kind, problem = kind_of(path)
+        if kind == "dir":
             found.extend(sorted(p for p in path.rglob("*") if looks_like_scenario_file(p)))
-        elif path.is_file():
+        elif kind == "file":
             found.append(path)
         else:
-            raise InputError(f"path={str(raw)!r} does not exist", pos=SourcePos(str(raw)),
-                             hint="give scenario files or folders that contain them")
+            raise InputError(f"path={shown(raw)} " + (f"cannot be used: {problem}" if problem else "does not exist"),
+                             pos=SourcePos(shown(raw)), hint="give scenario files or folders that contain them")
     unique: list[Path] = []
     for path in found:
-        if path.resolve() not in {p.resolve() for p in unique}:
+        if resolved(path) not in {resolved(p) for p in unique}:
             unique.append(path)
     return unique

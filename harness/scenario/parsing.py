@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from .._util.durations import format_duration, parse_duration
+from .._util.durations import MAX_DURATION_TEXT, DurationTooLong, format_duration, parse_duration
 from ..errors import ScenarioError, SourcePos
 from ..model.selectors import parse_selector
 from .matchers import ArrayMode
@@ -151,7 +151,10 @@ def integer(node: Node, what: str, *, minimum: int = 0) -> int:
 def duration(node: Node, what: str) -> float:
     try:
         return parse_duration(node.value)
-    except (ValueError, TypeError, AttributeError):
+    except DurationTooLong:
+        raise fail(f"{what} must be a duration of at most {MAX_DURATION_TEXT}, got value={short(node.value)}",
+                   node.pos, "no wait, deadline or runtime can be longer; write e.g. 30s, 5m or 10000h") from None
+    except ValueError:
         raise fail(f"{what} must be a duration, got value={short(node.value)}", node.pos,
                    "write e.g. 30s, 5m, 1h30m or 250ms (bare numbers are seconds)") from None
 

@@ -1,7 +1,8 @@
 """YAML with positions: every mapping, sequence and scalar of a scenario file keeps its file:line:column.
 
 The scenario loader reports every mistake at the place it was made (``ttl.yaml:12:9``), so it cannot work on the
-plain dicts ``yaml.safe_load`` returns. This module composes the YAML node graph with PyYAML's safe loader and
+plain dicts ``yaml.safe_load`` returns. This module composes the YAML node graph with a bounded safe loader
+(aliases, nesting and characters limited as in :mod:`harness._util.yamllimits`) and
 wraps it in :class:`Node` values that carry both the plain Python value and the position of each part. It also
 rejects duplicate keys, which PyYAML silently lets the last one win.
 
@@ -17,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from .._util.yamllimits import LimitedSafeLoader, YamlLimitError
 from ..errors import ScenarioError, SourcePos
 
 
@@ -99,7 +101,7 @@ def _end_line(node: yaml.Node) -> int:
 class _Builder:
     """Turns composed YAML nodes into :class:`Node` trees, constructing scalars with the safe constructor."""
 
-    def __init__(self, loader: yaml.SafeLoader, display: str) -> None:
+    def __init__(self, loader: LimitedSafeLoader, display: str) -> None:
         self._loader = loader
         self._display = display
 
@@ -134,8 +136,9 @@ class _Builder:
 
 def parse_yaml(text: str, display: str) -> tuple[Node, ...]:
     """Parse every YAML document in ``text``; syntax errors become :class:`ScenarioError` with the position."""
-    loader = yaml.SafeLoader(text)
+    loader: LimitedSafeLoader | None = None
     try:
+        loader = LimitedSafeLoader(text)  # reading starts here: a control character fails already
         documents = []
         builder = _Builder(loader, display)
         while loader.check_node():
@@ -143,6 +146,9 @@ def parse_yaml(text: str, display: str) -> tuple[Node, ...]:
             if node is not None:
                 documents.append(builder.build(node))
         return tuple(documents)
+    except YamlLimitError as exc:
+        where = _pos(display, exc.problem_mark) if exc.problem_mark is not None else SourcePos(display)
+        raise ScenarioError(f"YAML {exc.problem}", pos=where, hint=exc.hint) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = _pos(display, mark) if mark is not None else SourcePos(display)
@@ -153,7 +159,8 @@ def parse_yaml(text: str, display: str) -> tuple[Node, ...]:
         raise ScenarioError(f"YAML error: {exc}", pos=SourcePos(display),
                             hint="the file must be UTF-8 YAML") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def read_source(path: Path, display: str | None = None) -> SourceFile:

@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Final, Literal
 
+from .._util.files import kind_of, resolved, shown
 from .._util.jsoncopy import merge_patch
 from ..errors import ManifestError, SourcePos
 from ..manifests import load_manifests, raise_for_errors, validate_manifest
@@ -52,6 +53,7 @@ from .parsing import (
     integer,
     mapping,
     object_ref,
+    show_duration,
     string,
     suggest,
 )
@@ -72,9 +74,13 @@ def _file_objects(node: Node, ctx: ParseContext, *, validate: bool = True) -> li
     if "${" in text:
         raise fail(f"manifest file={text!r} contains a binding", node.pos,
                    "file names are fixed at load time; use an inline manifest for values known at run time")
-    path = (ctx.base_dir / text).resolve() if not Path(text).is_absolute() else Path(text)
-    if not path.is_file():
-        raise fail(f"manifest file={text!r} does not exist (looked for {path})", node.pos,
+    path = resolved(ctx.base_dir / text) if not Path(text).is_absolute() else Path(text)
+    kind, problem = kind_of(path)
+    if problem is not None:
+        raise fail(f"manifest file={shown(text)} cannot be used: {problem}", node.pos,
+                   "name a manifest file; paths are relative to the scenario file's folder")
+    if kind != "file":
+        raise fail(f"manifest file={shown(text)} does not exist (looked for {shown(path)})", node.pos,
                    "paths are relative to the scenario file's folder")
     try:
         manifests = load_manifests(path)
@@ -344,8 +350,15 @@ def parse_advance(node: Node, body: Node, ctx: ParseContext) -> Step:
     return AdvanceStep(ctx.step_source(node), seconds=duration(body, "advance"))
 
 
+MAX_SLEEP: Final = 3600.0
+
+
 def parse_sleep(node: Node, body: Node, ctx: ParseContext) -> Step:
-    return SleepStep(ctx.step_source(node), seconds=duration(body, "sleep"))
+    seconds = duration(body, "sleep")
+    if seconds > MAX_SLEEP:
+        raise fail(f"sleep={show_duration(seconds)} is longer than {show_duration(MAX_SLEEP)}", body.pos,
+                   "sleep waits in wall-clock time too; let virtual time pass with advance instead")
+    return SleepStep(ctx.step_source(node), seconds=seconds)
 
 
 def _save_string(text: str, pos: SourcePos, ctx: ParseContext) -> tuple[ObjectRef, str]:

@@ -139,6 +139,7 @@ class ObjectStore:
         return self._rv
 
     def _emit(self, kind: WatchEventType, rtype: ResourceType, obj: Obj, old: Obj | None) -> None:
+        self.clock.touch()
         event = WatchEvent(kind, rtype, obj, old, self.clock.now, self._rv)
         self.history.append(event)
         for watcher in list(self._watchers):
@@ -220,6 +221,7 @@ class ObjectStore:
             meta["name"] = prefix + self.names.suffix()
         key = (ns, meta["name"])
         if self.faults and (failure := self.faults.take("create", rtype, ns)) is not None:
+            self.clock.touch()  # one refusal fewer: the next identical request is answered differently
             raise InjectedFailure(failure, meta["name"])
         table = self._objects.setdefault(rtype, {})
         if key in table:
@@ -343,6 +345,7 @@ class ObjectStore:
         """
         current = self.get(rtype, namespace, name)
         if self.faults and (failure := self.faults.take("delete", rtype, current["metadata"].get("namespace", ""))):
+            self.clock.touch()
             raise InjectedFailure(failure, name)
         meta = current["metadata"]
         finalizers = list(meta.get("finalizers") or [])

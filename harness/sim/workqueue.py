@@ -5,7 +5,11 @@
   (client-go's ``waitingForQueue`` keeps the earliest ready time).
 - ``add_rate_limited(key)``: the per-item exponential failure back-off, 5 ms doubling to 1000 s
   (``DefaultControllerRateLimiter``'s item limiter), reset by ``forget(key)`` after a successful reconcile.
-Reconciles run one at a time (``--reconcile-concurrency`` 1), each at one virtual instant.
+Reconciles run one at a time (``--reconcile-concurrency`` 1), each at one virtual instant. Every run of a key is
+armed as one loop (``loop=``), so that the clock can pass over requeues that find nothing to do.
+
+Not modelled: the default limiter's overall token bucket (10 per second, burst 100), which only matters when
+more than a hundred failing keys retry at once.
 """
 
 from __future__ import annotations
@@ -18,6 +22,17 @@ from .clock import PRIORITY_CONTROLLER, Clock, Timer
 K = TypeVar("K", bound=Hashable)
 BASE_DELAY: Final = 0.005
 MAX_DELAY: Final = 1000.0
+# 5 ms * 2**18 > 1000 s: from this failure count on, the delay is the cap (client-go computes 2**failures as a
+# float64 and caps it, so no count overflows; neither may ours).
+_CAPPED_AFTER: Final = 18
+
+
+def failure_delay(failures: int) -> float:
+    """``ItemExponentialFailureRateLimiter.When`` with controller-runtime's 5 ms base and 1000 s cap: the delay
+    before retry number ``failures + 1``."""
+    if failures >= _CAPPED_AFTER:
+        return MAX_DELAY
+    return min(BASE_DELAY * float(2 ** failures), MAX_DELAY)
 
 
 class WorkQueue(Generic[K]):
@@ -44,7 +59,8 @@ class WorkQueue(Generic[K]):
         if key in self._ready or self.shut:
             return
         self._ready[key] = self.clock.call_later(0.0, lambda: self._run(key, ready=True),
-                                                 priority=PRIORITY_CONTROLLER, label=f"{self.name} {key}")
+                                                 priority=PRIORITY_CONTROLLER, label=f"{self.name} {key}",
+                                                 loop=(self, key))
 
     def add_after(self, key: K, delay: float) -> None:
         if self.shut:
@@ -52,22 +68,26 @@ class WorkQueue(Generic[K]):
         if delay <= 0:
             self.add(key)
             return
-        when = self.clock.now + delay
+        # the same sum call_later makes, read without marking the run as time-dependent (it only schedules)
+        when = self.clock.call_time(delay)
         existing = self._delayed.get(key)
         if existing is not None and not existing.cancelled and existing.when <= when:
             return
         if existing is not None:
             existing.cancel()
-        self._delayed[key] = self.clock.call_at(when, lambda: self._run(key, ready=False),
-                                                priority=PRIORITY_CONTROLLER, label=f"{self.name} {key} after")
+        self._delayed[key] = self.clock.call_later(delay, lambda: self._run(key, ready=False),
+                                                   priority=PRIORITY_CONTROLLER, label=f"{self.name} {key} after",
+                                                   loop=(self, key))
 
     def add_rate_limited(self, key: K) -> None:
         failures = self._failures.get(key, 0)
         self._failures[key] = failures + 1
-        self.add_after(key, min(BASE_DELAY * (2 ** failures), MAX_DELAY))
+        self.clock.touch()  # the next delay depends on the count: a run that fails is never idle
+        self.add_after(key, failure_delay(failures))
 
     def forget(self, key: K) -> None:
-        self._failures.pop(key, None)
+        if self._failures.pop(key, None) is not None:
+            self.clock.touch()
 
     def has_delayed(self, key: K) -> bool:
         timer = self._delayed.get(key)

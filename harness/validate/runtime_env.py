@@ -24,6 +24,7 @@ from typing import Any, Final
 
 import yaml
 
+from .._util.yamllimits import safe_load
 from ..errors import SourcePos
 from ..manifests.positions import JsonLoader, PositionTree, convert
 from .findings import Finding
@@ -60,14 +61,16 @@ def _embedded_positions(subject: Subject, text: str) -> Callable[[tuple[str, ...
     after = lines[row][field_pos.column - 1:].split(":", 1)[-1].strip() if 0 <= row < len(lines) else ""
     tree: PositionTree | None = None
     if after[:1] == "|":  # literal block: one text line per file line, starting on the next line
-        loader = JsonLoader(text)
+        loader: JsonLoader | None = None
         try:
+            loader = JsonLoader(text)
             node = loader.get_single_node()
             tree = convert(node, loader).tree if node is not None else None
         except yaml.YAMLError:
             tree = None
         finally:
-            loader.dispose()
+            if loader is not None:
+                loader.dispose()
     indent = next((len(line) - len(line.lstrip()) for line in lines[row + 1:] if line.strip()), 0)
 
     def where(keys: tuple[str, ...]) -> SourcePos:
@@ -87,7 +90,7 @@ def runtime_env_of(subject: Subject) -> RuntimeEnv | None:
     text = stored_spec.get("runtimeEnvYAML") if isinstance(stored_spec, Mapping) else None
     if isinstance(text, str) and text.strip():
         try:
-            value = yaml.safe_load(text)
+            value = safe_load(text)  # bounded: an alias bomb or deep nesting in the string is refused, not expanded
         except yaml.YAMLError:
             return None  # the operator refuses it: operator/runtime-env-yaml
         if isinstance(value, Mapping):

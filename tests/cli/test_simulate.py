@@ -194,3 +194,33 @@ def test_job_flags_with_the_ray_executor_are_refused_rather_than_ignored():
     result = simulate(str(DATA / "rayjob-ttl.yaml"), "--executor", "ray", "--job-exit", "1")
     assert result.returncode == 2
     assert "--job-* flags describe the scripted executor" in result.stderr
+
+
+def test_the_journal_is_printed_as_the_run_goes_so_a_run_cut_short_leaves_evidence():
+    # The tutorial's manifest as written never gets a dashboard URL: the operator retries for as long as it runs.
+    manifest = Path(__file__).parents[2] / "scenarios" / "manifests" / "tutorial-rayjob-as-written.yaml"
+    process = subprocess.Popen([sys.executable, "-m", "harness", "simulate", "--executor", "scripted", str(manifest),
+                                "--for", "2000000h", "--format", "json"], stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert process.stdout is not None
+        first = json.loads(process.stdout.readline())
+        assert process.poll() is None, "the run ended before its first entry was read"
+        assert first["type"] == "ACTION" and first["action"] == "apply"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        assert process.stdout is not None
+        process.stdout.close()
+
+
+def test_a_reader_that_goes_away_ends_the_run_quietly(tmp_path):
+    # enough RayJobs for the journal to outgrow the pipe's buffer once `head` has stopped reading
+    text = (DATA / "rayjob-ttl.yaml").read_text()
+    many = tmp_path / "many.yaml"
+    many.write_text("\n---\n".join(text.replace("name: rayjob-ttl", f"name: rayjob-{i}") for i in range(12)))
+    command = f"'{sys.executable}' -m harness simulate --executor scripted '{many}' --format json | head -1"
+    result = subprocess.run(["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True, timeout=120)
+    assert result.stdout.count("\n") == 1
+    assert result.returncode == 141  # 128 + SIGPIPE, as for other tools whose reader went away
+    assert "Traceback" not in result.stderr and "BrokenPipeError" not in result.stderr

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
+from harness.errors import InputError
+from harness.manifests import parse_manifests
+
 from .builders import raycluster
 
 
@@ -50,3 +55,48 @@ def test_a_deleted_head_pod_is_replaced(sim):
     sim.delete("Pod", first, wait=True)
     sim.advance(1)
     assert sim.head_pod("shared")["metadata"]["name"] != first
+
+
+def _events(sim, name):
+    return [(e["type"], e["reason"], e["message"]) for e in sim.events_for("RayCluster", name)]
+
+
+def test_a_raycluster_without_a_spec_is_reported_invalid_and_gets_nothing(sim):
+    sim.apply({"apiVersion": "ray.io/v1", "kind": "RayCluster", "metadata": {"name": "empty"}})
+    sim.advance(60)
+    assert _events(sim, "empty") == [("Warning", "InvalidRayClusterSpec", "The RayCluster spec is invalid "
+                                      "default/empty: headGroupSpec should have at least one container")]
+    assert sim.list("Pod") == [] and sim.list("Service") == []
+    assert "status" not in sim.get("RayCluster", "empty")
+
+
+def test_a_raycluster_name_that_is_not_a_dns1035_label_is_reported_invalid(sim):
+    sim.apply(raycluster("1st-cluster"))
+    sim.advance(10)
+    [(kind, reason, message)] = _events(sim, "1st-cluster")
+    assert (kind, reason) == ("Warning", "InvalidRayClusterMetadata")
+    assert message.startswith("The RayCluster metadata is invalid default/1st-cluster: RayCluster name should be a "
+                              "valid DNS1035 label: [a DNS-1035 label must consist of lower case alphanumeric")
+    assert sim.list("Pod") == []
+
+
+def test_a_raycluster_asking_for_more_worker_pods_than_the_simulator_models_is_refused_at_its_replicas(sim):
+    text = ("apiVersion: ray.io/v1\nkind: RayCluster\nmetadata: {name: many}\nspec:\n  headGroupSpec:\n"
+            "    template: {spec: {containers: [{name: ray-head, image: rayproject/ray:2.52.0}]}}\n"
+            "  workerGroupSpecs:\n  - groupName: w\n    replicas: 5000\n    maxReplicas: 5000\n"
+            "    template: {spec: {containers: [{name: ray-worker, image: rayproject/ray:2.52.0}]}}\n")
+    with pytest.raises(InputError) as refused:
+        sim.apply(parse_manifests(text, "many.yaml"))
+    assert refused.value.message == ("RayCluster 'many' asks for 5000 worker Pods; the simulator models RayClusters "
+                                     "of at most 1000")
+    assert str(refused.value.pos) == "many.yaml:9:5"
+    assert sim.list("RayCluster") == []
+
+
+def test_a_number_kuberay_cannot_decode_is_refused_though_the_api_server_would_store_it(sim):
+    cluster = raycluster("big")
+    cluster["spec"]["workerGroupSpecs"][0]["replicas"] = 3_000_000_000
+    with pytest.raises(InputError) as refused:
+        sim.apply(cluster)
+    assert refused.value.message == ("KubeRay cannot decode RayCluster 'big': spec.workerGroupSpecs[0].replicas: json: "
+                                     "cannot unmarshal number 3000000000 into Go value of type int32")

@@ -135,7 +135,8 @@ def test_a_kind_only_near_a_modelled_one_gets_no_did_you_mean():
 def test_a_control_character_is_refused_at_its_place():
     with pytest.raises(ManifestError) as caught:
         parse_manifests("apiVersion: v1\nkind: ConfigMap\x1f\n", "c.yaml")
-    assert caught.value.message == "manifest is not valid YAML: special characters are not allowed (character #x001f)"
+    # go-yaml's words, as kubectl prints them ("yaml: control characters are not allowed"), and the character
+    assert caught.value.message == "manifest is not valid YAML: control characters are not allowed (found #x001f)"
     assert str(caught.value.pos) == "c.yaml:2:16"
 
 

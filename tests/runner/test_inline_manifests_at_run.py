@@ -28,7 +28,7 @@ def test_a_refused_inline_object_with_a_binding_is_an_error_at_its_field_in_the_
     """)
     assert result.status == "error"
     assert result.failure is not None
-    assert "tests/runner/data/s.yaml:7:7: inline manifest: ConfigMap in version \"v1\" cannot be handled" \
+    assert "tests/runner/data/s.yaml:7:14: inline manifest: ConfigMap in version \"v1\" cannot be handled" \
         in result.failure
 
 

@@ -287,3 +287,34 @@ def test_a_consistently_window_of_zero_is_refused() -> None:
           - expect: {absent: [{kind: RayCluster}], consistently: 0s}
     """)
     assert exc.message == "expect consistently must be longer than 0s"
+
+
+def test_a_duration_beyond_the_longest_go_duration_names_the_limit() -> None:
+    exc = error("""
+        scenario: s
+        steps:
+          - advance: 1.0e+308
+    """)
+    assert where(exc) == "bad.yaml:3:14"
+    assert exc.message == "advance must be a duration of at most 2562047h47m16.854775807s (about 292 years, the " \
+                          "longest duration Go can hold), got value=1e+308"
+
+
+def test_a_duration_that_is_not_a_number_is_refused() -> None:
+    exc = error("""
+        scenario: s
+        steps:
+          - expect: {rayjob: a, stays: {field: status.jobDeploymentStatus, for: .nan}}
+    """)
+    assert "stays for must be a duration, got value=nan" in exc.message
+
+
+def test_a_sleep_longer_than_an_hour_is_refused_because_it_waits_in_wall_clock_time() -> None:
+    exc = error("""
+        scenario: s
+        steps:
+          - sleep: 2h
+    """)
+    assert where(exc) == "bad.yaml:3:12"
+    assert exc.message == "sleep=2h is longer than 1h"
+    assert exc.hint is not None and "advance" in exc.hint

@@ -12,7 +12,7 @@ import pytest
 from harness._util.names import ALPHABET
 from harness.kube.admission import check_builtin
 from harness.kube.containers import ContainerProgram, ExitAfter
-from harness.kube.jobcontroller import JobController
+from harness.kube.jobcontroller import JobController, replacement_delay
 from harness.kube.kubelet import Kubelet, Latencies
 from harness.model.enums import WatchEventType
 from harness.model.kinds import JOB, POD
@@ -225,3 +225,10 @@ def test_a_job_whose_pods_never_or_on_failure_restart_is_admitted(store: ObjectS
     make_world(store, clock, [0])
     store.create(submitter_job(restart_policy=policy))
     assert store.find(JOB, "default", "rayjob-sample") is not None
+
+
+
+@pytest.mark.parametrize(("failures", "delay"), [(1, 10.0), (2, 20.0), (6, 320.0), (7, 360.0), (100_000, 360.0)])
+def test_the_replacement_back_off_doubles_up_to_its_cap_whatever_the_failure_count(failures: int,
+                                                                                   delay: float) -> None:
+    assert replacement_delay(failures) == delay

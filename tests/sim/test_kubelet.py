@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from harness.kube.containers import ContainerContext, ContainerProgram, ExitAfter, LongRunning
-from harness.kube.kubelet import NODE_NAME, Kubelet, Latencies
+from harness.kube.kubelet import NODE_NAME, Kubelet, Latencies, restart_delay
 from harness.model.enums import WatchEventType
 from harness.model.kinds import POD
 from harness.sim.clock import Clock
@@ -408,3 +408,10 @@ def test_the_default_program_runs_until_killed(store: ObjectStore, clock: Clock,
     clock.advance(86_400)
     assert get(store, "p")["status"]["phase"] == "Running"
     assert isinstance(kubelet.program("default", "p", "main"), LongRunning)
+
+
+
+@pytest.mark.parametrize(("restarts", "delay"), [(0, 10.0), (1, 20.0), (4, 160.0), (5, 300.0), (100_000, 300.0)])
+def test_the_restart_back_off_doubles_up_to_five_minutes_whatever_the_restart_count(restarts: int,
+                                                                                   delay: float) -> None:
+    assert restart_delay(10.0, restarts) == delay

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from harness.sim.clock import PRIORITY_API, Clock
-from harness.sim.workqueue import BASE_DELAY, MAX_DELAY, WorkQueue
+from harness.sim.workqueue import BASE_DELAY, MAX_DELAY, WorkQueue, failure_delay
 
 
 class Recorder:
@@ -175,3 +175,22 @@ def test_the_handler_runs_at_controller_priority_after_api_bookkeeping(clock: Cl
     clock.call_later(0.0, lambda: order.append("api"), priority=PRIORITY_API)
     clock.advance(0.0)
     assert order == ["api", "reconcile"]
+
+
+def test_the_back_off_stays_at_the_cap_after_thousands_of_failures(clock: Clock, recorder: Recorder) -> None:
+    # client-go computes 5ms * 2**failures as a float64 and caps it: no failure count overflows the delay
+    def always_failing(key: str) -> None:
+        recorder(key)
+        failing.add_rate_limited(key)
+
+    failing: WorkQueue[str] = WorkQueue(clock, always_failing, name="t")
+    failing.add_rate_limited("k")
+    clock.advance(1_100 * MAX_DELAY)
+    times = recorder.times()
+    assert failing.failures("k") > 1_050
+    assert times[-1] - times[-2] == pytest.approx(MAX_DELAY)
+
+
+@pytest.mark.parametrize(("failures", "delay"), [(0, 0.005), (1, 0.01), (17, 655.36), (18, 1000.0), (10**6, 1000.0)])
+def test_the_failure_delay_doubles_from_five_milliseconds_up_to_the_cap(failures: int, delay: float) -> None:
+    assert failure_delay(failures) == pytest.approx(delay)
