@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .._util.jsoncopy import deep_copy
+from ..errors import InputError
 from ..executors import ExecutorName
 from ..executors.build import build_executor
 from ..journal import Journal
@@ -147,6 +148,13 @@ class _Factory:
     def operator_problems(self, env: Mapping[str, str],
                           feature_gates: Mapping[str, bool]) -> builtins.list[tuple[str, str]]:
         return operator_problems(env, feature_gates)
+
+    def check_target(self, settings: BackendSettings) -> None:
+        flags = [flag for flag, value in (("--kubeconfig", settings.kubeconfig), ("--context", settings.context))
+                 if value is not None]
+        if flags:
+            raise InputError(f"{' and '.join(flags)} name a Kubernetes API server; backend=sim is in-process",
+                             hint="add --backend kube to run against that server, or leave the flag out")
 
 
 FACTORY = _Factory()
