@@ -53,6 +53,8 @@ class ApiHttpServer(ThreadingHTTPServer):
 
     def finish_request(self, request: Any, client_address: Any) -> None:
         """The TLS handshake happens here, on the connection's own thread, never on the accepting one."""
+        with contextlib.suppress(OSError):  # headers and body go out in separate writes: no Nagle delay
+            request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
             request = self.tls.wrap_socket(request, server_side=True)
         except (ssl.SSLError, OSError) as exc:

@@ -235,7 +235,8 @@ class ObjectStore:
         meta["resourceVersion"] = self._next_rv()
         if rtype.status_subresource:
             new.pop("status", None)
-        if rtype == NAMESPACE:
+        if rtype == NAMESPACE:  # the namespace strategy's PrepareForCreate
+            new["spec"] = {**(new.get("spec") or {}), "finalizers": ["kubernetes"]}
             new["status"] = {"phase": "Active"}
         for check in self.admission:
             check(rtype, new)
