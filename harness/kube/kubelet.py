@@ -42,6 +42,15 @@ class LogLine:
     text: str
 
 
+@dataclass(frozen=True)
+class LogView:
+    """A container's log as read now: its lines, whether the container is running, and which run it is."""
+
+    lines: tuple[LogLine, ...]
+    running: bool
+    restart_count: int
+
+
 @dataclass
 class _Container:
     name: str
@@ -125,6 +134,13 @@ class Kubelet:
 
     def logs(self, namespace: str, pod: str, container: str | None = None, *, previous: bool = False) -> str:
         """``kubectl logs`` text. Raises NotFound for an unknown pod or container, as the API server does."""
+        view = self.log_view(namespace, pod, container, previous=previous)
+        return "".join(line.text + "\n" for line in view.lines)
+
+    def log_view(self, namespace: str, pod: str, container: str | None = None, *,
+                 previous: bool = False) -> LogView:
+        """The lines of one container's log with the virtual time each was written, and whether it still runs
+        (what ``kubectl logs -f`` follows). Errors as :meth:`logs`."""
         state = self._pods.get((namespace, pod))
         if state is None:
             raw = self.store.find(POD, namespace, pod)
@@ -142,11 +158,14 @@ class Kubelet:
             raise BadRequest(f"container {container} is not valid for pod {pod}")
         if c.started_at is None:
             raise BadRequest(f'container "{container}" in pod "{pod}" is waiting to start: ContainerCreating')
-        lines = c.previous_logs if previous else c.logs
-        text = "".join(line.text + "\n" for line in lines)
-        if c.live is not None and not previous:
-            text += "".join(line + "\n" for line in c.live())
-        return text
+        if previous:
+            if c.restart_count == 0:
+                raise BadRequest(f'previous terminated container "{container}" in pod "{pod}" not found')
+            return LogView(tuple(c.previous_logs), False, c.restart_count)
+        lines = list(c.logs)
+        if c.live is not None:
+            lines.extend(LogLine(self.clock.now, line) for line in c.live())
+        return LogView(tuple(lines), c.running, c.restart_count)
 
     def program(self, namespace: str, pod: str, container: str) -> ContainerProgram | None:
         state = self._pods.get((namespace, pod))

@@ -11,6 +11,8 @@ Not here: a full PodSpec validation (that is the real API server's job); custom 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -90,8 +92,12 @@ _CONFIG_KEY_MSG: Final = "a valid config key must consist of alphanumeric charac
 
 
 def _configmap(obj: Mapping[str, Any]) -> list[FieldError]:
+    return _config_keys(obj, ("data", "binaryData"))
+
+
+def _config_keys(obj: Mapping[str, Any], blocks: tuple[str, ...]) -> list[FieldError]:
     errors: list[FieldError] = []
-    for block in ("data", "binaryData"):
+    for block in blocks:
         data = obj.get(block)
         for key in data if isinstance(data, Mapping) else ():
             if not re.fullmatch(_CONFIG_KEY, key):
@@ -115,6 +121,27 @@ def _configmap_decode(obj: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _secret(obj: Mapping[str, Any]) -> list[FieldError]:
+    return _config_keys(obj, ("data", "stringData"))
+
+
+def _secret_decode(obj: Mapping[str, Any]) -> str | None:
+    """Secret ``data`` is ``map[string][]byte``: each value must be base64 text (400 otherwise)."""
+    data = obj.get("data")
+    if isinstance(data, Mapping):
+        for value in data.values():
+            if value is None:
+                continue
+            if not isinstance(value, str):
+                return "json: cannot unmarshal " + _GO_JSON_TYPES[json_type(value)] + \
+                    " into Go struct field Secret.data of type []uint8"
+            try:
+                base64.b64decode(value, validate=True)
+            except (binascii.Error, ValueError):
+                return "illegal base64 data at input byte 0"
+    return None
+
+
 def _no_decode_errors(_: Mapping[str, Any]) -> str | None:
     return None
 
@@ -135,6 +162,8 @@ BUILTIN_KINDS: Final = {bk.kind: bk for bk in (
     BuiltinKind("Service", _WITH_SPEC, dns1035_label, _service),
     BuiltinKind("ConfigMap", _COMMON | {"data", "binaryData", "immutable"}, dns1123_subdomain, _configmap,
                 _configmap_decode),
+    BuiltinKind("Secret", _COMMON | {"data", "stringData", "type", "immutable"}, dns1123_subdomain, _secret,
+                _secret_decode),
     BuiltinKind("Job", _WITH_SPEC, dns1123_subdomain, _job),
     BuiltinKind("Namespace", _WITH_SPEC, dns1123_label),
     BuiltinKind("NetworkPolicy", _COMMON | {"spec"}, dns1123_subdomain),

@@ -44,6 +44,7 @@ POD: Final = ResourceType("", "v1", "Pod", "pods", short_names=("po",), categori
 SERVICE: Final = ResourceType("", "v1", "Service", "services", short_names=("svc",), categories=("all",))
 CONFIGMAP: Final = ResourceType("", "v1", "ConfigMap", "configmaps", status_subresource=False,
                                 short_names=("cm",))
+SECRET: Final = ResourceType("", "v1", "Secret", "secrets", status_subresource=False)
 EVENT: Final = ResourceType("", "v1", "Event", "events", status_subresource=False, short_names=("ev",))
 NAMESPACE: Final = ResourceType("", "v1", "Namespace", "namespaces", namespaced=False, short_names=("ns",))
 JOB: Final = ResourceType("batch", "v1", "Job", "jobs", categories=("all",))
@@ -51,7 +52,7 @@ JOB: Final = ResourceType("batch", "v1", "Job", "jobs", categories=("all",))
 NETWORKPOLICY: Final = ResourceType("networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies",
                                     status_subresource=False, short_names=("netpol",))
 
-ALL_TYPES: Final = (RAYJOB, RAYCLUSTER, POD, SERVICE, CONFIGMAP, EVENT, NAMESPACE, JOB, NETWORKPOLICY)
+ALL_TYPES: Final = (RAYJOB, RAYCLUSTER, POD, SERVICE, CONFIGMAP, SECRET, EVENT, NAMESPACE, JOB, NETWORKPOLICY)
 _BY_KIND: Final = {rt.kind: rt for rt in ALL_TYPES}
 
 
