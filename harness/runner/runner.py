@@ -26,7 +26,7 @@ from ..backends.registry import BACKENDS
 from ..errors import HarnessError
 from ..executors import ExecutorChoice, ExecutorName, ray_missing_reason
 from ..journal import JournalEntry
-from ..scenario.model import Scenario, Step
+from ..scenario.model import RayJobSubmitStep, Scenario, Step
 from .bindings import Bindings
 from .context import RunContext, StepFailed
 from .diagnostics import render_failure, replay_command
@@ -121,6 +121,15 @@ def namespace_for(scenario: Scenario, options: RunOptions, *, shared: bool) -> s
     suffix = f"-{worker}" if worker else ""
     suffix += "-" + secrets.token_hex(3)
     return f"rh-{slug[: 63 - 3 - len(suffix)].rstrip('-')}{suffix}"
+
+
+def missing_capability(scenario: Scenario, backend: Backend) -> str | None:
+    """Why the backend cannot run a step the scenario has (an optional capability it lacks here), or None."""
+    if backend.capabilities.ray_job_submit is None and any(isinstance(step, RayJobSubmitStep)
+                                                           for step in scenario.all_steps):
+        return (f"the scenario submits a Ray job as a user (ray_job_submit), which backend={backend.name} cannot do "
+                "here")
+    return None
 
 
 def world_is_shared(backend: Backend, options: RunOptions) -> bool:
@@ -252,6 +261,7 @@ def run_scenario(scenario: Scenario, options: RunOptions, factory: BackendFactor
     try:
         version = backend.kuberay_version
         reason = scenario.skip_reason(backend=backend.name, kuberay_version=version, executor=backend.executor_name)
+        reason = reason or missing_capability(scenario, backend)
         if reason is not None:
             return ScenarioResult(scenario=scenario, status="skipped", backend=backend.name,
                                   executor=backend.executor_name, kuberay_version=version, summary=reason,

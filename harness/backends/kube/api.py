@@ -29,6 +29,7 @@ class KubeApi:
     def __init__(self, transport: Transport) -> None:
         self.transport = transport
         self.resources = ResourceMap(lambda path: self.transport.request("GET", path).json())
+        self._core_subresources: frozenset[str] | None = None
 
     # -- reading ---------------------------------------------------------------------------------------------------
 
@@ -95,6 +96,13 @@ class KubeApi:
                     continue
                 found.setdefault(kind, ApiResource(group, version, kind, name, bool(item.get("namespaced", True))))
         return [*found.values(), events]
+
+    def serves_subresource(self, name: str) -> bool:
+        """Whether the server lists the core subresource ``name`` (``services/proxy``, ``pods/exec``)."""
+        if self._core_subresources is None:
+            listed = (self.discovery("/api/v1") or {}).get("resources") or []
+            self._core_subresources = frozenset(str(item.get("name", "")) for item in listed)
+        return name in self._core_subresources
 
     # -- writing ---------------------------------------------------------------------------------------------------
 

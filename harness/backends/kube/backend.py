@@ -84,6 +84,11 @@ class KubeBackend:
         self.operator: OperatorLocation | None = None
         self.controls = find_controls(self._api)
         try:
+            if settings.executor.path_map:
+                raise ScenarioNotRunnable("the scenario maps container paths to local files (paths:), which only the "
+                                          "in-process simulator's ray executor reads; on backend=kube the "
+                                          "entrypoint runs where the target runs it",
+                                          hint="restrict the scenario with backends: [sim]")
             if self.controls is not None:
                 self._on_simulator(self.controls)
             else:
@@ -92,7 +97,8 @@ class KubeBackend:
             self.close()
             raise
         self.virtual_time = self._time_source.virtual
-        submit = None if self.controls is not None else self
+        # A user's `ray job submit` goes to the dashboard through the API server's service proxy.
+        submit = self if self._api.serves_subresource("services/proxy") else None
         self._capabilities = Capabilities(ray_job_submit=submit)
 
     # -- what the backend talks to ---------------------------------------------------------------------------------

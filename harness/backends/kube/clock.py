@@ -46,6 +46,17 @@ class TimeSource(Protocol):
     def wait_until(self, condition: Callable[[], bool], timeout: float) -> bool: ...
 
 
+def holds_on_the_way(condition: Callable[[], bool], observed: Observed) -> bool:
+    """Whether ``condition`` holds now, or in one of the states the changes held back lead through (each shown in
+    turn); the rest are shown once it holds."""
+    if condition():
+        return True
+    while observed.show_next():
+        if condition():
+            return True
+    return False
+
+
 class WallTime:
     """Real time: seconds since the backend started."""
 
@@ -65,14 +76,15 @@ class WallTime:
 
     def wait_until(self, condition: Callable[[], bool], timeout: float) -> bool:
         deadline = time.monotonic() + timeout
-        seen = self._observed.changes
-        while True:
-            if condition():
-                return True
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return False
-            seen = self._observed.wait_changed(seen, min(left, POLL))
+        with self._observed.replaying():
+            seen = self._observed.changes
+            while True:
+                if holds_on_the_way(condition, self._observed):
+                    return True
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                seen = self._observed.wait_changed(seen, min(left, POLL))
 
 
 class VersionLedger:
@@ -188,12 +200,13 @@ class SteppedTime:
     def wait_until(self, condition: Callable[[], bool], timeout: float) -> bool:
         self.refresh()
         deadline = self.now() + timeout
-        while True:
-            if condition():
-                return True
-            left = deadline - self.now()
-            if left <= 0 and not self._due_now():
-                return False
-            if math.isinf(left) and self._state.next_timer_in is None:
-                return False  # nothing will ever happen
-            self._step(self._next_step(max(left, 0.0)) if left > 0 else EPSILON)
+        with self._observed.replaying():
+            while True:
+                if holds_on_the_way(condition, self._observed):
+                    return True
+                left = deadline - self.now()
+                if left <= 0 and not self._due_now():
+                    return False
+                if math.isinf(left) and self._state.next_timer_in is None:
+                    return False  # nothing will ever happen
+                self._step(self._next_step(max(left, 0.0)) if left > 0 else EPSILON)

@@ -86,21 +86,32 @@ def driver_log_file(api: KubeApi, *, namespace: str, cluster: str, job_id: str) 
     return str(out)
 
 
+NO_ROUTE: Final = ("the API server serves neither services/proxy (the dashboard's job logs) nor pods/exec (the "
+                   "file on the head pod)")
+
+
 def driver_log(api: KubeApi, *, namespace: str, cluster: str, job_id: str) -> str:
     """The driver log of ``job_id`` on ``cluster``: the dashboard first, the file on the head pod second."""
-    try:
-        return job_logs(api, namespace=namespace, service=head_service(api, namespace=namespace, cluster=cluster),
-                        job_id=job_id)
-    except (ApiError, ApiUnreachable, HarnessError) as exc:
-        first = exc
-    try:
-        return driver_log_file(api, namespace=namespace, cluster=cluster, job_id=job_id)
-    except Exception as exc:  # the client's ApiException, a websocket error, or ours
-        raise HarnessError(f"the driver log of job {job_id!r} on RayCluster {namespace}/{cluster} cannot be read: "
-                           f"the dashboard (through the API server's service proxy) answered {_short(first)}; "
-                           f"reading the file on the head pod failed: {_short(exc)}",
-                           hint="the dashboard must be serving (the head pod Running and Ready), and the "
-                                "credentials allow services/proxy or pods/exec") from None
+    proxy, exec_ = api.serves_subresource("services/proxy"), api.serves_subresource("pods/exec")
+    if not proxy and not exec_:
+        raise HarnessError(f"the driver log of job {job_id!r} cannot be read: {NO_ROUTE}",
+                           hint="read the submitter's log instead (source: submitter), which streams the same output")
+    failures = []
+    if proxy:
+        try:
+            return job_logs(api, namespace=namespace,
+                            service=head_service(api, namespace=namespace, cluster=cluster), job_id=job_id)
+        except (ApiError, ApiUnreachable, HarnessError) as exc:
+            failures.append(f"the dashboard (through the API server's service proxy) answered {_short(exc)}")
+    if exec_:
+        try:
+            return driver_log_file(api, namespace=namespace, cluster=cluster, job_id=job_id)
+        except Exception as exc:  # the client's ApiException, a websocket error, or ours
+            failures.append(f"reading the file on the head pod failed: {_short(exc)}")
+    raise HarnessError(f"the driver log of job {job_id!r} on RayCluster {namespace}/{cluster} cannot be read: "
+                       + "; ".join(failures),
+                       hint="the dashboard must be serving (the head pod Running and Ready), and the credentials "
+                            "allow services/proxy or pods/exec")
 
 
 def submit_job(api: KubeApi, *, namespace: str, cluster: str, submission_id: str, entrypoint: str) -> None:

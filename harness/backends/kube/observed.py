@@ -18,9 +18,10 @@ Not here: the watches (:mod:`.watching`), the journal format (``harness.journal`
 from __future__ import annotations
 
 import builtins
+import contextlib
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from ..._util.jsoncopy import deep_copy
@@ -54,6 +55,7 @@ class Observed:
         self._followed: set[str] = set()  # the namespaces whose changes are kept and journaled
         self._kinds: set[str] = set()  # the kinds the watches deliver
         self._held: list[tuple[str, Obj, Obj | None]] | None = None
+        self._pending: list[tuple[str, str, Key, Obj]] | None = None  # changes not shown yet (see replaying)
         self.changes = 0  # how many changes were recorded so far
 
     # -- what is followed ------------------------------------------------------------------------------------------
@@ -97,18 +99,50 @@ class Observed:
             key = (str(meta.get("namespace", "")), str(meta.get("name", "")))
             if key[0] not in self._followed:
                 return  # another namespace (the simulator's server is watched whole)
-            table = self._objects.setdefault(kind, {})
-            if type_ == "DELETED":
-                table.pop(key, None)
+            if self._pending is not None:
+                self._pending.append((kind, type_, key, obj))
             else:
-                table[key] = obj
-                self._first_seen.setdefault(str(meta.get("uid", "")), _rv_number(obj))
+                self._show(kind, type_, key, obj)
             if self._held is not None:
                 self._held.append((type_, obj, old))
             else:
                 self.journal.record_change(type_, obj, old, t=self._now())
             self.changes += 1
             self._cond.notify_all()
+
+    def _show(self, kind: str, type_: str, key: Key, obj: Obj) -> None:
+        table = self._objects.setdefault(kind, {})
+        if type_ == "DELETED":
+            table.pop(key, None)
+        else:
+            table[key] = obj
+            self._first_seen.setdefault(str(_meta(obj).get("uid", "")), _rv_number(obj))
+
+    # -- replaying changes one at a time while a wait checks its condition ---------------------------------------
+
+    @contextlib.contextmanager
+    def replaying(self) -> Iterator[None]:
+        """Within the block, changes that arrive are not shown at once: :meth:`show_next` shows them one by one,
+        in resourceVersion order, so that a condition can be checked against every state an object passed
+        through (as ``kubectl wait`` checks every watch event), not only the latest. Leaving shows the rest."""
+        with self._cond:
+            self._pending = []
+        try:
+            yield
+        finally:
+            with self._cond:
+                pending, self._pending = self._pending or [], None
+                for item in sorted(pending, key=lambda change: _rv_number(change[3])):
+                    self._show(*item)
+
+    def show_next(self) -> bool:
+        """Show the earliest change held back by :meth:`replaying`; False when there is none."""
+        with self._cond:
+            if not self._pending:
+                return False
+            first = min(range(len(self._pending)), key=lambda i: _rv_number(self._pending[i][3]))  # type: ignore[index]
+            self._show(*self._pending.pop(first))
+            return True
 
     # -- holding back while virtual time is stepped ----------------------------------------------------------------
 

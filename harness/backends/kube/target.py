@@ -22,6 +22,7 @@ import yaml
 from ...errors import InputError, MissingDependencyError, SourcePos
 
 KUBE_INSTALL_HINT = "install the Kubernetes client with: pip install 'rayjob-harness[kube]'"
+POOL_SIZE = 32
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,7 @@ def _choose_context(target: KubeTarget, files: list[Path]) -> tuple[str, str]:
 def connect(target: KubeTarget) -> Connection:
     """A client for ``target``; InputError (file, hint) when the kubeconfig or context cannot be used."""
     try:
+        from kubernetes import client as kube_client
         from kubernetes import config as kube_config
         from kubernetes.config.config_exception import ConfigException
     except ImportError:
@@ -136,10 +138,11 @@ def connect(target: KubeTarget) -> Connection:
                                      hint=KUBE_INSTALL_HINT) from None
     files = _files(target)
     context, shown = _choose_context(target, files)
+    configuration: Any = kube_client.Configuration()
     try:
-        load: Any = kube_config.new_client_from_config  # untyped in older clients
-        api_client = load(
-            config_file=os.pathsep.join(str(path) for path in files), context=context, persist_config=False)
+        load: Any = kube_config.load_kube_config  # untyped in older clients
+        load(config_file=os.pathsep.join(str(path) for path in files), context=context,
+             client_configuration=configuration, persist_config=False)
     except ConfigException as exc:
         raise InputError(f"context={context!r} of kubeconfig={shown} cannot be used: {exc}", pos=SourcePos(shown),
                          hint="check that the context names a cluster (with a server) and a user that exist in "
@@ -147,6 +150,9 @@ def connect(target: KubeTarget) -> Connection:
     except (OSError, ValueError, TypeError) as exc:
         raise InputError(f"context={context!r} of kubeconfig={shown} cannot be used: {exc}", pos=SourcePos(shown),
                          hint="check the certificate and key files the context's user names") from None
+    # Watches hold a connection each (a dozen on the simulator's server), besides the requests.
+    configuration.connection_pool_maxsize = POOL_SIZE
+    api_client = kube_client.ApiClient(configuration=configuration)
     namespace = "default"
     for path in files:
         if path.exists():

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ JSON: Final = "application/json"
 MERGE_PATCH: Final = "application/merge-patch+json"
 APPLY_PATCH: Final = "application/apply-patch+yaml"
 DEFAULT_TIMEOUT: Final = 30.0
+AUTH_REFRESH: Final = 10.0  # seconds the credentials' headers are reused
 _WARNING: Final = re.compile(r'^\s*\d{3}\s+\S+\s+"((?:[^"\\]|\\.)*)"')
 
 
@@ -117,14 +119,25 @@ class Transport:
         self._pool = connection.api_client.rest_client.pool_manager
         self._on_warning = on_warning
         self.host = str(self._config.host).rstrip("/")
+        self._auth_headers: dict[str, str] | None = None
+        self._auth_at = 0.0
+
+    def _auth(self) -> dict[str, str]:
+        """The credentials' headers. Asking the client for them re-reads the kubeconfig (so that exec plugins and
+        expiring tokens stay fresh), which costs more than a request on loopback: they are kept a few seconds."""
+        now = time.monotonic()
+        if self._auth_headers is None or now - self._auth_at > AUTH_REFRESH:
+            headers = {}
+            for setting in self._config.auth_settings().values():
+                if setting.get("in") == "header" and setting.get("value"):
+                    headers[str(setting["key"])] = str(setting["value"])
+            self._auth_headers, self._auth_at = headers, now
+        return self._auth_headers
 
     def _headers(self, accept: str, content_type: str | None) -> dict[str, str]:
-        headers = {"Accept": accept, "User-Agent": "rayjob-harness"}
+        headers = {"Accept": accept, "User-Agent": "rayjob-harness", **self._auth()}
         if content_type is not None:
             headers["Content-Type"] = content_type
-        for setting in self._config.auth_settings().values():
-            if setting.get("in") == "header" and setting.get("value"):
-                headers[str(setting["key"])] = str(setting["value"])
         return headers
 
     def url(self, path: str, query: Mapping[str, Any] | None = None) -> str:
@@ -165,6 +178,8 @@ class Transport:
                 from None
         finally:
             raw.release_conn()
+        if raw.status == 401:
+            self._auth_headers = None  # a rotated token: ask the client again next time
         if not 200 <= raw.status < 300:
             raise status_error(raw.status, data, method=method, path=path)
         return Response(raw.status, headers, data)

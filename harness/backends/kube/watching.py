@@ -81,6 +81,7 @@ class ResourceWatch:
         self._progress = 0
         self._resource_version = ""
         self._stop = threading.Event()
+        self._listed = False
         self._changed = threading.Condition()
         self._watch: Any = None
         self._thread = threading.Thread(target=self._run, daemon=True,
@@ -93,8 +94,16 @@ class ResourceWatch:
     # -- life ------------------------------------------------------------------------------------------------------
 
     def start(self) -> None:
-        """List (reporting every object as ADDED), then keep watching on a thread. Raises if the list fails."""
-        self._relist(initial=True)
+        """List (reporting every object as ADDED), then keep watching on a thread; raises if the list fails.
+        Started again after :meth:`stop`, it resumes from the last resourceVersion it saw (relisting if the
+        server no longer has it)."""
+        if self._thread.is_alive():
+            return
+        if not self._listed:
+            self._relist(initial=True)
+            self._listed = True
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name=self._thread.name)
         self._thread.start()
 
     def stop(self) -> None:
