@@ -258,9 +258,14 @@ def comparable(entries: Iterable[JournalEntry], *, namespace: str | None = None,
     ``involvedObject.resourceVersion``); ``namespace`` (a run's own namespace), generated name suffixes, Event name
     stamps, uids, timestamps and IPs become placeholders. With ``times=False`` the virtual
     time is dropped too (for comparing against a backend whose time is real).
+
+    Changes of the same type to several objects of one kind at one instant (a garbage collector deleting a
+    RayCluster's pods) are listed by name: which of them went first follows their generated names, which differ
+    between runs, and no observer can tell anyway. Each object's own changes keep their order.
     """
     names = _Placeholders(namespace)
     out: list[dict[str, Any]] = []
+    groups: list[tuple[Any, ...]] = []
     for entry in entries:
         item: dict[str, Any] = {"type": entry.type, "kind": entry.kind,
                                 "namespace": names.text(entry.namespace), "name": names.text(entry.name)}
@@ -274,7 +279,20 @@ def comparable(entries: Iterable[JournalEntry], *, namespace: str | None = None,
             item["changes"] = {names.text(path): _versionless(path, names.value(list(change)))
                                for path, change in entry.changes.items()}
         out.append(item)
-    return out
+        groups.append((round(entry.t, 3) if times else None, entry.type, entry.kind))
+    return _siblings_by_name(out, groups)
+
+
+def _siblings_by_name(items: list[dict[str, Any]], groups: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    """Each run of consecutive items of one group (instant, type, kind) sorted by name, stably."""
+    ordered: list[dict[str, Any]] = []
+    start = 0
+    for end in range(1, len(items) + 1):
+        if end == len(items) or groups[end] != groups[start]:
+            run = items[start:end]
+            ordered.extend(sorted(run, key=lambda item: str(item["name"])) if groups[start][1] != "ACTION" else run)
+            start = end
+    return ordered
 
 
 def diff_runs(first: Iterable[JournalEntry], second: Iterable[JournalEntry], *, first_namespace: str | None = None,

@@ -147,6 +147,11 @@ class SteppedTime:
         self.previous_pacing = state.pacing
         if state.pacing != "Manual":
             state = controls.set_pacing("Manual")
+        # Start on a whole second of the server's clock, as the in-process simulator does: object timestamps have
+        # whole seconds, so a scenario then sees the same second boundaries (and the same writes) as there.
+        fraction = state.now - math.floor(state.now)
+        if fraction > 1e-6:
+            state = controls.advance(1.0 - fraction)
         self._state = state
         self._origin = state.now
 
