@@ -79,7 +79,8 @@ BACKENDS: Final[Mapping[str, BackendInfo]] = {
     "sim": BackendInfo(
         name="sim", summary="the in-process simulator of KubeRay, in virtual time",
         kuberay_versions={"1.7": "1.7.0"}, default_kuberay_version="1.7", virtual_time=True,
-        executors=("scripted", "ray"), capabilities=frozenset({"ray_job_submit", "settle"}), load=_load_sim),
+        executors=("scripted", "ray"), capabilities=frozenset({"ray_job_submit", "settle", "driver_log_capture"}),
+        load=_load_sim),
     # Virtual time on the simulator's server (rayjob-harness serve), the wall clock on a cluster; Ray jobs run where
     # the target runs them: on a cluster its own Ray, on the server its executor. The releases are those kind
     # provisioning installs (clusters/kuberay/).
@@ -87,8 +88,7 @@ BACKENDS: Final[Mapping[str, BackendInfo]] = {
         name="kube", summary="any Kubernetes API server through a kubeconfig: a cluster, or rayjob-harness serve",
         kuberay_versions={"1.5": "1.5.2", "1.6": "1.6.2", "1.7": "1.7.0"}, default_kuberay_version="1.7",
         virtual_time=None, executors=("cluster", "scripted", "ray"), capabilities=frozenset({"ray_job_submit"}),
-        load=_load_kube,
-        target_decides=True),
+        load=_load_kube, target_decides=True),
 }
 
 
