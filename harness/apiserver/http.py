@@ -35,6 +35,7 @@ from .world import WorldStopped
 
 log = logging.getLogger(__name__)
 _READ_CHUNK: Final = 64 * 1024
+_DRAIN_LIMIT: Final = 4 * MAX_BODY  # a body up to this size is read and dropped before the 413
 
 
 class ApiHttpServer(ThreadingHTTPServer):
@@ -117,9 +118,19 @@ class _Handler(BaseHTTPRequestHandler):
             return b""
         size = int(length)
         if size > MAX_BODY:
-            self.close_connection = True
+            if size <= _DRAIN_LIMIT:  # read it away, so the client gets the answer rather than a reset
+                self._discard(size)
+            else:
+                self.close_connection = True
             raise StatusError(413, f"Request entity too large: limit is {MAX_BODY}")
         return self.rfile.read(size)
+
+    def _discard(self, size: int) -> None:
+        while size > 0:
+            chunk = self.rfile.read(min(size, _READ_CHUNK))
+            if not chunk:
+                return
+            size -= len(chunk)
 
     def _read_chunked(self) -> bytes:
         body = b""

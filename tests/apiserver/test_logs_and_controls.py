@@ -43,7 +43,7 @@ def test_tail_lines_keeps_the_last_lines_and_timestamps_prefix_each(client: Clie
     tail = client.get(f"/api/v1/namespaces/{ns}/pods/{pod}/log?tailLines=2&timestamps=true").raw.decode()
     lines = tail.splitlines()
     assert len(lines) == 2
-    for line, original in zip(lines, full[-2:]):
+    for line, original in zip(lines, full[-2:], strict=True):
         stamp, _, text = line.partition(" ")
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z", stamp) and text == original
 

@@ -154,7 +154,8 @@ def test_a_json_patch_applies_its_operations(client: Client, ns: str):
                            {"op": "replace", "path": "/spec/entrypoint", "value": "python train.py"}],
                           content_type="application/json-patch+json")
     assert answer.status == 200
-    assert answer.body["metadata"]["labels"] == {"team": "ml"} and answer.body["spec"]["entrypoint"] == "python train.py"
+    assert answer.body["metadata"]["labels"] == {"team": "ml"}
+    assert answer.body["spec"]["entrypoint"] == "python train.py"
 
 
 def test_a_strategic_merge_patch_on_a_custom_resource_is_415(client: Client, ns: str):
