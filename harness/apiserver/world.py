@@ -56,11 +56,31 @@ class Subscription:
 
 
 class WatchHub:
-    """Fans the store's changes out to every open watch. Subscribe and unsubscribe on the world thread only."""
+    """Fans the store's changes out to every open watch. Subscribe and unsubscribe on the world thread only.
+
+    It also remembers the last few encoded event lines (:meth:`encoded`): a hundred watches of the same resource
+    send the same bytes for each change, and encoding them once instead of a hundred times is most of the work.
+    """
+
+    _ENCODED_KEPT: Final = 4096
 
     def __init__(self) -> None:
         self._subscribers: list[Subscription] = []
         self.last_rv = 0  # the resourceVersion of the last change queued to every subscriber
+        self._encoded: dict[tuple[object, ...], bytes] = {}
+        self._encoded_lock = threading.Lock()
+
+    def encoded(self, key: tuple[object, ...], encode: Callable[[], bytes]) -> bytes:
+        """The line for ``key`` (a change and how it is shown), encoded once for every watch that sends it."""
+        with self._encoded_lock:
+            line = self._encoded.get(key)
+        if line is None:
+            line = encode()
+            with self._encoded_lock:
+                if len(self._encoded) >= self._ENCODED_KEPT:
+                    self._encoded.clear()
+                self._encoded[key] = line
+        return line
 
     def publish(self, event: WatchEvent) -> None:
         for subscriber in self._subscribers:
