@@ -172,6 +172,11 @@ def test_logs_of_the_submitter_by_job_name_show_the_driver_output(kubectl: Kubec
     assert "training complete" in kubectl("kubectl logs -l job-name=rayjob-sample").stdout
 
 
+def test_logs_of_the_submitter_job_show_the_driver_output(kubectl: Kubectl):
+    _complete(kubectl)
+    assert "training complete" in kubectl("kubectl logs job/rayjob-sample").stdout
+
+
 def test_delete_then_apply_again_runs_a_new_rayjob(kubectl: Kubectl):
     _complete(kubectl)
     old_uid = kubectl("kubectl get rayjob rayjob-sample -o jsonpath={.metadata.uid}").stdout
