@@ -261,3 +261,17 @@ def test_deleting_a_namespace_empties_it_then_removes_it(client: Client, ns: str
     assert refused.status == 403 and "because it is being terminated" in refused.body["message"]
     client.advance(2)
     assert client.get(f"/api/v1/namespaces/{ns}").status == 404
+
+
+def test_a_secret_with_data_that_is_not_base64_is_refused(client: Client, ns: str):
+    body = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}, "data": {"token": "not base64!"}}
+    answer = client.post(f"/api/v1/namespaces/{ns}/secrets", body)
+    assert answer.status == 400 and "illegal base64 data" in answer.body["message"]
+
+
+def test_a_secret_is_stored_and_listed_with_its_type(client: Client, ns: str):
+    body = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}, "type": "Opaque",
+            "data": {"token": "c2VjcmV0"}}
+    assert client.post(f"/api/v1/namespaces/{ns}/secrets", body).status == 201
+    table = client.get(f"/api/v1/namespaces/{ns}/secrets", headers={"Accept": TABLE_ACCEPT}).body
+    assert table["rows"][0]["cells"] == ["s", "Opaque", 1, table["rows"][0]["cells"][3]]
