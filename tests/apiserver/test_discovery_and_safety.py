@@ -9,6 +9,7 @@ import stat
 import yaml
 
 from harness.apiserver import CONTEXT, ApiServer
+from harness.simulator import Simulator
 
 from .client import AGGREGATED_ACCEPT, Client
 from .conftest import RAYJOBS, rayjob
@@ -127,3 +128,18 @@ def test_a_list_body_where_an_object_is_expected_is_400(client: Client, ns: str)
 def test_a_bad_label_selector_is_400(client: Client, ns: str):
     answer = client.get(f"{RAYJOBS.format(ns=ns)}?labelSelector=a%20in%20b%20c")
     assert answer.status == 400 and answer.body["message"].startswith("unable to parse requirement")
+
+
+def test_a_failing_simulator_step_is_reported_and_the_server_keeps_answering(caplog):
+    sim = Simulator("1.7")
+    with ApiServer(sim, pacing="Manual") as server:
+        client = Client(server)
+
+        def boom() -> None:
+            raise RuntimeError("a bug in a controller")
+
+        server.world.call(lambda: sim.clock.call_later(1.0, boom))
+        clock = client.advance(2)
+        assert client.get("/api/v1/namespaces").status == 200
+    assert clock["status"]["failures"] == ["RuntimeError: a bug in a controller"]
+    assert "a simulator step failed" in caplog.text
