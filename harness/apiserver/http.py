@@ -35,6 +35,7 @@ from .world import WorldStopped
 
 log = logging.getLogger(__name__)
 _READ_CHUNK: Final = 64 * 1024
+IDLE_TIMEOUT: Final = 300.0
 _DRAIN_LIMIT: Final = 4 * MAX_BODY  # a body up to this size is read and dropped before the 413
 
 
@@ -49,6 +50,7 @@ class ApiHttpServer(ThreadingHTTPServer):
         self.token = token
         self.tls = tls
         self._lock = threading.Lock()
+        self._connections: set[Any] = set()
         self.open_streams = 0
         self.requests_served = 0
 
@@ -61,11 +63,23 @@ class ApiHttpServer(ThreadingHTTPServer):
         except (ssl.SSLError, OSError) as exc:
             log.debug("TLS handshake with %s failed: %s", client_address, exc)
             return
+        with self._lock:
+            self._connections.add(request)
         try:
             super().finish_request(request, client_address)
         finally:
+            with self._lock:
+                self._connections.discard(request)
             with contextlib.suppress(OSError):
                 request.close()
+
+    def close_connections(self) -> None:
+        """Hang up on every client (idle keep-alive connections included): their threads then end."""
+        with self._lock:
+            connections = list(self._connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         log.debug("connection from %s ended with an error:\n%s", client_address, traceback.format_exc())
@@ -81,6 +95,7 @@ class ApiHttpServer(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    timeout = IDLE_TIMEOUT  # a connection silent this long (a client gone without a word) is closed
     server: ApiHttpServer
     server_version = "rayjob-harness"
     sys_version = ""

@@ -143,3 +143,26 @@ def test_a_failing_simulator_step_is_reported_and_the_server_keeps_answering(cap
         assert client.get("/api/v1/namespaces").status == 200
     assert clock["status"]["failures"] == ["RuntimeError: a bug in a controller"]
     assert "a simulator step failed" in caplog.text
+
+
+def _server_threads() -> list[str]:
+    import threading
+
+    return [t.name for t in threading.enumerate()
+            if t.name.startswith("rayjob-harness") or "process_request_thread" in t.name]
+
+
+def test_stopping_the_server_ends_its_threads_even_with_idle_clients_connected():
+    import time
+
+    before = _server_threads()
+    server = ApiServer(Simulator("1.7"), pacing="Manual").start()
+    idle = Client(server).connection()
+    idle.request("GET", "/version", headers={"Authorization": f"Bearer {server.token}"})
+    idle.getresponse().read()  # the connection stays open, its server thread waiting for the next request
+    server.stop()
+    deadline = time.monotonic() + 10
+    while _server_threads() != before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    idle.close()
+    assert _server_threads() == before
