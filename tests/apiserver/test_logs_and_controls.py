@@ -148,3 +148,9 @@ def test_the_operator_is_read_only_and_says_how_to_change_it(client: Client):
 def test_the_controls_group_is_in_discovery(client: Client):
     groups = client.get("/apis").body["groups"]
     assert "simulator.rayjob-harness.io" in [group["name"] for group in groups]
+
+
+def test_previous_logs_of_a_container_that_never_restarted_are_400(client: Client, ns: str):
+    _run_to_completion(client, ns, "prev")
+    answer = client.get(f"/api/v1/namespaces/{ns}/pods/{_submitter_pod(client, ns, 'prev')}/log?previous=true")
+    assert answer.status == 400 and "previous terminated container" in answer.body["message"]
