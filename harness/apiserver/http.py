@@ -103,6 +103,17 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s %s", self.address_string(), format % args)
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """The stdlib's own refusals (a malformed request line, an unknown method, headers too long) as a JSON
+        Status, like every other answer, never its HTML page."""
+        self.close_connection = True
+        text = message or self.responses.get(code, ("error",))[0]
+        reason = {400: "BadRequest", 405: "MethodNotAllowed", 414: "RequestURITooLong",
+                  431: "RequestHeaderFieldsTooLarge", 501: "MethodNotAllowed"}.get(code, "InternalError")
+        answer = 405 if code == 501 else code
+        with contextlib.suppress(OSError):
+            self._send(Response(code=answer, body=status_body(answer, text, reason)))
+
     def do_GET(self) -> None:
         self._serve()
 

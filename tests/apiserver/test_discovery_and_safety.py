@@ -166,3 +166,8 @@ def test_stopping_the_server_ends_its_threads_even_with_idle_clients_connected()
         time.sleep(0.05)
     idle.close()
     assert _server_threads() == before
+
+
+def test_a_method_the_api_does_not_have_is_a_json_status(client: Client):
+    answer = client.request("OPTIONS", "/version")
+    assert answer.status == 405 and answer.body["kind"] == "Status"
