@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sysconfig
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -220,13 +221,18 @@ def test_wait_for_a_jsonpath_returns_when_the_rayjob_completes(kubectl: Kubectl)
 def test_get_watch_prints_each_transition_as_a_row(kubectl: Kubectl):
     _use(kubectl, TUTORIAL_CONVERTED)
     kubectl("kubectl apply -f rayjob.yaml")
-    watching = kubectl.start("kubectl get rayjob -w --request-timeout=20s")
-    time.sleep(1.0)
+    watching = kubectl.start("kubectl get rayjob -w --request-timeout=60s")
+    assert watching.stdout is not None
+    lines = [watching.stdout.readline(), watching.stdout.readline()]  # the header and the current row: watching
     kubectl.advance_until(lambda: kubectl.deployment_status() == "Complete")
-    time.sleep(1.0)
+    reader = threading.Thread(target=lambda: lines.extend(iter(watching.stdout.readline, "")), daemon=True)
+    reader.start()
+    deadline = time.monotonic() + 20
+    while not any("Complete" in line for line in lines) and time.monotonic() < deadline:
+        time.sleep(0.1)
     watching.terminate()
-    out, _ = watching.communicate(timeout=30)
-    statuses = [line.split()[1:3] for line in out.splitlines()[1:]]
+    watching.wait(timeout=30)
+    statuses = [line.split()[1:3] for line in lines[1:] if line.strip()]
     flat = " ".join(" ".join(cells) for cells in statuses)
     assert "Initializing" in flat and "Running" in flat and "Complete" in flat
 
