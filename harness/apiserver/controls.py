@@ -141,6 +141,8 @@ class Controls:
             status: Obj = {"now": clock.now, "time": clock.timestamp(), "pendingTimers": clock.pending()}
             if math.isfinite(next_event):
                 status["nextTimerIn"] = max(0.0, next_event - clock.now)
+            if self.world.failures:
+                status["failures"] = list(self.world.failures[-20:])
             return {"apiVersion": API_VERSION, "kind": "Clock", "metadata": {"name": "virtual"},
                     "spec": {"pacing": self.world.pacing}, "status": status}
 

@@ -35,6 +35,8 @@ from .world import WorldStopped
 
 log = logging.getLogger(__name__)
 _READ_CHUNK: Final = 64 * 1024
+IDLE_TIMEOUT: Final = 300.0
+_DRAIN_LIMIT: Final = 4 * MAX_BODY  # a body up to this size is read and dropped before the 413
 
 
 class ApiHttpServer(ThreadingHTTPServer):
@@ -48,6 +50,7 @@ class ApiHttpServer(ThreadingHTTPServer):
         self.token = token
         self.tls = tls
         self._lock = threading.Lock()
+        self._connections: set[Any] = set()
         self.open_streams = 0
         self.requests_served = 0
 
@@ -60,11 +63,23 @@ class ApiHttpServer(ThreadingHTTPServer):
         except (ssl.SSLError, OSError) as exc:
             log.debug("TLS handshake with %s failed: %s", client_address, exc)
             return
+        with self._lock:
+            self._connections.add(request)
         try:
             super().finish_request(request, client_address)
         finally:
+            with self._lock:
+                self._connections.discard(request)
             with contextlib.suppress(OSError):
                 request.close()
+
+    def close_connections(self) -> None:
+        """Hang up on every client (idle keep-alive connections included): their threads then end."""
+        with self._lock:
+            connections = list(self._connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         log.debug("connection from %s ended with an error:\n%s", client_address, traceback.format_exc())
@@ -80,12 +95,24 @@ class ApiHttpServer(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    timeout = IDLE_TIMEOUT  # a connection silent this long (a client gone without a word) is closed
     server: ApiHttpServer
     server_version = "rayjob-harness"
     sys_version = ""
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s %s", self.address_string(), format % args)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """The stdlib's own refusals (a malformed request line, an unknown method, headers too long) as a JSON
+        Status, like every other answer, never its HTML page."""
+        self.close_connection = True
+        text = message or self.responses.get(code, ("error",))[0]
+        reason = {400: "BadRequest", 405: "MethodNotAllowed", 414: "RequestURITooLong",
+                  431: "RequestHeaderFieldsTooLarge", 501: "MethodNotAllowed"}.get(code, "InternalError")
+        answer = 405 if code == 501 else code
+        with contextlib.suppress(OSError):
+            self._send(Response(code=answer, body=status_body(answer, text, reason)))
 
     def do_GET(self) -> None:
         self._serve()
@@ -117,9 +144,19 @@ class _Handler(BaseHTTPRequestHandler):
             return b""
         size = int(length)
         if size > MAX_BODY:
-            self.close_connection = True
+            if size <= _DRAIN_LIMIT:  # read it away, so the client gets the answer rather than a reset
+                self._discard(size)
+            else:
+                self.close_connection = True
             raise StatusError(413, f"Request entity too large: limit is {MAX_BODY}")
         return self.rfile.read(size)
+
+    def _discard(self, size: int) -> None:
+        while size > 0:
+            chunk = self.rfile.read(min(size, _READ_CHUNK))
+            if not chunk:
+                return
+            size -= len(chunk)
 
     def _read_chunked(self) -> bytes:
         body = b""

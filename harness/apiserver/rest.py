@@ -1,16 +1,16 @@
 """The REST verbs over the simulator's store: get, list, create, update, patch, delete, for every served resource.
 
-Each verb does what the Kubernetes API server does, in its order: the deprecation warning of a deprecated version
-first (sent even when the request then fails); decoding with ``fieldValidation`` (Strict, Warn, Ignore); defaulting
-and validation against the project's schema models (:func:`harness.manifests.validate_manifest`, the same path as
-``Simulator.apply``); then the store's own semantics (resourceVersion, generation, optimistic concurrency, the
-status subresource, finalizers, garbage collection). Every store call runs on the world thread.
+Each verb does what the Kubernetes API server does, in its order: admission (:mod:`.admission`: decoding with
+``fieldValidation``, defaults, validation against the project's schema models); then the store's own semantics
+(resourceVersion, generation, optimistic concurrency, the status subresource, finalizers, garbage collection).
+Every store call runs on the world thread.
 
 Approximations, said here and in docs/serve.md: server-side apply is create-or-merge (no managedFields, no
 conflicts between field managers); ``fieldManager`` is accepted and not recorded; CEL transition rules are not
 evaluated on update.
 
-Not here: URLs (:mod:`.routes`), watch streams (:mod:`.watch`), pod logs (:mod:`.podlogs`).
+Not here: URLs and deprecation warnings (:mod:`.routes`), watch streams (:mod:`.watch`), pod logs
+(:mod:`.podlogs`).
 """
 
 from __future__ import annotations
@@ -22,11 +22,10 @@ from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
 from .._util.jsoncopy import deep_copy
-from ..kuberay.switches import network_policy_warning, unmodelled_use
-from ..manifests import Manifest, ValidationResult, validate_manifest
 from ..model.selectors import Requirement, matches, parse_selector
 from ..sim.store import ApiError
 from . import eventsv1, fields, patches, tables
+from .admission import admit, check_body, invalid_fields
 from .request import (
     APPLY_PATCH,
     JSON,
@@ -44,7 +43,6 @@ from .world import World
 
 Obj = dict[str, Any]
 T = TypeVar("T")
-FIELD_VALIDATIONS: Final = ("Strict", "Warn", "Ignore")
 _CR_PATCH_TYPES: Final = (JSON_PATCH, MERGE_PATCH, APPLY_PATCH)
 
 
@@ -150,72 +148,14 @@ class Rest:
         return Response(body={"kind": f"{served.kind}List", "apiVersion": served.api_version, "metadata": meta,
                               "items": shown})
 
-    # -- admission -------------------------------------------------------------------------------------------------
-
-    def field_validation(self, req: Request) -> str:
-        mode = req.query.get("fieldValidation") or "Warn"  # the server's default without the parameter (1.27+)
-        if mode not in FIELD_VALIDATIONS:
-            raise StatusError(400, f"fieldValidation parameter unsupported: {mode}; valid values are Strict, "
-                                   "Warn, Ignore")
-        return mode
-
-    def admit(self, req: Request, served: Served, obj: Obj, response: Response) -> Obj:
-        """Decode, default and validate ``obj`` as the API server does on a write; the object to store."""
-        if served.shape == "events.k8s.io":
-            obj = eventsv1.from_v1(obj)
-        result = validate_manifest(Manifest(obj=obj, source="<request body>", line=0),
-                                   field_validation=self.field_validation(req))
-        for warning in result.warnings:
-            if warning not in response.warnings:
-                response.warnings.append(warning)
-        if result.code == 400:
-            raise StatusError(400, result.status_message)
-        if result.code == 422:
-            raise _invalid(result, headers=tuple(("Warning", w) for w in response.warnings))
-        stored = result.obj
-        problem = unmodelled_use(stored, self.world.sim.gates)
-        if problem is not None:
-            path, reason = problem
-            raise StatusError(403, f"{stored.get('kind')} {result.name!r} is not modelled by the simulator: "
-                                   f"{path}: {reason}")
-        notice = network_policy_warning(stored, self.world.sim.gates)
-        if notice:
-            response.warnings.append(notice)
-        return stored
-
-    def _check_body(self, served: Served, obj: Obj, target: Target) -> None:
-        api_version, kind = obj.get("apiVersion"), obj.get("kind")
-        if kind is not None and kind != served.kind:
-            raise StatusError(400, f"the API version in the data ({api_version}) does not match the expected API "
-                                   f"version ({served.api_version})" if api_version != served.api_version else
-                              f"the kind in the data ({kind}) does not match the expected kind ({served.kind})")
-        if api_version is not None and api_version != served.api_version:
-            raise StatusError(400, f"the API version in the data ({api_version}) does not match the expected API "
-                                   f"version ({served.api_version})")
-        obj.setdefault("apiVersion", served.api_version)
-        obj.setdefault("kind", served.kind)
-        meta = obj.setdefault("metadata", {})
-        if not isinstance(meta, dict):
-            raise StatusError(400, "json: cannot unmarshal into Go struct field .metadata of type v1.ObjectMeta")
-        if served.namespaced and target.namespace:
-            if meta.get("namespace") and meta["namespace"] != target.namespace:
-                raise StatusError(400, "the namespace of the provided object does not match the namespace sent on "
-                                       "the request")
-            meta["namespace"] = target.namespace
-        if target.name is not None and meta.get("name") and meta["name"] != target.name:
-            raise StatusError(400, f"the name of the object ({meta['name']}) does not match the name on the URL "
-                                   f"({target.name})")
-        if target.name is not None:
-            meta.setdefault("name", target.name)
-
     # -- writing ---------------------------------------------------------------------------------------------------
 
     def create(self, req: Request, target: Target) -> Response:
         served = target.served
         obj = decode_object(req)
-        self._check_body(served, obj, target)
+        check_body(served, obj, target.namespace, target.name)
         response = Response(code=201)
-        stored = self.admit(req, served, obj, response)
+        stored = admit(self.world, req, served, obj, response)
         dry_run = bool(req.query.get("dryRun"))
 
         def write() -> Obj:
@@ -231,15 +171,15 @@ class Rest:
     def update(self, req: Request, target: Target) -> Response:
         served = target.served
         obj = decode_object(req)
-        self._check_body(served, obj, target)
+        check_body(served, obj, target.namespace, target.name)
         rv = obj["metadata"].get("resourceVersion")
         if not rv and served.custom:
-            raise _invalid_fields(served, target.name or "", [
+            raise invalid_fields(served, target.name or "", [
                 Cause("FieldValueInvalid", "Invalid value: 0x0: must be specified for an update",
                       "metadata.resourceVersion")])
         response = Response()
         status_only = target.subresource == "status"
-        stored = obj if status_only else self.admit(req, served, obj, response)
+        stored = obj if status_only else admit(self.world, req, served, obj, response)
         if rv:
             stored["metadata"]["resourceVersion"] = rv
 
@@ -289,7 +229,7 @@ class Rest:
         served = target.served
         response = Response()
         status_only = target.subresource == "status"
-        stored = patched if status_only else self.admit(req, served, patched, response)
+        stored = patched if status_only else admit(self.world, req, served, patched, response)
         if status_only:
             stored = {**current, "status": patched.get("status")}
         # a patch is checked against the stored resourceVersion only when it names one itself
@@ -314,7 +254,7 @@ class Rest:
         served = target.served
         if not isinstance(body, dict):
             raise StatusError(400, "error decoding YAML: the apply configuration is not an object")
-        self._check_body(served, body, target)
+        check_body(served, body, target.namespace, target.name)
         if not req.query.get("fieldManager"):
             raise StatusError(422, "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: "
                                    "is required for apply patch")
@@ -402,26 +342,3 @@ def _continue_key(token: str) -> list[str] | None:
     if not isinstance(key, list):
         raise StatusError(400, "continue key is not valid")
     return [str(part) for part in key]
-
-
-def _invalid(result: ValidationResult, headers: tuple[tuple[str, str], ...] = ()) -> StatusError:
-    causes = tuple(Cause(issue.cause or "FieldValueInvalid", _cause_message(issue.message, issue.path), issue.path)
-                   for issue in result.errors)
-    return StatusError(422, result.status_message, details=Details(name=result.name, group=result.group,
-                                                                   kind=result.kind, causes=causes),
-                       headers=headers)
-
-
-def _cause_message(message: str, path: str) -> str:
-    prefix = f"{path}: "
-    return message[len(prefix):] if path and message.startswith(prefix) else message
-
-
-def _invalid_fields(served: Served, name: str, causes: list[Cause]) -> StatusError:
-    texts = [f"{c.field}: {c.message}" for c in causes]
-    joined = texts[0] if len(texts) == 1 else "[" + ", ".join(texts) + "]"
-    return StatusError(422, f'{served.kind}.{served.api_group or "core"} "{name}" is invalid: {joined}'
-                       if served.api_group else f'{served.kind} "{name}" is invalid: {joined}',
-                       details=Details(name=name, group=served.api_group, kind=served.kind, causes=tuple(causes)))
-
-

@@ -75,6 +75,7 @@ class ApiServer:
         if self._started:
             self.http.shutdown()
             self._thread.join(timeout=10)
+        self.http.close_connections()
         self.http.server_close()
         self.credentials.cleanup()
         self.sim.close()

@@ -22,6 +22,7 @@ Not here: the store's history (``harness.sim.store``), fan-out (:class:`.world.W
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import queue
 import time
@@ -196,8 +197,13 @@ class WatchStream:
                     continue
                 last = event.resource_version
                 seen = self.filter.event_type(event)
-                if seen is not None:
+                if seen is None:
+                    continue
+                if self.table:
                     yield self._line(seen, self._obj(event))
+                else:
+                    key = (event.resource_version, seen, self.target.served.api_version, self.target.served.shape)
+                    yield world.hub.encoded(key, functools.partial(self._line, seen, self._obj(event)))
             if self.bookmarks:
                 yield self._bookmark(last)
         finally:

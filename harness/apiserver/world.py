@@ -22,10 +22,12 @@ Not here: HTTP (:mod:`.http`), what a request does (:mod:`.rest`).
 
 from __future__ import annotations
 
+import logging
 import math
 import queue
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -35,6 +37,7 @@ from ..sim.store import WatchEvent
 from ..simulator import Simulator
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 Pacing = Literal["WallClock", "Manual"]
 PACINGS: Final[tuple[Pacing, ...]] = ("WallClock", "Manual")
 _IDLE_WAKEUP: Final = 0.1  # seconds between clock catch-ups when nothing is asked of the world
@@ -56,11 +59,31 @@ class Subscription:
 
 
 class WatchHub:
-    """Fans the store's changes out to every open watch. Subscribe and unsubscribe on the world thread only."""
+    """Fans the store's changes out to every open watch. Subscribe and unsubscribe on the world thread only.
+
+    It also remembers the last few encoded event lines (:meth:`encoded`): a hundred watches of the same resource
+    send the same bytes for each change, and encoding them once instead of a hundred times is most of the work.
+    """
+
+    _ENCODED_KEPT: Final = 4096
 
     def __init__(self) -> None:
         self._subscribers: list[Subscription] = []
         self.last_rv = 0  # the resourceVersion of the last change queued to every subscriber
+        self._encoded: dict[tuple[object, ...], bytes] = {}
+        self._encoded_lock = threading.Lock()
+
+    def encoded(self, key: tuple[object, ...], encode: Callable[[], bytes]) -> bytes:
+        """The line for ``key`` (a change and how it is shown), encoded once for every watch that sends it."""
+        with self._encoded_lock:
+            line = self._encoded.get(key)
+        if line is None:
+            line = encode()
+            with self._encoded_lock:
+                if len(self._encoded) >= self._ENCODED_KEPT:
+                    self._encoded.clear()
+                self._encoded[key] = line
+        return line
 
     def publish(self, event: WatchEvent) -> None:
         for subscriber in self._subscribers:
@@ -106,7 +129,8 @@ class World:
         self._waiters: list[_Waiter] = []
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="rayjob-harness-world", daemon=True)
-        self.error: BaseException | None = None
+        self.error: BaseException | None = None  # what stopped the world thread, if it crashed
+        self.failures: list[str] = []  # simulator steps that raised (logged; serving went on)
 
     # -- life ------------------------------------------------------------------------------------------------------
 
@@ -200,10 +224,20 @@ class World:
             return _IDLE_WAKEUP
         return min(max(delay, 0.0), _IDLE_WAKEUP)
 
+    def _step_time(self) -> None:
+        """Catch virtual time up; a failure inside the simulator is logged and serving goes on (the step that failed
+        is gone from the clock; the requests of everyone else still deserve answers)."""
+        try:
+            self._catch_up()
+        except Exception as exc:
+            self.failures.append(f"{type(exc).__name__}: {exc}")
+            log.error("a simulator step failed at virtual time %.3f; serving goes on:\n%s", self.sim.clock.now,
+                      traceback.format_exc())
+
     def _loop(self) -> None:
         try:
             while not self._stopping.is_set():
-                self._catch_up()
+                self._step_time()
                 try:
                     item = self._inbox.get(timeout=self._wait_time())
                 except queue.Empty:

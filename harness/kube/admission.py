@@ -1,8 +1,10 @@
-"""API-server admission checks for built-in kinds that the controllers' objects can fail.
+"""API-server admission for built-in kinds: the defaults the server fills in, and the checks controllers can fail.
 
-Only the checks a RayJob user can actually trip are modelled: a Job's pod template must use ``restartPolicy``
-``Never`` or ``OnFailure`` (a ``submitterPodTemplate`` without one is refused, and KubeRay then reports
-FailedToCreateRayJobSubmitter).
+Defaults: a Job gets the selector the batch strategy generates (``batch.kubernetes.io/controller-uid``) and the
+matching labels on its pod template, so that ``kubectl logs job/<name>`` and ``kubectl describe job`` find
+exactly its pods. Checks: only those a RayJob user can actually trip are modelled: a Job's pod template must use
+``restartPolicy`` ``Never`` or ``OnFailure`` (a ``submitterPodTemplate`` without one is refused, and KubeRay then
+reports FailedToCreateRayJobSubmitter).
 """
 
 from __future__ import annotations
@@ -13,8 +15,22 @@ from ..model.kinds import JOB, ResourceType
 from ..sim.store import Invalid
 
 
+def _default_job_selector(obj: dict[str, Any]) -> None:
+    """The batch strategy's ``generateSelector`` (no ``manualSelector``): done once, when the Job is created."""
+    spec = obj.setdefault("spec", {})
+    uid, name = obj["metadata"].get("uid", ""), obj["metadata"].get("name", "")
+    if spec.get("selector") or spec.get("manualSelector") or not uid:
+        return
+    spec["selector"] = {"matchLabels": {"batch.kubernetes.io/controller-uid": uid}}
+    template = spec.setdefault("template", {})
+    meta = template.setdefault("metadata", {})
+    meta["labels"] = {**(meta.get("labels") or {}), "batch.kubernetes.io/controller-uid": uid,
+                      "batch.kubernetes.io/job-name": name, "controller-uid": uid, "job-name": name}
+
+
 def check_builtin(rtype: ResourceType, obj: dict[str, Any]) -> None:
     if rtype == JOB:
+        _default_job_selector(obj)
         spec = (obj.get("spec") or {}).get("template", {}).get("spec") or {}
         policy = spec.get("restartPolicy", "Always")
         if policy not in ("Never", "OnFailure"):

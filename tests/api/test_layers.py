@@ -1,9 +1,9 @@
 """The package layout is the architecture: imports point downward only (DESIGN.md, "Layers").
 
 Entry points (python -m harness; the pytest plugin, which reuses the CLI) → reports, runner → backends →
-scenario language, the API server over a simulator → simulator facade, static validation before deployment → KubeRay controllers, manifest
-validation, executors → the Ray side in pods → built-in Kubernetes controllers → simulated machinery → journal,
-object model → small utilities. Layers of one rank do not import each other.
+scenario language, the API server over a simulator → simulator facade, static validation before deployment →
+KubeRay controllers, manifest validation, executors → the Ray side in pods → built-in Kubernetes controllers →
+simulated machinery → journal, object model → small utilities. Layers of one rank do not import each other.
 
 The backend-neutral front (runner, scenario language, reports, CLI, pytest plugin) never imports the simulator or
 the operator model, neither directly nor through what it imports: it reaches them only through the backend

@@ -154,7 +154,8 @@ def test_a_json_patch_applies_its_operations(client: Client, ns: str):
                            {"op": "replace", "path": "/spec/entrypoint", "value": "python train.py"}],
                           content_type="application/json-patch+json")
     assert answer.status == 200
-    assert answer.body["metadata"]["labels"] == {"team": "ml"} and answer.body["spec"]["entrypoint"] == "python train.py"
+    assert answer.body["metadata"]["labels"] == {"team": "ml"}
+    assert answer.body["spec"]["entrypoint"] == "python train.py"
 
 
 def test_a_strategic_merge_patch_on_a_custom_resource_is_415(client: Client, ns: str):
@@ -260,3 +261,68 @@ def test_deleting_a_namespace_empties_it_then_removes_it(client: Client, ns: str
     assert refused.status == 403 and "because it is being terminated" in refused.body["message"]
     client.advance(2)
     assert client.get(f"/api/v1/namespaces/{ns}").status == 404
+
+
+def test_a_secret_with_data_that_is_not_base64_is_refused(client: Client, ns: str):
+    body = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}, "data": {"token": "not base64!"}}
+    answer = client.post(f"/api/v1/namespaces/{ns}/secrets", body)
+    assert answer.status == 400 and "illegal base64 data" in answer.body["message"]
+
+
+def test_a_secret_is_stored_and_listed_with_its_type(client: Client, ns: str):
+    body = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}, "type": "Opaque",
+            "data": {"token": "c2VjcmV0"}}
+    assert client.post(f"/api/v1/namespaces/{ns}/secrets", body).status == 201
+    table = client.get(f"/api/v1/namespaces/{ns}/secrets", headers={"Accept": TABLE_ACCEPT}).body
+    assert table["rows"][0]["cells"] == ["s", "Opaque", 1, table["rows"][0]["cells"][3]]
+
+
+def test_an_unknown_field_is_dropped_silently_under_ignore(client: Client, ns: str):
+    body = rayjob("quiet")
+    body["spec"]["bogus"] = 1
+    answer = client.post(f"{RAYJOBS.format(ns=ns)}?fieldValidation=Ignore", body)
+    assert answer.status == 201 and "bogus" not in answer.body["spec"] and answer.warnings == []
+
+
+def test_a_dry_run_create_validates_and_stores_nothing(client: Client, ns: str):
+    answer = client.post(f"{RAYJOBS.format(ns=ns)}?dryRun=All", rayjob("dry"))
+    assert answer.status == 201 and answer.body["spec"]["submissionMode"] == "K8sJobMode"
+    assert client.get(f"{RAYJOBS.format(ns=ns)}/dry").status == 404
+
+
+def test_foreground_deletion_keeps_the_owner_until_its_dependents_are_gone(client: Client, ns: str):
+    owner = client.post(f"/api/v1/namespaces/{ns}/configmaps", {"apiVersion": "v1", "kind": "ConfigMap",
+                                                                "metadata": {"name": "owner"}}).body
+    reference = {"apiVersion": "v1", "kind": "ConfigMap", "name": "owner", "uid": owner["metadata"]["uid"]}
+    client.post(f"/api/v1/namespaces/{ns}/configmaps", {
+        "apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "child", "ownerReferences": [reference], "finalizers": ["example.com/hold"]}})
+    answer = client.delete(f"/api/v1/namespaces/{ns}/configmaps/owner", {"propagationPolicy": "Foreground"})
+    assert answer.body["metadata"]["finalizers"] == ["foregroundDeletion"]
+    client.advance(1)
+    assert client.get(f"/api/v1/namespaces/{ns}/configmaps/owner").status == 200  # the child still holds it
+    client.patch(f"/api/v1/namespaces/{ns}/configmaps/child", {"metadata": {"finalizers": None}})
+    client.advance(1)
+    assert client.get(f"/api/v1/namespaces/{ns}/configmaps/owner").status == 404
+
+
+def test_delete_collection_removes_what_the_selector_matches(client: Client, ns: str):
+    for name, app in (("a", "x"), ("b", "x"), ("c", "y")):
+        client.post(f"/api/v1/namespaces/{ns}/configmaps", {"apiVersion": "v1", "kind": "ConfigMap",
+                                                            "metadata": {"name": name, "labels": {"app": app}}})
+    client.delete(f"/api/v1/namespaces/{ns}/configmaps?labelSelector=app%3Dx")
+    left = client.get(f"/api/v1/namespaces/{ns}/configmaps").body["items"]
+    assert [item["metadata"]["name"] for item in left] == ["c"]
+
+
+def test_events_k8s_io_shows_the_core_events_in_the_newer_shape(client: Client, ns: str):
+    client.post(RAYJOBS.format(ns=ns), rayjob("ev"))
+    client.advance(1)
+    core = client.get(f"/api/v1/namespaces/{ns}/events").body["items"]
+    newer = client.get(f"/apis/events.k8s.io/v1/namespaces/{ns}/events").body
+    assert newer["apiVersion"] == "events.k8s.io/v1" and len(newer["items"]) == len(core) > 0
+    first = newer["items"][0]
+    assert first["regarding"] == core[0]["involvedObject"] and first["note"] == core[0]["message"]
+    assert first["eventTime"].endswith(".000000Z")
+    selected = client.get(f"/apis/events.k8s.io/v1/namespaces/{ns}/events?fieldSelector=regarding.kind%3DRayJob")
+    assert selected.status == 200 and {e["regarding"]["kind"] for e in selected.body["items"]} == {"RayJob"}
