@@ -124,7 +124,12 @@ def namespace_for(scenario: Scenario, options: RunOptions, *, shared: bool) -> s
 
 
 def missing_capability(scenario: Scenario, backend: Backend) -> str | None:
-    """Why the backend cannot run a step the scenario has (an optional capability it lacks here), or None."""
+    """Why the backend cannot run a step the scenario has here, or None: a capability its registry entry declares
+    but that this target does not offer (a backend that never has it fails at the step, so that the scenario
+    gets restricted with ``backends:``)."""
+    info = BACKENDS.get(backend.name)
+    if info is None or "ray_job_submit" not in info.capabilities:
+        return None
     if backend.capabilities.ray_job_submit is None and any(isinstance(step, RayJobSubmitStep)
                                                            for step in scenario.all_steps):
         return (f"the scenario submits a Ray job as a user (ray_job_submit), which backend={backend.name} cannot do "

@@ -148,7 +148,8 @@ def test_a_captured_driver_log_is_the_log_as_it_was_marked_as_a_copy_where_the_b
     assert log.note.startswith(f"captured before head pod {copy.pod} was deleted at ")
 
 
-def test_reading_the_driver_log_prefers_the_live_one_to_any_copy(backend, finished):
+def test_reading_the_driver_log_prefers_the_live_one_to_any_copy(backend, finished, target):
+    target.skip_unless_it_serves("driver")
     log = read_driver_log(backend, namespace=finished, rayjob="contract")
     assert GREETING in log.text and log.note == ""
 
