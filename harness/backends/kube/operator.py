@@ -158,12 +158,15 @@ def lines_about(lines: Sequence[str], *, namespace: str,
     """The lines about ``objects`` ((kind, name) pairs) in ``namespace``, or about any RayJob or RayCluster
     there when ``objects`` is None."""
     wanted = None if objects is None else {(kind, name) for kind, name in objects}
+    names = "|".join(re.escape(name) for name in sorted({name for _, name in wanted or ()})) or r"[a-z0-9][\w.-]*"
+    # ns/name as a whole token: "ns/demo" is not about "ns/demo-two"
+    console = re.compile(rf"(?<![\w.-]){re.escape(namespace)}/(?:{names})(?![\w.-])")
     out = []
     for line in lines:
         refs = _refs(_json_part(line))
         if refs:
             if any(ns == namespace and (wanted is None or (kind, name) in wanted) for kind, ns, name in refs):
                 out.append(line)
-        elif namespace in line and (wanted is None or any(f"{namespace}/{name}" in line for _, name in wanted)):
+        elif console.search(line):
             out.append(line)
     return out

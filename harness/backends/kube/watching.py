@@ -23,6 +23,7 @@ Not here: what the changes mean (the backend's journal), how an events.k8s.io Ev
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -82,6 +83,8 @@ class ResourceWatch:
         self._resource_version = ""
         self._stop = threading.Event()
         self._listed = False
+        self._stream: Any = None  # the open watch response, so that stop() can hang up on it
+        self._stream_lock = threading.Lock()
         self._changed = threading.Condition()
         self._watch: Any = None
         self._thread = threading.Thread(target=self._run, daemon=True,
@@ -111,6 +114,10 @@ class ResourceWatch:
         watch = self._watch
         if watch is not None:
             watch.stop()
+        with self._stream_lock:
+            stream, self._stream = self._stream, None
+        if stream is not None:
+            _hang_up(stream)  # a read blocked on a quiet stream returns at once
         with self._changed:
             self._changed.notify_all()
         if self._thread.is_alive() and threading.current_thread() is not self._thread:
@@ -198,6 +205,8 @@ class ResourceWatch:
             raise
         finally:
             self._watch = None
+            with self._stream_lock:
+                self._stream = None
 
     def _request(self, **kwargs: Any) -> Any:
         """The watch request, in the shape ``kubernetes.watch.Watch`` calls an API function."""
@@ -206,6 +215,11 @@ class ResourceWatch:
             query={"watch": True, "resourceVersion": kwargs.get("resource_version") or None,
                    "timeoutSeconds": kwargs.get("timeout_seconds"),
                    "allowWatchBookmarks": kwargs.get("allow_watch_bookmarks")})
+        with self._stream_lock:
+            if self._stop.is_set():  # stopped while the request was on its way: nobody would hang up
+                _hang_up(response.raw)
+            else:
+                self._stream = response.raw
         return response.raw
 
     def _handle(self, type_: str, raw: Obj) -> None:
@@ -247,23 +261,25 @@ class ResourceWatch:
         if not initial:
             self.relists += 1
         listed = {_key(obj): obj for obj in (self._shaped(item) for item in items)}
-        changes: list[tuple[str, Obj, Obj | None]] = []
+        # (order, change): in the order they happened as far as versions say; a replaced object's deletion just
+        # before its successor appears; the deletion of one now gone (its version unknown) last.
+        changes: list[tuple[tuple[int, int, int], tuple[str, Obj, Obj | None]]] = []
         for key, obj in listed.items():
             cached = self.cache.get(key)
+            version = _number(_rv(obj))
             if cached is None:
-                changes.append(("ADDED", obj, None))
+                changes.append(((0, version, 1), ("ADDED", obj, None)))
             elif _uid(cached) != _uid(obj):
-                changes.append(("DELETED", cached, cached))
-                changes.append(("ADDED", obj, None))
+                changes.append(((0, version, 0), ("DELETED", cached, cached)))
+                changes.append(((0, version, 1), ("ADDED", obj, None)))
             elif _rv(cached) != _rv(obj):
-                changes.append(("MODIFIED", obj, cached))
+                changes.append(((0, version, 1), ("MODIFIED", obj, cached)))
         for key, cached in self.cache.items():
             if key not in listed:
-                changes.append(("DELETED", cached, cached))
-        # In the order they happened, as far as the versions say (a deletion's version is not known: last).
-        changes.sort(key=lambda c: (c[0] == "DELETED" and c[1] is c[2], _number(_rv(c[1]))))
+                changes.append(((1, 0, 0), ("DELETED", cached, cached)))
+        changes.sort(key=lambda item: item[0])
         self.cache = dict(listed)
-        for type_, obj, old in changes:
+        for _, (type_, obj, old) in changes:
             self._emit(type_, obj, old)
         self._advance(list_rv)
         if self._on_list is not None:
@@ -274,3 +290,13 @@ class ResourceWatch:
             self._sink(type_, obj, old)
         except Exception:  # a sink's bug must not kill the watch; it is logged with its traceback
             _log.exception("handling %s %s/%s from the watch of %s failed", type_, *_key(obj), self.name)
+
+
+def _hang_up(response: Any) -> None:
+    """Close a streamed response's connection under a reader blocked on it (the reader then fails and returns)."""
+    sock = getattr(getattr(response, "connection", None), "sock", None)
+    try:
+        if sock is not None:
+            sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # already closed
