@@ -1,7 +1,7 @@
 """``rayjob-harness serve`` as a subprocess, for tests that drive it through a kubeconfig as any user would.
 
-The server runs in its own process group (stopped by SIGTERM to that group, then SIGKILL), with its virtual time
-moved only by its controls (``--pacing Manual``); it writes its kubeconfig into the test's folder.
+The server runs in its own process group (stopped by SIGTERM to that group, then SIGKILL), by default with its
+virtual time moved only by its controls (``--pacing Manual``); it writes its kubeconfig into the test's folder.
 """
 
 from __future__ import annotations
@@ -37,14 +37,14 @@ def _stop(process: subprocess.Popen[str]) -> None:
 
 
 @contextmanager
-def serve(folder: Path, *args: str) -> Iterator[ServeProcess]:
-    """A running ``rayjob-harness serve --executor scripted --pacing Manual ARGS...``, stopped on exit."""
+def serve(folder: Path, *args: str, pacing: str = "Manual") -> Iterator[ServeProcess]:
+    """A running ``rayjob-harness serve --executor scripted --pacing PACING ARGS...``, stopped on exit."""
     folder.mkdir(parents=True, exist_ok=True)
     kubeconfig = folder / "kubeconfig"
     log = (folder / "serve.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "harness", "serve", "--port", "0", "--kubeconfig-out", str(kubeconfig),
-         "--executor", "scripted", "--pacing", "Manual", *args],
+         "--executor", "scripted", "--pacing", pacing, *args],
         stdout=log, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
         deadline = time.monotonic() + START_TIMEOUT

@@ -63,11 +63,16 @@ _EXACT: Final = {"1.5": "1.5.2", "1.6": "1.6.2", "1.7": "1.7.0"}  # the releases
 
 
 class KubeBackend:
-    """Scenarios on a Kubernetes API server reached through ``target`` (see the module docstring)."""
+    """Scenarios on a Kubernetes API server reached through ``target`` (see the module docstring).
+
+    ``use_controls=False`` treats even the simulator's server as a cluster (wall-clock time, no scripted jobs):
+    a scenario then runs at the pace a real cluster would set.
+    """
 
     name = "kube"
 
-    def __init__(self, settings: BackendSettings | None = None, target: KubeTarget | None = None) -> None:
+    def __init__(self, settings: BackendSettings | None = None, target: KubeTarget | None = None, *,
+                 use_controls: bool = True) -> None:
         settings = settings or BackendSettings()
         self.settings = settings
         self._warnings: list[str] = []
@@ -82,7 +87,7 @@ class KubeBackend:
         self._closed = False
         self._restore: list[Callable[[], None]] = []
         self.operator: OperatorLocation | None = None
-        self.controls = find_controls(self._api)
+        self.controls = find_controls(self._api) if use_controls else None
         try:
             if settings.executor.path_map:
                 raise ScenarioNotRunnable("the scenario maps container paths to local files (paths:), which only the "

@@ -16,7 +16,8 @@ def _v1(**fields: object) -> dict[str, object]:
 def test_an_event_recorded_through_core_v1_reads_back_as_it_was_written():
     event = core_event(_v1(deprecatedCount=3, deprecatedFirstTimestamp="2026-01-01T00:00:05Z",
                            deprecatedLastTimestamp="2026-01-01T00:00:09Z",
-                           deprecatedSource={"component": "ray-job-controller"}, reportingController="ray-job-controller"))
+                           deprecatedSource={"component": "ray-job-controller"},
+                           reportingController="ray-job-controller"))
     assert event == {
         "apiVersion": "v1", "kind": "Event", "metadata": {"name": "demo.17f", "namespace": "ns"},
         "involvedObject": REGARDING, "reason": "CreatedRayCluster", "message": "Created RayCluster ns/demo-x",

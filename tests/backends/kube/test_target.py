@@ -85,7 +85,7 @@ def test_a_context_whose_cluster_is_missing_is_refused_with_the_clients_reason(t
     path = tmp_path / "kc"
     path.write_text(yaml.safe_dump({"contexts": [{"name": "a", "context": {"cluster": "gone", "user": "u"}}],
                                     "current-context": "a", "users": [{"name": "u", "user": {"token": "t"}}]}))
-    with pytest.raises(InputError, match="context='a' of kubeconfig=.* cannot be used"):
+    with pytest.raises(InputError, match=r"context='a' of kubeconfig=.* cannot be used"):
         connect(KubeTarget(path))
 
 
