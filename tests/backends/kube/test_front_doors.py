@@ -4,8 +4,10 @@ hint) before anything runs; a scenario that needs what the target lacks is skipp
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
+import time
 from importlib.metadata import entry_points
 from pathlib import Path
 
@@ -95,3 +97,40 @@ def test_pytest_with_a_kubeconfig_that_cannot_work_stops_before_collecting(pytes
                                            "--rayjob-kubeconfig", str(tmp_path / "nope"))
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*rayjob-harness: kubeconfig=*nope does not exist*"])
+
+
+LONG = """\
+scenario: runs-for-hours
+executor: {runtime: 10h}
+apply: [manifests/rayjob.yaml]
+steps:
+  - wait: {rayjob: sample-job, until: {status.jobDeploymentStatus: Complete}, timeout: 20h}
+"""
+
+
+def _harness_namespaces(kubeconfig: Path) -> list[str]:
+    from kubernetes import client, config
+
+    api_client = config.new_client_from_config(str(kubeconfig))
+    try:
+        found = client.CoreV1Api(api_client).list_namespace(
+            label_selector="app.kubernetes.io/managed-by=rayjob-harness").items
+        return [ns.metadata.name for ns in found if ns.metadata.deletion_timestamp is None]
+    finally:
+        api_client.close()
+
+
+def test_a_run_stopped_by_sigterm_deletes_its_namespace_on_the_way_out(scenarios, simulator_server):
+    (scenarios / "long.yaml").write_text(LONG)
+    before = set(_harness_namespaces(simulator_server.kubeconfig))
+    process = subprocess.Popen([sys.executable, "-m", "harness", "run", str(scenarios / "long.yaml"), "--backend",
+                                "kube", "--kubeconfig", str(simulator_server.kubeconfig)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while set(_harness_namespaces(simulator_server.kubeconfig)) == before:
+        assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+        time.sleep(0.1)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert set(_harness_namespaces(simulator_server.kubeconfig)) == before
