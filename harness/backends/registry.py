@@ -79,8 +79,10 @@ BACKENDS: Final[Mapping[str, BackendInfo]] = {
     "sim": BackendInfo(
         name="sim", summary="the in-process simulator of KubeRay, in virtual time",
         kuberay_versions={"1.7": "1.7.0"}, default_kuberay_version="1.7", virtual_time=True,
-        executors=("scripted", "ray"), capabilities=frozenset({"ray_job_submit", "settle", "driver_log_capture"}),
-        load=_load_sim),
+        executors=("scripted", "ray"),
+        capabilities=frozenset({"ray_job_submit", "settle", "driver_log_capture", "kill_container",
+                                "dashboard_answers", "fail_next", "hold_submitter", "unpullable_image",
+                                "restart_operator"}), load=_load_sim),
     # Virtual time on the simulator's server (rayjob-harness serve), the wall clock on a cluster; Ray jobs run where
     # the target runs them: on a cluster its own Ray, on the server its executor. The releases are those kind
     # provisioning installs (clusters/kuberay/).

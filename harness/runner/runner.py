@@ -26,7 +26,7 @@ from ..backends.registry import BACKENDS
 from ..errors import HarnessError
 from ..executors import ExecutorChoice, ExecutorName, ray_missing_reason
 from ..journal import JournalEntry
-from ..scenario.model import RayJobSubmitStep, Scenario, Step
+from ..scenario.model import Scenario, Step
 from .bindings import Bindings
 from .context import RunContext, StepFailed
 from .diagnostics import render_failure, replay_command
@@ -121,20 +121,6 @@ def namespace_for(scenario: Scenario, options: RunOptions, *, shared: bool) -> s
     suffix = f"-{worker}" if worker else ""
     suffix += "-" + secrets.token_hex(3)
     return f"rh-{slug[: 63 - 3 - len(suffix)].rstrip('-')}{suffix}"
-
-
-def missing_capability(scenario: Scenario, backend: Backend) -> str | None:
-    """Why the backend cannot run a step the scenario has here, or None: a capability its registry entry declares
-    but that this target does not offer (a backend that never has it fails at the step, so that the scenario
-    gets restricted with ``backends:``)."""
-    info = BACKENDS.get(backend.name)
-    if info is None or "ray_job_submit" not in info.capabilities:
-        return None
-    if backend.capabilities.ray_job_submit is None and any(isinstance(step, RayJobSubmitStep)
-                                                           for step in scenario.all_steps):
-        return (f"the scenario submits a Ray job as a user (ray_job_submit), which backend={backend.name} cannot do "
-                "here")
-    return None
 
 
 def world_is_shared(backend: Backend, options: RunOptions) -> bool:
@@ -238,12 +224,19 @@ def run_scenario(scenario: Scenario, options: RunOptions, factory: BackendFactor
     """Run ``scenario`` on a backend made by ``factory``; never raises for scenario or backend problems."""
     wall = time.monotonic()
     version = options.kuberay_version or ""
+    if scenario.load_error is not None:
+        # A scenario that could not be loaded is bad input, reported as this scenario's error; the file's other
+        # scenarios still run.
+        return ScenarioResult(scenario=scenario, status="error", backend=options.backend,
+                              executor=executor_for(scenario, options), kuberay_version=version,
+                              summary=scenario.load_error.message, failure=str(scenario.load_error))
     # Decide skips before building a world (a Ray runtime or a cluster connection may be costly).
     executor = executor_for(scenario, options)
     reason = ray_missing_reason(executor)
+    info = BACKENDS.get(options.backend)
     if reason is None and options.kuberay_version is not None and decided_before_connecting(options):
         reason = scenario.skip_reason(backend=options.backend, kuberay_version=options.kuberay_version,
-                                      executor=executor)
+                                      executor=executor, capabilities=info.capabilities if info else None)
     if reason is not None:
         return ScenarioResult(scenario=scenario, status="skipped", backend=options.backend, executor=executor,
                               kuberay_version=version, summary=reason)
@@ -265,8 +258,8 @@ def run_scenario(scenario: Scenario, options: RunOptions, factory: BackendFactor
     stream: IO[str] | None = None
     try:
         version = backend.kuberay_version
-        reason = scenario.skip_reason(backend=backend.name, kuberay_version=version, executor=backend.executor_name)
-        reason = reason or missing_capability(scenario, backend)
+        reason = scenario.skip_reason(backend=backend.name, kuberay_version=version, executor=backend.executor_name,
+                                      capabilities=backend.capabilities.names)
         if reason is not None:
             return ScenarioResult(scenario=scenario, status="skipped", backend=backend.name,
                                   executor=backend.executor_name, kuberay_version=version, summary=reason,

@@ -121,24 +121,18 @@ class KubeApi:
                                                      "fieldValidation": "Strict"}).json()
         return created
 
-    def merge_patch(self, res: ApiResource, name: str, patch: Mapping[str, Any], *, namespace: str | None) -> Obj:
+    def merge_patch(self, res: ApiResource, name: str, patch: Mapping[str, Any], *, namespace: str | None,
+                    subresource: str | None = None) -> Obj:
         patched: Obj = self.transport.request(
-            "PATCH", res.item(name, namespace=namespace), body=dict(patch), content_type=MERGE_PATCH,
+            "PATCH", res.item(name, namespace=namespace, subresource=subresource), body=dict(patch),
+            content_type=MERGE_PATCH,
             query={"fieldManager": FIELD_MANAGER, "fieldValidation": "Strict"}).json()
         return patched
 
-    def delete(self, res: ApiResource, name: str, *, namespace: str | None,
-               propagation: str = "Background") -> bool:
-        """Request the deletion (kubectl's body); False when the object was already gone."""
-        try:
-            self.transport.request("DELETE", res.item(name, namespace=namespace),
-                                   body={"kind": "DeleteOptions", "apiVersion": "v1",
-                                         "propagationPolicy": propagation})
-        except ApiError as exc:
-            if exc.not_found:
-                return False
-            raise
-        return True
+    def delete(self, res: ApiResource, name: str, *, namespace: str | None, propagation: str = "Background") -> None:
+        """Request the deletion (kubectl's body); ApiError 404 when there is no such object."""
+        self.transport.request("DELETE", res.item(name, namespace=namespace),
+                               body={"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": propagation})
 
     # -- pods and services -----------------------------------------------------------------------------------------
 

@@ -26,17 +26,25 @@ import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from ..._util.jsoncopy import deep_copy, get_path
-from ...errors import DeletionTimeout, HarnessError, InputError, ManifestError, SourcePos
+from ...errors import DeletionTimeout, HarnessError, InputError, ManifestRefused
 from ...executors import ExecutorName
 from ...journal import Journal
 from ...manifests import Manifest, hint_for, load_manifests, validate_manifest
 from ...manifests.validate import generic_hint
 from ...model.kinds import EVENT, NAMESPACE
 from ...model.selectors import parse_selector
-from ..base import BackendSettings, Capabilities, Log, LogSource, RayJobSubmitRefused, ScenarioNotRunnable
+from ..base import (
+    BackendSettings,
+    Capabilities,
+    Log,
+    LogSource,
+    RayJobSubmitRefused,
+    Refused,
+    ScenarioNotRunnable,
+)
 from ..logs import read_log
 from . import dashboard
 from .api import KubeApi
@@ -244,7 +252,11 @@ class KubeBackend:
         self.observed.record_action("delete namespace", namespace=name)
         for watch in self._watches.pop(name, []):
             watch.stop()
-        self._api.delete(ApiResource.of(NAMESPACE), name, namespace=None)
+        try:
+            self._api.delete(ApiResource.of(NAMESPACE), name, namespace=None)
+        except ApiError as exc:
+            if not exc.not_found:
+                raise
         if name in self._created:
             self._created.remove(name)
         self.observed.unfollow(name)
@@ -306,14 +318,13 @@ class KubeBackend:
         self._deliver_write(res.kind, applied)
         return applied
 
-    def patch(self, kind: str, name: str, patch: Mapping[str, Any], *, namespace: str) -> Obj:
+    def patch(self, kind: str, name: str, patch: Mapping[str, Any], *, namespace: str,
+              subresource: Literal["status"] | None = None) -> Obj:
         res = known(kind)
         self.observed.record_action("patch", kind=res.kind, namespace=namespace, name=name, detail=str(dict(patch)))
         try:
-            patched = self._api.merge_patch(res, name, patch, namespace=namespace)
+            patched = self._api.merge_patch(res, name, patch, namespace=namespace, subresource=subresource)
         except ApiError as exc:
-            if exc.not_found:
-                raise HarnessError(f'{res.qualified} "{name}" not found in namespace {namespace}') from None
             raise _refusal(exc, res.kind, name, None) from None
         self._deliver_write(res.kind, patched)
         return patched
@@ -321,8 +332,10 @@ class KubeBackend:
     def delete(self, kind: str, name: str, *, namespace: str, wait: bool = True, timeout: float = 300.0) -> None:
         res = known(kind)
         self.observed.record_action("delete", kind=res.kind, namespace=namespace, name=name)
-        if not self._api.delete(res, name, namespace=namespace):
-            raise HarnessError(f'{res.qualified} "{name}" not found in namespace {namespace}')
+        try:
+            self._api.delete(res, name, namespace=namespace)
+        except ApiError as exc:
+            raise _refusal(exc, res.kind, name, None) from None
         if self.virtual_time and isinstance(self._time, SteppedTime):
             self._time.deliver()
         if wait and not self.wait_until(lambda: self.get(res.kind, name, namespace=namespace) is None, timeout):
@@ -443,7 +456,8 @@ class KubeBackend:
                 try:
                     self._api.delete(ApiResource.of(NAMESPACE), name, namespace=None)
                 except (ApiError, ApiUnreachable) as exc:
-                    _log.warning("namespace %s could not be deleted: %s", name, exc.message)
+                    if not getattr(exc, "not_found", False):
+                        _log.warning("namespace %s could not be deleted: %s", name, exc.message)
             self._created.clear()
         for watches in self._watches.values():
             for watch in watches:
@@ -458,21 +472,21 @@ class KubeBackend:
 
 
 def _refusal(exc: ApiError, kind: str, name: str, manifest: Manifest | None) -> HarnessError:
-    """What the API server refused, as a ManifestError at the manifest's line when there is one."""
-    if exc.code not in (400, 409, 422):
-        return exc
-    hint = generic_hint(exc.code, kind)
-    pos: SourcePos | None = None
-    if manifest is not None:
-        field = next((c.field.lstrip(".") for c in exc.causes if c.field), "")
-        if not field and (found := _UNKNOWN_FIELD.search(exc.message)):
-            field = found.group(1)
-        local = validate_manifest(manifest)
-        if not local.ok:
-            hint = hint_for(local, manifest)
-            field = field or local.errors[0].path
-        pos = manifest.pos(field)
-    return ManifestError(exc.message or f"{kind} {name} was refused ({exc.code} {exc.reason})", pos=pos, hint=hint)
+    """What the API server refused, as the Backend protocol says it: :class:`Refused` with the Status's code,
+    reason and message; for a manifest file, a ManifestRefused at the line of the field the server names (or of
+    the first one the API server's rules, checked here too, find wrong) with their hint."""
+    hint = generic_hint(exc.code, kind) if exc.code in (400, 422) else None
+    if manifest is None:
+        return Refused(exc.message, code=exc.code, reason=exc.reason, hint=hint)
+    field = next((c.field.lstrip(".") for c in exc.causes if c.field), "")
+    if not field and (found := _UNKNOWN_FIELD.search(exc.message)):
+        field = found.group(1)
+    local = validate_manifest(manifest)
+    if not local.ok:
+        hint = hint_for(local, manifest)
+        field = field or local.errors[0].path
+    return ManifestRefused(exc.message or f"{kind} {name} was refused ({exc.code} {exc.reason})", code=exc.code,
+                           reason=exc.reason, status_message=exc.message, pos=manifest.pos(field), hint=hint)
 
 
 def reach(api: KubeApi) -> None:
