@@ -66,6 +66,7 @@ _log = logging.getLogger(__name__)
 WATCHED_KINDS: Final = ("RayJob", "RayCluster", "Pod", "Service", "Job", "ConfigMap", "NetworkPolicy")
 NAMESPACE_LABELS: Final = {"app.kubernetes.io/managed-by": "rayjob-harness"}
 WRITE_DELIVERY: Final = 30.0  # wall seconds a write may take to come back through the watch
+NAMESPACE_DELETION: Final = 300.0  # virtual seconds a scenario's namespace may take to go, on the simulator's server
 _UNKNOWN_FIELD: Final = re.compile(r'unknown field "([^"]+)"')
 _EXACT: Final = {"1.5": "1.5.2", "1.6": "1.6.2", "1.7": "1.7.0"}  # the releases kind provisioning installs
 
@@ -261,9 +262,32 @@ class KubeBackend:
             self._created.remove(name)
         self.observed.unfollow(name)
         if self.virtual_time:
-            # Let the server finish the deletion now, so that the next scenario's steps do not run it.
-            self._time_source.wait_until(lambda: self._api.get(ApiResource.of(NAMESPACE), name, namespace=None)
-                                         is None, 600.0)
+            self._finish_deletion(name)
+
+    def _finish_deletion(self, namespace: str) -> None:
+        """On the simulator's server, run its clock until the namespace is gone, so that the next scenario's steps
+        neither run its deletion nor step through the timers of what it held. An object whose finalizer nobody
+        removes (a RayJob the operator no longer reconciles) would hold it for ever: after a while its finalizers
+        are removed, as a person would with ``kubectl patch``, and said in a warning."""
+        def gone() -> bool:
+            return self._api.get(ApiResource.of(NAMESPACE), namespace, namespace=None) is None
+
+        if self._time_source.wait_until(gone, NAMESPACE_DELETION):
+            return
+        held = []
+        for kind in (*WATCHED_KINDS, "Event"):
+            res = known(kind)
+            if not self._served(kind):
+                continue
+            for obj in self._api.list(res, namespace=namespace)[0]:
+                if obj["metadata"].get("finalizers"):
+                    self._api.merge_patch(res, obj["metadata"]["name"], {"metadata": {"finalizers": None}},
+                                          namespace=namespace)
+                    held.append(f"{kind}/{obj['metadata']['name']} ({', '.join(obj['metadata']['finalizers'])})")
+        if held:
+            self._warn(f"namespace {namespace} stayed Terminating for {NAMESPACE_DELETION:g}s of virtual time: the "
+                       f"finalizers of {', '.join(held)} held it; the harness removed them")
+        self._time_source.wait_until(gone, NAMESPACE_DELETION)
 
     # -- objects ---------------------------------------------------------------------------------------------------
 

@@ -31,8 +31,10 @@ from .observed import Observed
 
 POLL: Final = 0.25  # wall seconds between checks of a condition while nothing changes
 SLEEP_SLICE: Final = 0.5
-# A step of nothing makes the server run nothing, even what is due now; this is the least step that runs it.
-EPSILON: Final = 1e-9
+# The least step: a step of nothing makes the server run nothing, not even what is due now; and a step must still
+# move a clock that has run for years (a float's resolution at 10^8 seconds is about 1.5e-8).
+EPSILON: Final = 1e-7
+TOLERANCE: Final = 1e-6  # virtual time left below this is none
 DELIVERY_TIMEOUT: Final = 30.0
 
 
@@ -165,12 +167,16 @@ class SteppedTime:
 
     def _step(self, seconds: float) -> None:
         """Advance the server's clock ``seconds`` and wait until the watches have delivered what happened."""
+        before = self._state.now
         self._observed.hold()
         try:
             self._state = self._controls.advance(seconds)
             self.deliver()
         finally:
             self._observed.release(t=self.now())
+        if self._state.now <= before:
+            raise HarnessError(f"the server's clock did not move when advanced {seconds:g}s (it stays at "
+                               f"{self._state.now:g}s)", hint="something else drives its clock; restart the server")
 
     def deliver(self, version: int | None = None) -> None:
         """Wait until the watches have delivered every write up to ``version`` (default: the server's latest)."""
@@ -181,13 +187,15 @@ class SteppedTime:
                                f"within {DELIVERY_TIMEOUT:g}s (delivered up to {self._ledger.complete})",
                                hint="the server may be overloaded, or serve a kind the backend does not watch")
 
-    def _next_step(self, limit: float) -> float:
-        if self._max_step is not None:
-            limit = min(limit, self._max_step)
+    def _left(self, until: float) -> float:
+        left = until - self.now()
+        return left if left > TOLERANCE else 0.0
+
+    def _next_step(self, left: float) -> float:
+        """The step toward a point ``left`` seconds away: as far as the next timer, and at least EPSILON."""
+        limit = left if self._max_step is None else min(left, self._max_step)
         due = self._state.next_timer_in
-        if due is None or due > limit:
-            return limit
-        return max(due, EPSILON)
+        return max(limit if due is None or due > limit else due, EPSILON)
 
     def refresh(self) -> None:
         """Read the clock again: a write may have set a timer (a reconcile is queued by the object it wrote)."""
@@ -196,8 +204,8 @@ class SteppedTime:
     def advance(self, seconds: float) -> None:
         self.refresh()
         target = self.now() + seconds
-        while (left := target - self.now()) > 0 or self._due_now():
-            self._step(self._next_step(max(left, 0.0)) if left > 0 else EPSILON)
+        while (left := self._left(target)) > 0 or self._due_now():
+            self._step(self._next_step(left))
 
     def _due_now(self) -> bool:
         return self._state.next_timer_in is not None and self._state.next_timer_in <= 0
@@ -209,9 +217,9 @@ class SteppedTime:
             while True:
                 if holds_on_the_way(condition, self._observed):
                     return True
-                left = deadline - self.now()
-                if left <= 0 and not self._due_now():
+                left = self._left(deadline)
+                if left == 0 and not self._due_now():
                     return False
                 if math.isinf(left) and self._state.next_timer_in is None:
                     return False  # nothing will ever happen
-                self._step(self._next_step(max(left, 0.0)) if left > 0 else EPSILON)
+                self._step(self._next_step(left))

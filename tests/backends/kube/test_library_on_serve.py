@@ -13,7 +13,9 @@ Where the server lacks what a scenario needs, the verdict may differ only by say
 
 - the driver log (a file on the head pod) needs ``services/proxy`` or ``pods/exec``, which the server lacks;
 - a user's ``ray job submit`` needs ``services/proxy`` too: the scenario is skipped, saying so;
-- scripted ``attempts`` are refused by the server's job-scripts control: the scenario is skipped, saying so.
+- scripted ``attempts`` are refused by the server's job-scripts control: the scenario is skipped, saying so;
+- injected faults (a killed container, a dashboard's answers, a refused request...) need controls the server
+  does not offer: the scenario is skipped, saying which capability it lacks.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ SERVER_GAPS = {  # what the Kubernetes run says when it meets one, and what is m
         "no services/proxy to submit a Ray job through",
     r"the server refused the scenario's job scripts: .*unknown field 'attempts'":
         "no scripted attempts in the server's job scripts",
+    r"backend=kube cannot run the \w+ step at \S+ \(it lacks the \w+ capability\)":
+        "no fault injection among the server's controls",
 }
 
 
