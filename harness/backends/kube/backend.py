@@ -331,14 +331,22 @@ class KubeBackend:
         else:
             meta.pop("namespace", None)
         name = str(meta.get("name") or meta.get("generateName") or "")
-        self.observed.record_action("apply", kind=res.kind, namespace=ns or "", name=name)
+        where = ns or ""
+        # The action is journaled once the answer says what it was; changes arriving meanwhile wait behind it.
+        self.observed.hold()
         try:
             if meta.get("name"):
                 applied = self._api.apply(res, body, namespace=ns)
             else:
                 applied = self._api.create(res, body, namespace=ns)
         except ApiError as exc:
+            self.observed.record_action("apply (refused)", kind=res.kind, namespace=where, name=name,
+                                        detail=exc.message)
             raise _refusal(exc, res.kind, name, manifest) from None
+        else:
+            self.observed.record_action("apply", kind=res.kind, namespace=where, name=name)
+        finally:
+            self.observed.release()
         self._deliver_write(res.kind, applied)
         return applied
 

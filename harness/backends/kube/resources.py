@@ -1,8 +1,9 @@
 """Where each kind lives on an API server: group, version, plural and scope, and the paths built from them.
 
-The kinds a scenario names (RayJob, RayCluster, Pod, Service, Job, ConfigMap, Event, Namespace, NetworkPolicy)
-are known in advance (:mod:`harness.model.kinds`); any other kind a manifest holds (a Secret, a PVC, a
-Deployment) is found through the server's discovery documents, once per group-version, as kubectl does.
+The kinds a scenario names by kind alone (RayJob, RayCluster, Pod, Service, Job, ConfigMap, Event, Namespace,
+NetworkPolicy...) are known in advance (:mod:`harness.model.kinds`). A manifest's object is looked up in the
+server's discovery documents by its apiVersion and kind, once per group-version, as kubectl does: so any kind the
+server serves can be applied (a Secret, a PVC, a Deployment), and one it does not serve is refused saying so.
 
 Not here: requests (:mod:`.transport`, :mod:`.api`).
 """
@@ -70,7 +71,8 @@ def known(kind: str) -> ApiResource:
 
 
 class ResourceMap:
-    """Resolves (apiVersion, kind) to a resource: the known kinds first, then the server's discovery."""
+    """Resolves (apiVersion, kind) to a resource through the server's discovery (once per group-version): what
+    the server does not serve is said so before anything is sent (a RayCronJob where its CRD is not installed)."""
 
     def __init__(self, discover: Callable[[str], Any]) -> None:
         self._discover = discover  # GET a discovery path, returning the decoded APIResourceList
@@ -79,10 +81,6 @@ class ResourceMap:
 
     def for_object(self, api_version: str, kind: str) -> ApiResource:
         """The resource of an object with this ``apiVersion`` and ``kind``; InputError if the server has none."""
-        rtype = resolve_kind(kind)
-        if rtype is not None and rtype.kind == kind and rtype.serves(api_version):
-            group, _, version = api_version.rpartition("/")
-            return ApiResource(group, version, rtype.kind, rtype.plural, rtype.namespaced)
         found = self._group_version(api_version).get(kind)
         if found is None:
             raise InputError(f"the API server does not serve kind={kind} in apiVersion={api_version}",

