@@ -29,7 +29,7 @@ from ..executors.settings import JobScript, JobScripts
 from .request import MERGE_PATCH, Request, Response, decode_body
 from .resources import CONTROLS_GROUP, CONTROLS_VERSION
 from .status import StatusError
-from .world import PACINGS, World
+from .world import CALL_TIMEOUT, PACINGS, World
 
 Obj = dict[str, Any]
 API_VERSION: Final = f"{CONTROLS_GROUP}/{CONTROLS_VERSION}"
@@ -164,7 +164,8 @@ class Controls:
                 raise StatusError(405, "clocks/settle accepts POST only")
             body = decode_body(req) if req.body.strip() else {}
             timeout = _seconds(body.get("timeout", "24h") if isinstance(body, Mapping) else "24h", "timeout")
-            settled = self.world.call(lambda: self.world.sim.settle(timeout))
+            # virtual time follows the wall clock while real Ray work runs, so the wait may take that long
+            settled = self.world.call(lambda: self.world.sim.settle(timeout), timeout=timeout + CALL_TIMEOUT)
             clock = self.clock()
             clock["status"]["settled"] = settled
             return clock
