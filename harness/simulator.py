@@ -39,7 +39,7 @@ from .manifests import Manifest, load_manifests, parse_manifests, raise_for_erro
 from .model.enums import JobDeploymentStatus
 from .model.kinds import CONFIGMAP, POD, RAYJOB, ResourceType, resolve_kind
 from .model.rayjob import RayJob
-from .raysim.dashboard import DashboardError, Executor, JobRecord, SubmitRequest
+from .raysim.dashboard import DashboardError, Executor, JobRecord, RayDashboard, SubmitRequest
 from .raysim.directory import DashboardDirectory
 from .raysim.nodes import RayTimings, ray_program_factory
 from .sim.clock import Clock
@@ -317,13 +317,43 @@ class Simulator:
     def driver_log(self, name: str, *, namespace: str = "default") -> str:
         """``/tmp/ray/session_latest/logs/job-driver-<jobId>.log`` on the RayJob's head pod."""
         job = self.rayjob(name, namespace=namespace)
-        record = self.ray_job_record(name, namespace=namespace)
+        cluster = job.status.ray_cluster_name
+        dashboard = self.directory.current(namespace, cluster)
+        if dashboard is None:
+            raise NotFound(f"RayCluster {namespace}/{cluster or '<none>'} has no Ray head running")
+        if not dashboard.serving:
+            raise NotFound(f"the Ray head of RayCluster {namespace}/{cluster} is still starting: its dashboard is "
+                           "not serving yet")
+        record = dashboard.jobs.get(job.status.job_id)
         if record is None:
-            cluster = job.status.ray_cluster_name or "<none>"
-            raise NotFound(f"no driver log for RayJob {namespace}/{name}: the head pod of RayCluster {cluster} "
-                           f"is not running or has no job {job.status.job_id!r}",
-                           hint="read the submitter pod's log instead (kubectl logs -l job-name=" + name + ")")
+            raise NotFound(f"the Ray head of RayCluster {namespace}/{cluster} has no job {job.status.job_id!r}")
         return "".join(line + "\n" for line in record.driver_log)
+
+    def stopped_head_with_job(self, name: str, *,
+                              namespace: str = "default") -> tuple[RayDashboard, JobRecord] | None:
+        """The stopped Ray head (and its job record) that last held the RayJob's job, for a copy of its driver log.
+
+        The job is ``status.jobId`` while the RayJob exists, else the last one submitted for it. Nothing on a real
+        cluster can answer this: the log file dies with the head pod.
+        """
+        found = self.store.find(RAYJOB, namespace, name)
+        job_id = RayJob.from_raw(found).status.job_id if found is not None else None
+        best: tuple[tuple[float, float], RayDashboard, JobRecord] | None = None
+        for dashboard in self.directory.history:
+            if dashboard.gone_at is None or dashboard.cluster.namespace != namespace:
+                continue
+            for record in dashboard.jobs.values():
+                if record.request.rayjob != name or (job_id is not None and record.submission_id != job_id):
+                    continue
+                key = (dashboard.gone_at, record.history[0][0] if record.history else 0.0)
+                if best is None or key >= best[0]:
+                    best = (key, dashboard, record)
+        return None if best is None else (best[1], best[2])
+
+    def pod_deleted(self, pod: str, *, namespace: str = "default") -> bool:
+        """The pod is gone or being deleted."""
+        current = self.store.find(POD, namespace, pod)
+        return current is None or bool(current["metadata"].get("deletionTimestamp"))
 
     def ray_job_record(self, name: str, *, namespace: str = "default") -> JobRecord | None:
         job = self.rayjob(name, namespace=namespace)

@@ -46,10 +46,12 @@ class LogUnavailable(HarnessError):
 
 @dataclass(frozen=True)
 class Log:
-    """A log as read: what it is (for messages, e.g. "submitter log of RayJob/demo") and its text."""
+    """A log as read: what it is (for messages, e.g. "submitter log of RayJob/demo"), its text, and a note on
+    where it came from when that is not the live source (e.g. a copy captured before the pod was deleted)."""
 
     subject: str
     text: str
+    note: str = ""
 
 
 class Backend(Protocol):
@@ -150,6 +152,31 @@ class RayJobSubmit(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class CapturedDriverLog:
+    """A driver log as it was when the head pod that held it went away."""
+
+    text: str
+    submission_id: str
+    pod: str  # the head pod the log was on
+    cluster: str  # its RayCluster
+    at: float  # backend time (seconds since start) when the pod's Ray head stopped
+    pod_deleted: bool  # True: the pod was deleted (TTL, deletion rules...); False: its Ray container stopped
+
+
+class DriverLogCapture(Protocol):
+    """Keeps the driver log of a head pod's jobs when the pod goes away.
+
+    On a real cluster the log file dies with the head pod (the submitter's log, which streamed it, is what remains);
+    only a backend that owns the pods, such as the simulator, can keep a copy. Readers must mark it as such.
+    """
+
+    def captured_driver_log(self, rayjob: str, *, namespace: str) -> CapturedDriverLog | None:
+        """The driver log of the RayJob's job (``status.jobId``; the last one submitted for it when the RayJob is
+        gone) as captured when its head stopped, or None when no stopped head held it."""
+        ...
+
+
 class Settle(Protocol):
     """Run until every RayJob is settled: terminal with its cleanup done, ValidationFailed, or Suspended."""
 
@@ -158,7 +185,7 @@ class Settle(Protocol):
         ...
 
 
-CapabilityName = Literal["ray_job_submit", "settle"]
+CapabilityName = Literal["ray_job_submit", "settle", "driver_log_capture"]
 
 
 @dataclass(frozen=True)
@@ -167,6 +194,7 @@ class Capabilities:
 
     ray_job_submit: RayJobSubmit | None = None
     settle: Settle | None = None
+    driver_log_capture: DriverLogCapture | None = None
 
     @property
     def names(self) -> frozenset[CapabilityName]:
@@ -176,6 +204,8 @@ class Capabilities:
             present.add("ray_job_submit")
         if self.settle is not None:
             present.add("settle")
+        if self.driver_log_capture is not None:
+            present.add("driver_log_capture")
         return frozenset(present)
 
 

@@ -4,7 +4,10 @@
 backend answers with :func:`read_log` over its own primitives (list pods, read a pod's log, read the driver log,
 read the operator's log), so that the answer cannot differ between readers or backends:
 
-- ``driver``: ``job-driver-<jobId>.log`` on the head pod (what ``ray job logs`` shows);
+- ``driver``: ``job-driver-<jobId>.log`` on the head pod (what ``ray job logs`` shows); when it cannot be read the
+  message says why (no job yet, head pod starting or deleted) and, in K8sJobMode, points at the submitter log,
+  which streamed the same output and outlives the cluster. :func:`read_driver_log` adds the copy a backend with
+  :class:`~.base.DriverLogCapture` kept of a deleted head's log, marked as such;
 - ``head``: the head pod's Ray container (the first one), i.e. ``ray start`` output;
 - ``submitter``: K8sJobMode, the pods of the submitter Job (labelled ``job-name=<rayjob>``); SidecarMode, the
   ``ray-job-submitter`` container of the head pod; other modes have no submitter;
@@ -21,10 +24,15 @@ import builtins
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
+from .._util.durations import format_duration
 from ..errors import HarnessError
 from ..journal import Journal
 from ..model.labels import LABEL_CLUSTER, LABEL_JOB_NAME, LABEL_NODE_TYPE, SUBMITTER_CONTAINER
-from .base import Log, LogSource, LogUnavailable
+from .base import Backend, Log, LogSource, LogUnavailable
+
+# Where the driver's output is once the head pod is gone; named for both front ends that read logs.
+SUBMITTER_INSTEAD = ("the submitter log streamed the same output and is kept after the cluster: --logs submitter "
+                     "(source: submitter in a scenario)")
 
 Obj = dict[str, Any]
 
@@ -59,7 +67,7 @@ def read_log(reader: LogReader, *, namespace: str, source: LogSource, rayjob: st
     try:
         if source == "driver":
             assert rayjob is not None
-            return Log(f"driver log of {subject}", reader.driver_log(rayjob, namespace=namespace))
+            return _driver(reader, namespace, rayjob)
         if source == "submitter":
             assert rayjob is not None
             return _submitter(reader, namespace, rayjob, container)
@@ -114,6 +122,72 @@ def _pod_logs(reader: LogReader, namespace: str, pods: list[Obj], container: str
         text = reader.pod_logs(name, namespace=namespace, container=_container(pod, container, first))
         parts.append(f"==> pod {name} <==\n" + text)
     return "\n".join(parts)
+
+
+def _deleted_head(journal: Journal, namespace: str, cluster: str) -> tuple[str, float] | None:
+    """(name, time) of the cluster's last head pod the journal saw deleted, or None."""
+    cluster_label, type_label = f"metadata.labels.{LABEL_CLUSTER}", f"metadata.labels.{LABEL_NODE_TYPE}"
+    found = None
+    for entry in journal.select(kind="Pod", namespace=namespace, types=("DELETED",)):
+        if entry.old(cluster_label) == cluster and entry.old(type_label) == "head":
+            found = (entry.name, entry.t)
+    return found
+
+
+def _driver(reader: LogReader, namespace: str, rayjob: str) -> Log:
+    """The driver log on the head pod, or LogUnavailable saying which step between RayJob and log file is missing."""
+    obj = _rayjob(reader, namespace, rayjob)
+    status, spec = obj.get("status") or {}, obj.get("spec") or {}
+    mode = spec.get("submissionMode") or "K8sJobMode"
+    job_id, cluster = str(status.get("jobId") or ""), str(status.get("rayClusterName") or "")
+    deployment = status.get("jobDeploymentStatus") or "New"
+    subject = f"RayJob/{rayjob}"
+    if not job_id:
+        waiting = "; InteractiveMode waits for spec.jobId" if mode == "InteractiveMode" else ""
+        raise LogUnavailable(f"{subject} has no Ray job yet (status.jobId is empty{waiting})")
+    if not cluster:
+        raise LogUnavailable(f"{subject} has no RayCluster (status.rayClusterName is empty)")
+    instead = SUBMITTER_INSTEAD if mode == "K8sJobMode" else None
+    heads = _pods(reader, namespace, f"{LABEL_CLUSTER}={cluster},{LABEL_NODE_TYPE}=head")
+    if not heads:
+        deleted = _deleted_head(reader.journal, namespace, cluster)
+        if deleted is not None:
+            raise LogUnavailable(f"the driver log of {subject} was on head pod {deleted[0]}, which was deleted at "
+                                 f"{format_duration(deleted[1])}, and went with it", hint=instead)
+        raise LogUnavailable(f"RayCluster {cluster} of {subject} has no head pod", hint=instead)
+    head = heads[-1]
+    name = head["metadata"]["name"]
+    if head["metadata"].get("deletionTimestamp"):
+        raise LogUnavailable(f"head pod {name} of {subject} is being deleted, and the driver log with it",
+                             hint=instead)
+    try:
+        return Log(f"driver log of {subject}", reader.driver_log(rayjob, namespace=namespace))
+    except HarnessError as exc:
+        phase = (head.get("status") or {}).get("phase") or "Pending"
+        if phase != "Running":
+            raise LogUnavailable(f"head pod {name} of {subject} is {phase}: Ray has not run job {job_id!r} on it "
+                                 "yet") from None
+        waiting = ": the RayJob is still Initializing, so nothing has submitted the job (its operator log says " \
+            "why)" if deployment == "Initializing" else ""
+        raise LogUnavailable(f"head pod {name} of {subject} is Running, but its driver log of job {job_id!r} cannot "
+                             f"be read ({exc.message}){waiting}") from None
+
+
+def read_driver_log(backend: Backend, *, namespace: str, rayjob: str) -> Log:
+    """The driver log as :meth:`Backend.logs` reads it; when that fails and the backend keeps copies of deleted
+    heads' logs (:class:`~.base.DriverLogCapture`), the copy, with a note saying it is one."""
+    try:
+        return backend.logs(namespace=namespace, source="driver", rayjob=rayjob)
+    except LogUnavailable:
+        capture = backend.capabilities.driver_log_capture
+        copy = capture.captured_driver_log(rayjob, namespace=namespace) if capture is not None else None
+        if copy is None:
+            raise
+        when = format_duration(copy.at)
+        how = f"before head pod {copy.pod} was deleted at {when}" if copy.pod_deleted else \
+            f"when the Ray head on pod {copy.pod} stopped at {when}"
+        return Log(f"driver log of RayJob/{rayjob}", copy.text,
+                   note=f"captured {how}; on a real cluster it is gone with the pod")
 
 
 def _submitter(reader: LogReader, namespace: str, rayjob: str, container: str | None) -> Log:

@@ -2,7 +2,8 @@
 
 Time is virtual: ``advance`` and ``wait_until`` cost no wall time with the scripted executor (with the Ray
 executor, time follows the wall clock only while real Ray work is in flight). Capabilities: a user's
-``ray job submit`` (InteractiveMode) and settling (run until every RayJob is done).
+``ray job submit`` (InteractiveMode), settling (run until every RayJob is done), and a copy of each driver log
+kept when its head pod goes away (which no real cluster offers).
 
 Not here: the simulated world itself (``harness.simulator`` and below); where logs are (:mod:`.logs`).
 """
@@ -23,7 +24,7 @@ from ..kuberay.profile import DEFAULT_RELEASE, operator_problems
 from ..raysim.dashboard import DashboardError
 from ..sim.store import NotFound
 from ..simulator import Simulator, wall_clock_origin
-from .base import BackendSettings, Capabilities, Log, LogSource, RayJobSubmitRefused
+from .base import BackendSettings, Capabilities, CapturedDriverLog, Log, LogSource, RayJobSubmitRefused
 from .logs import read_log
 
 Obj = dict[str, Any]
@@ -48,7 +49,7 @@ class SimBackend:
             self.executor_name = "ray" if simulator.executor.name == "ray" else "scripted"
         self.sim = simulator
         self.kuberay_version = self.sim.profile.version
-        self._capabilities = Capabilities(ray_job_submit=self, settle=self)
+        self._capabilities = Capabilities(ray_job_submit=self, settle=self, driver_log_capture=self)
 
     @property
     def journal(self) -> Journal:
@@ -103,6 +104,18 @@ class SimBackend:
             names = "|".join(f"{re.escape(kind)} {re.escape(namespace)}/{re.escape(name)}" for kind, name in objects)
             about = re.compile(rf"\b(?:{names})(?=[\s:]|$)")
         return [line for line in self.sim.operator_log if about.search(line)]
+
+    def captured_driver_log(self, rayjob: str, *, namespace: str) -> CapturedDriverLog | None:
+        """See DriverLogCapture: the simulator keeps each stopped head's job table, driver logs included."""
+        found = self.sim.stopped_head_with_job(rayjob, namespace=namespace)
+        if found is None:
+            return None
+        dashboard, record = found
+        assert dashboard.gone_at is not None
+        pod = str(((dashboard.cluster.head_pod or {}).get("metadata") or {}).get("name", ""))
+        return CapturedDriverLog(text="".join(line + "\n" for line in record.driver_log),
+                                 submission_id=record.submission_id, pod=pod, cluster=dashboard.cluster.name,
+                                 at=dashboard.gone_at, pod_deleted=self.sim.pod_deleted(pod, namespace=namespace))
 
     def logs(self, *, namespace: str, source: LogSource, rayjob: str | None = None, raycluster: str | None = None,
              container: str | None = None) -> Log:

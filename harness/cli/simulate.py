@@ -1,10 +1,11 @@
-"""``rayjob-harness simulate MANIFEST...``: apply manifests to the simulator and print the journal.
+"""``rayjob-harness simulate MANIFEST...``: apply manifests to the simulator, print the journal, and gate on it.
 
 The Ray jobs run as ``run`` and the pytest plugin run them (``--executor auto``): on the scripted executor when
 ``--job-*`` flags declare their outcome, else for real on a local Ray runtime when Ray is installed. The run ends
 when every RayJob is settled (terminal with its cleanup done, ValidationFailed, or Suspended) or when ``--for``
-has elapsed in virtual time. Everything goes through the backend registry and the Backend protocol; logs come
-from the backend's one log resolver.
+has elapsed in virtual time. The exit code says whether every RayJob ended as asked (``--expect``, Complete by
+default), and the summary says why one did not (:mod:`.gate`). Everything goes through the backend registry and
+the Backend protocol; logs come from the backend's one log resolver.
 """
 
 from __future__ import annotations
@@ -14,19 +15,19 @@ import logging
 import sys
 from pathlib import Path
 
-from .._util.durations import format_duration, parse_duration
-from ..backends.base import LOG_SOURCES, Backend, BackendSettings, LogSource
+from .._util.durations import parse_duration
+from ..backends.base import LOG_SOURCES, Backend, BackendSettings
 from ..backends.registry import backend_info
-from ..errors import HarnessError, InputError
+from ..errors import InputError
 from ..executors import EXECUTOR_CHOICES, ExecutorSettings, JobScript, JobScripts, resolve_executor
 from ..executors.choice import ray_missing_reason
 from ..journal import JournalEntry
 from ..manifests import load_manifests
 from ..model.featuregates import parse_feature_gates
-from ..model.rayjob import RayJob
+from ..runner.outcomes import SYNTAX, Expectation, expectations_for
+from . import gate
 
 BACKEND = "sim"
-_SUMMARY_KINDS = ("RayJob", "RayCluster", "Job", "Pod", "Service")
 
 
 def _duration(text: str) -> float:
@@ -60,9 +61,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "not model is refused)")
     parser.add_argument("--for", dest="duration", type=_duration, default=24 * 3600.0, metavar="DURATION",
                         help="stop after this much virtual time even if RayJobs are not settled (default 24h)")
-    parser.add_argument("--format", choices=("text", "json"), default="text", help="journal format")
+    parser.add_argument("--expect", action="append", default=[], metavar=SYNTAX,
+                        help="the outcome each RayJob must reach for exit code 0 (default Complete): a deployment "
+                             "status, maybe with its reason (Failed:DeadlineExceeded), for every RayJob or for one "
+                             "(my-job=Suspended); repeatable")
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="journal format; with json the summary and logs go to stderr")
     parser.add_argument("--logs", action="append", default=[], choices=LOG_SOURCES, metavar="SOURCE",
-                        help=f"after the journal, print this log of each RayJob: {', '.join(LOG_SOURCES)}")
+                        help=f"after the summary, print this log of each RayJob: {', '.join(LOG_SOURCES)}")
     parser.add_argument("--seed", type=int, default=0, help="seed of generated names (default 0)")
     parser.add_argument("--path-map", action="append", default=[], metavar="CONTAINER=LOCAL",
                         help="ray executor: map a container path to a local folder, e.g. /app=./app")
@@ -113,17 +119,26 @@ def build_backend(args: argparse.Namespace) -> Backend:
         on_warning=logging.getLogger("harness.cli").warning))  # printed once by the CLI
 
 
-def require_objects(paths: list[str]) -> None:
-    """An empty file or a folder without manifests is a mistake, not a cluster with nothing to do."""
+def require_objects(paths: list[str]) -> dict[tuple[str, str], str]:
+    """The RayJobs the manifests define, (namespace, name) -> file; an empty file or a folder without manifests is
+    a mistake, not a cluster with nothing to do."""
+    rayjobs: dict[tuple[str, str], str] = {}
     for path in paths:
-        if not load_manifests(path):
+        manifests = load_manifests(path)
+        if not manifests:
             where = "folder holds no *.yaml or *.yml file with any" if Path(path).is_dir() else "file holds no"
             raise InputError(f"{where} Kubernetes object path={path!r}",
                              hint="give manifests with at least one object (apiVersion, kind, metadata, spec)")
+        for manifest in manifests:
+            meta = manifest.obj.get("metadata")
+            if manifest.obj.get("kind") == "RayJob" and isinstance(meta, dict) and meta.get("name"):
+                rayjobs.setdefault((str(meta.get("namespace") or "default"), str(meta["name"])), manifest.source)
+    return rayjobs
 
 
 def command(args: argparse.Namespace) -> int:
-    require_objects(args.manifests)
+    rayjobs = require_objects(args.manifests)
+    expectations: list[Expectation] = expectations_for(args.expect, list(rayjobs))
     backend = build_backend(args)
     try:
         for path in args.manifests:
@@ -138,46 +153,27 @@ def command(args: argparse.Namespace) -> int:
                 print(entry.to_json())
         else:
             print(render_journal(list(backend.journal)))
-            print(summary(backend, settled, args.duration))
-        for source in args.logs:
-            print_logs(backend, source)
+        return finish(backend, args, settled, rayjobs, expectations)
     finally:
         backend.close()
-    return 0
+
+
+def finish(backend: Backend, args: argparse.Namespace, settled: bool, rayjobs: dict[tuple[str, str], str],
+           expectations: list[Expectation]) -> int:
+    """The summary and the logs asked for (on stderr when stdout carries JSON lines), and the exit code."""
+    out = sys.stderr if args.format == "json" else sys.stdout
+    sys.stdout.flush()  # the journal comes first even when both streams go to one place
+    facts = gate.RunFacts(settled=settled, duration=args.duration, scripted=backend.executor_name == "scripted",
+                          sources=rayjobs, logs=tuple(args.logs))
+    verdicts = gate.judge_run(backend, expectations)
+    print(gate.summary(backend, verdicts, facts), file=out)
+    for source in args.logs:
+        gate.print_logs(backend, source, scripted=facts.scripted, out=out)
+    out.flush()
+    return gate.exit_code(verdicts)
 
 
 def render_journal(entries: list[JournalEntry]) -> str:
     from ..report import render_text_timeline
 
     return render_text_timeline(entries)
-
-
-def summary(backend: Backend, settled: bool, duration: float) -> str:
-    lines = ["", f"After {format_duration(backend.now())} of virtual time"
-             + ("" if settled else f" (stopped by --for {format_duration(duration)}; not every RayJob settled)")
-             + ":"]
-    for raw in backend.list("RayJob", namespace=None):
-        job = RayJob.from_raw(raw)
-        s = job.status
-        lines.append(f"  RayJob {job.namespace}/{job.name}: deployment={s.job_deployment_status.value or 'New'} "
-                     f"job={s.job_status.value or '-'} reason={s.reason.value or '-'} "
-                     f"succeeded={s.succeeded or 0} failed={s.failed or 0}")
-        if s.message:
-            lines.append(f"    message: {s.message}")
-    remaining = [f"{kind}/{obj['metadata']['name']}" for kind in _SUMMARY_KINDS
-                 for obj in backend.list(kind, namespace=None)]
-    lines.append("  objects: " + (", ".join(remaining) if remaining else "none"))
-    return "\n".join(lines)
-
-
-def print_logs(backend: Backend, source: LogSource) -> None:
-    for raw in backend.list("RayJob", namespace=None):
-        meta = raw["metadata"]
-        header = f"==> {source} log of RayJob {meta['namespace']}/{meta['name']}"
-        try:
-            text = backend.logs(namespace=meta["namespace"], source=source, rayjob=meta["name"]).text
-        except HarnessError as exc:
-            print(f"{header}: not available: {exc.message}")
-            continue
-        print(header + " <==")
-        print(text.rstrip("\n"))

@@ -153,6 +153,7 @@ class RayDashboard(JobSink):
         self.jobs: dict[str, JobRecord] = {}
         self.serving = False  # the head container is running and `ray start` has brought the dashboard up
         self.gone = False
+        self.gone_at: float | None = None  # virtual time the head stopped; its job table is what it was then
 
     # -- the job API, as KubeRay's dashboard client sees it --------------------------------------------------------
 
@@ -233,5 +234,6 @@ class RayDashboard(JobSink):
         if self.gone:
             return
         self.gone = True
+        self.gone_at = self.clock.now
         self.serving = False
         self.executor.cluster_deleted(self.cluster, list(self.jobs.values()))

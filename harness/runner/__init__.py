@@ -2,7 +2,8 @@
 
 :func:`run_scenario` runs one scenario on a backend made by a factory (:func:`create_backend` by default) and
 returns a :class:`ScenarioResult`; :func:`select` applies ``-k`` expressions. :class:`ScenarioSession` runs
-steps one at a time (the pytest fixture for scenarios written in Python).
+steps one at a time (the pytest fixture for scenarios written in Python). :mod:`.outcomes` judges how each RayJob
+of a run ended against the outcome asked for, and :mod:`.explain` says why it ended there (``simulate``'s gate).
 """
 
 from __future__ import annotations

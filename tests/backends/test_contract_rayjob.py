@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from harness.backends.base import LOG_SOURCES, Backend, LogUnavailable
+from harness.backends.logs import read_driver_log
 from harness.backends.registry import backend_info
 
 from .manifests import GREETING, rayjob
@@ -99,6 +100,55 @@ def test_warnings_name_what_the_api_server_warned_about(backend, namespace):
     legacy["apiVersion"] = "ray.io/v1alpha1"
     backend.apply(legacy, namespace=namespace)
     assert any("ray.io/v1alpha1 RayJob is deprecated" in warning for warning in backend.warnings())
+
+
+def _finished_with_ttl(backend: Backend, namespace: str) -> None:
+    """A RayJob whose RayCluster (head pod and driver log with it) is deleted 10 s after it completes."""
+    _run(backend, namespace, shutdownAfterJobFinishes=True, ttlSecondsAfterFinished=10)
+    assert backend.wait_until(lambda: not backend.list("Pod", namespace=namespace,
+                                                       selector="ray.io/node-type=head"), TIMEOUT)
+
+
+def test_the_driver_log_of_a_deleted_head_is_unavailable_and_names_the_submitter_log(backend, namespace):
+    _finished_with_ttl(backend, namespace)
+    with pytest.raises(LogUnavailable) as caught:
+        backend.logs(namespace=namespace, source="driver", rayjob="contract")
+    assert "was deleted at" in caught.value.message and "went with it" in caught.value.message
+    assert caught.value.hint is not None and "--logs submitter" in caught.value.hint
+    assert "kubectl" not in str(caught.value)
+
+
+def test_the_driver_log_of_a_rayjob_not_submitted_yet_says_its_head_is_running(backend, namespace):
+    broken = rayjob()
+    broken["spec"]["rayClusterSpec"]["headGroupSpec"]["template"]["spec"]["containers"][0]["ports"] = [
+        {"containerPort": 8265}]  # no port named dashboard: the RayJob never leaves Initializing
+    backend.apply(broken, namespace=namespace)
+    assert backend.wait_until(lambda: any(
+        (p.get("status") or {}).get("phase") == "Running" and any(
+            c.get("type") == "Ready" and c.get("status") == "True" for c in p["status"].get("conditions") or [])
+        for p in backend.list("Pod", namespace=namespace, selector="ray.io/node-type=head")), TIMEOUT)
+    with pytest.raises(LogUnavailable) as caught:
+        backend.logs(namespace=namespace, source="driver", rayjob="contract")
+    assert "is Running" in caught.value.message and "not running" not in caught.value.message
+    assert "still Initializing, so nothing has submitted the job" in caught.value.message
+
+
+def test_a_captured_driver_log_is_the_log_as_it_was_marked_as_a_copy_where_the_backend_keeps_one(backend, namespace):
+    capture = backend.capabilities.driver_log_capture
+    if capture is None:
+        pytest.skip(f"backend={backend.name} does not declare driver_log_capture")
+    _finished_with_ttl(backend, namespace)
+    copy = capture.captured_driver_log("contract", namespace=namespace)
+    assert copy is not None and GREETING in copy.text and copy.pod_deleted
+    assert copy.submission_id == backend.get("RayJob", "contract", namespace=namespace)["status"]["jobId"]
+    log = read_driver_log(backend, namespace=namespace, rayjob="contract")
+    assert log.text == copy.text
+    assert log.note.startswith(f"captured before head pod {copy.pod} was deleted at ")
+
+
+def test_reading_the_driver_log_prefers_the_live_one_to_any_copy(backend, finished):
+    log = read_driver_log(backend, namespace=finished, rayjob="contract")
+    assert GREETING in log.text and log.note == ""
 
 
 def test_a_backend_is_what_its_registry_entry_declares(backend):
