@@ -154,3 +154,10 @@ def test_previous_logs_of_a_container_that_never_restarted_are_400(client: Clien
     _run_to_completion(client, ns, "prev")
     answer = client.get(f"/api/v1/namespaces/{ns}/pods/{_submitter_pod(client, ns, 'prev')}/log?previous=true")
     assert answer.status == 400 and "previous terminated container" in answer.body["message"]
+
+
+def test_under_manual_pacing_nothing_runs_until_an_advance_even_of_zero_seconds(client: Client, ns: str):
+    client.post(RAYJOBS.format(ns=ns), rayjob("frozen"))
+    assert "status" not in client.get(f"{RAYJOBS.format(ns=ns)}/frozen").body  # the first reconcile is due now
+    client.post(f"{CONTROLS}/clocks/virtual/advance", {"seconds": 0})
+    assert client.get(f"{RAYJOBS.format(ns=ns)}/frozen").body["status"]["jobDeploymentStatus"] == "Initializing"
