@@ -278,3 +278,10 @@ def test_auth_can_i_says_yes_for_the_simulators_one_user(kubectl: Kubectl):
 
 def test_auth_whoami_names_the_simulators_user(kubectl: Kubectl):
     assert "rayjob-harness-admin" in kubectl("kubectl auth whoami").stdout
+
+
+def test_get_events_prints_the_event_printers_columns(kubectl: Kubectl):
+    _running(kubectl)
+    header, *rows = kubectl("kubectl get events").stdout.splitlines()
+    assert header.split() == ["LAST", "SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]
+    assert any("rayjob/rayjob-sample" in row and "CreatedRayCluster" in row for row in rows)
