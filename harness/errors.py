@@ -54,6 +54,18 @@ class ManifestError(InputError):
     """A Kubernetes manifest cannot be read or would be rejected by the API server."""
 
 
+class ManifestRefused(ManifestError):
+    """The API server refuses a manifest: ``code`` and ``reason`` of its ``metav1.Status`` (400 BadRequest for
+    decoding, 422 Invalid for validation), ``status_message`` the Status's message (what client libraries show)."""
+
+    def __init__(self, message: str, *, code: int, reason: str, status_message: str, hint: str | None = None,
+                 pos: SourcePos | None = None) -> None:
+        super().__init__(message, hint=hint, pos=pos)
+        self.code = code
+        self.reason = reason
+        self.status_message = status_message
+
+
 class ScenarioError(InputError):
     """A scenario file is malformed; raised at load time, before anything runs."""
 

@@ -7,7 +7,9 @@ a scenario is collected or run. Per-run settings live in ``config.stash``; only 
 Collection: a ``*.yaml``/``*.yml`` file below a folder named ``scenarios`` (or named on the command line) whose
 top level has a ``scenario:`` key (or is a list of such mappings) is a scenario file; other YAML (manifests next
 to the scenarios) is left alone. Each scenario is an item with the node id ``path/to/file.yaml::scenario-name``.
-A malformed file is a collection error showing file:line:column and a hint, before anything runs.
+A file that cannot be read as scenarios is a collection error showing file:line:column and a hint, before
+anything runs; a mistake inside one scenario fails that scenario's item with the same message, and the file's
+other scenarios run.
 
 Options (group "rayjob-harness"): ``--rayjob-backend``, ``--kuberay-version``, ``--rayjob-executor``,
 ``--rayjob-report DIR``. Markers: ``rayjob`` (every scenario item), ``ray`` (a scenario item whose Ray jobs run on
@@ -154,7 +156,7 @@ class ScenarioFile(pytest.File):
         from .scenario import load_file
 
         try:
-            scenarios = load_file(self.path, _display(self.config, self.path))
+            scenarios = load_file(self.path, _display(self.config, self.path), isolate_errors=True)
         except InputError as exc:
             raise self.CollectError(str(exc)) from None
         known = _registered_markers(self.config)
@@ -183,6 +185,10 @@ class ScenarioFailed(Exception):
         self.result = result
 
 
+class ScenarioBroken(Exception):
+    """A scenario of the file could not be loaded (its error, with file:line and hint); the others still run."""
+
+
 class ScenarioItem(pytest.Item):
     """One scenario of a file; runs on a fresh backend in its own namespace."""
 
@@ -196,6 +202,8 @@ class ScenarioItem(pytest.Item):
     def runtest(self) -> None:
         from .runner import create_backend, run_scenario
 
+        if self.scenario.load_error is not None:
+            raise ScenarioBroken(str(self.scenario.load_error))
         settings = self.config.stash[_SETTINGS]
         result = run_scenario(self.scenario, settings.options(), create_backend)
         self.user_properties.extend([("backend", result.backend), ("kuberay_version", result.kuberay_version),
@@ -209,6 +217,8 @@ class ScenarioItem(pytest.Item):
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
                      style: Any = None) -> str | Any:
+        if isinstance(excinfo.value, ScenarioBroken):
+            return str(excinfo.value)
         if isinstance(excinfo.value, ScenarioFailed):
             result = excinfo.value.result
             return result.failure or result.summary or result.status

@@ -17,9 +17,10 @@ import contextlib
 import gc
 import math
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Final, Literal
 
 from ._util.durations import parse_duration
 from ._util.jsoncopy import deep_copy, merge_patch
@@ -28,33 +29,44 @@ from .errors import DeletionTimeout, InputError
 from .executors.scripted import ScriptedExecutor
 from .journal import Journal
 from .kube.admission import check_builtin
+from .kube.images import NodeImages
 from .kube.jobcontroller import JobController
 from .kube.kubelet import Kubelet, Latencies
 from .kuberay.networkpolicy_controller import NetworkPolicyController
 from .kuberay.profile import KubeRayProfile, checked_operator_config, profile_for
 from .kuberay.raycluster_controller import RayClusterController
+from .kuberay.raycronjob_controller import RayCronJobController
 from .kuberay.rayjob_controller import RayJobController
-from .kuberay.switches import network_policy_warning, unmodelled_use
+from .kuberay.switches import cronjob_warning, network_policy_warning, unmodelled_use
 from .manifests import Manifest, load_manifests, parse_manifests, raise_for_errors, validate_manifest
 from .model.enums import JobDeploymentStatus
-from .model.kinds import CONFIGMAP, POD, RAYJOB, ResourceType, resolve_kind
+from .model.kinds import CONFIGMAP, POD, RAYCLUSTER, RAYCRONJOB, RAYJOB, ResourceType, resolve_kind
 from .model.rayjob import RayJob
+from .model.status import INJECTABLE_REASONS, STATUS_CODES
 from .raysim.dashboard import DashboardError, Executor, JobRecord, RayDashboard, SubmitRequest
 from .raysim.directory import DashboardDirectory
+from .raysim.faults import JobInfoFault
 from .raysim.nodes import RayTimings, ray_program_factory
 from .sim.clock import Clock
 from .sim.events import EventRecorder
+from .sim.faults import PendingFailure, Verb
 from .sim.store import NotFound, ObjectStore, WatchEvent
 
 Obj = dict[str, Any]
+# What a scenario may make the API server refuse: the pods' own deletions are the kubelet's, whose retries of a
+# refused request are not modelled, so pod deletions are not among them; events and namespaces neither.
+FAILABLE: Final[Mapping[str, tuple[str, ...]]] = {
+    "create": ("RayJob", "RayCluster", "Job", "Pod", "Service", "ConfigMap", "NetworkPolicy", "Secret", "RayCronJob"),
+    "delete": ("RayJob", "RayCluster", "Job", "Service", "ConfigMap", "NetworkPolicy", "Secret", "RayCronJob"),
+}
 
 
 def _rtype(kind: str) -> ResourceType:
     rtype = resolve_kind(kind)
     if rtype is None:
         raise InputError(f"kind={kind!r} is not modelled by the simulator",
-                         hint="use RayJob, RayCluster, Pod, Service, ConfigMap, Event, Job, NetworkPolicy or "
-                              "Namespace")
+                         hint="use RayJob, RayCluster, RayCronJob, Pod, Service, ConfigMap, Secret, Event, "
+                              "Job, NetworkPolicy or Namespace")
     return rtype
 
 
@@ -65,7 +77,8 @@ class Simulator:
                  operator_env: Mapping[str, str] | None = None, feature_gates: Mapping[str, bool] | None = None,
                  seed: int = 0, latencies: Latencies | None = None, ray_timings: RayTimings | None = None,
                  origin: int | None = None, journal_stream: IO[str] | None = None,
-                 field_validation: str = "Strict", on_warning: Callable[[str], None] | None = None) -> None:
+                 field_validation: str = "Strict", on_warning: Callable[[str], None] | None = None,
+                 unpullable_images: Iterable[str] = ()) -> None:
         self.profile: KubeRayProfile = profile_for(kuberay)
         self.config = checked_operator_config(self.profile, operator_env, feature_gates)
         self.clock = Clock(origin) if origin is not None else Clock()
@@ -79,9 +92,23 @@ class Simulator:
         self.field_validation = field_validation
         self.directory = DashboardDirectory(self.store, self.clock, self.executor)
         self.ray_timings = ray_timings or RayTimings()
+        self.images = NodeImages()
+        for image in unpullable_images:
+            self.images.make_unpullable(image)
         self.kubelet = Kubelet(self.store, self.clock,
-                               ray_program_factory(self.store, self.directory, self.ray_timings), latencies)
-        self.job_controller = JobController(self.store, self.clock)
+                               ray_program_factory(self.store, self.directory, self.ray_timings), latencies,
+                               images=self.images, events=self.events)
+        self.job_controller = JobController(self.store, self.clock, self.events)
+        self._previous_operator_log: builtins.list[str] = []
+        self._start_operator()
+        self.executor.attach(self.clock, lambda ns, name: self.store.find(CONFIGMAP, ns, name))
+        self.store.ensure_namespace("default")
+        self.warnings: list[str] = []
+        self.on_warning = on_warning
+        self._closed = False
+
+    def _start_operator(self) -> None:
+        """The KubeRay operator's controllers, as its ``main.go`` sets them up for ``self.config``."""
         self.gates = self.config.gates(self.profile)
         self.raycluster_controller = RayClusterController(self.store, self.clock, self.events, self.config,
                                                           self.gates)
@@ -90,11 +117,39 @@ class Simulator:
         # v1.7.0 starts the NetworkPolicy controller only with the RayClusterNetworkPolicy gate.
         self.networkpolicy_controller = NetworkPolicyController(self.store, self.clock, self.events) \
             if self.gates.ray_cluster_network_policy else None
-        self.executor.attach(self.clock, lambda ns, name: self.store.find(CONFIGMAP, ns, name))
-        self.store.ensure_namespace("default")
-        self.warnings: list[str] = []
-        self.on_warning = on_warning
-        self._closed = False
+        # v1.6+ starts the RayCronJob controller only with the RayCronJob gate.
+        self.raycronjob_controller = RayCronJobController(self.store, self.clock, self.events, self.gates) \
+            if self.gates.ray_cron_job else None
+
+    def restart_operator(self, *, operator_env: Mapping[str, str] | None = None,
+                         feature_gates: Mapping[str, bool] | None = None) -> None:
+        """Restart the KubeRay operator, with new environment variables and feature gates if given.
+
+        The old process stops at once (its pending reconciles and requeues are lost, as with a pod restart);
+        the new one starts with fresh in-memory state and, like any controller whose informers list the world
+        on start, reconciles every existing object. Settings are checked as at construction: a switch the
+        simulator does not model is refused (InputError) and the running operator is left as it was.
+        """
+        config = checked_operator_config(self.profile, operator_env if operator_env is not None else
+                                         self.config.env,
+                                         feature_gates if feature_gates is not None else self.config.feature_gates)
+        self.journal.record_action("restart operator", detail=_describe_settings(config.env, config.feature_gates))
+        self._previous_operator_log = self.operator_log
+        for controller in (self.rayjob_controller, self.raycluster_controller, self.networkpolicy_controller,
+                           self.raycronjob_controller):
+            if controller is not None:
+                controller.stop()
+        self.config = config
+        self._start_operator()
+        for raw in self.store.list(RAYCLUSTER, None):
+            self.raycluster_controller.queue.add((raw["metadata"]["namespace"], raw["metadata"]["name"]))
+            if self.networkpolicy_controller is not None:
+                self.networkpolicy_controller.queue.add((raw["metadata"]["namespace"], raw["metadata"]["name"]))
+        for raw in self.store.list(RAYJOB, None):
+            self.rayjob_controller.queue.add((raw["metadata"]["namespace"], raw["metadata"]["name"]))
+        if self.raycronjob_controller is not None:
+            for raw in self.store.list(RAYCRONJOB, None):
+                self.raycronjob_controller.queue.add((raw["metadata"]["namespace"], raw["metadata"]["name"]))
 
     def _journal_change(self, event: WatchEvent) -> None:
         self.journal.record_change(event.type.value, event.obj, event.old, t=event.t)
@@ -124,15 +179,32 @@ class Simulator:
         """
         applied: builtins.list[Obj] = []
         for manifest in self._manifests(source):
-            result = validate_manifest(manifest, field_validation=self.field_validation)
+            result = validate_manifest(manifest, field_validation=self.field_validation,
+                                       old=self._stored(manifest.obj, namespace))
             # The API server sends warnings before it answers, so they are shown even for a refused object.
             for warning in result.warnings:
                 self._warn(warning)
+            if not result.ok:
+                # The timeline shows what was refused, and why, among what the scenario did.
+                raw_meta = manifest.obj.get("metadata")
+                meta: Mapping[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
+                self.journal.record_action("apply (refused)", kind=manifest.kind,
+                                           namespace=namespace or str(meta.get("namespace") or "default"),
+                                           name=str(meta.get("name") or ""), detail=result.status_message)
             raise_for_errors(result, manifest)
             self._check_modelled(result.obj, manifest)
             self._check_ray_version(result.obj)
             applied.append(self._apply_one(result.obj, namespace))
         return applied
+
+    def _stored(self, obj: Mapping[str, Any], namespace: str | None) -> Obj | None:
+        """The object an apply of ``obj`` would update (its transition rules compare with it), or None."""
+        rtype = resolve_kind(str(obj.get("kind", "")))
+        meta = obj.get("metadata")
+        if rtype is None or not isinstance(meta, Mapping) or not meta.get("name"):
+            return None
+        ns = (namespace or meta.get("namespace") or "default") if rtype.namespaced else ""
+        return self.store.find(rtype, str(ns), str(meta["name"]))
 
     def _check_modelled(self, obj: Obj, manifest: Manifest | None) -> None:
         """Refuse an object the operator would handle with what the simulator does not model (under a gate)."""
@@ -143,9 +215,9 @@ class Simulator:
             raise InputError(f"{obj.get('kind')} {name}: {reason}",
                              pos=manifest.pos(path) if manifest is not None and manifest.line else None,
                              hint="run it against a real cluster, or leave the gate off")
-        warning = network_policy_warning(obj, self.gates)
-        if warning is not None:
-            self._warn(warning)
+        for warning in (network_policy_warning(obj, self.gates), cronjob_warning(obj, self.gates)):
+            if warning is not None:
+                self._warn(warning)
 
     def _warn(self, text: str) -> None:
         if text in self.warnings:
@@ -204,17 +276,33 @@ class Simulator:
         """Objects of ``kind`` in ``namespace`` (None: every namespace) matching ``selector``, by name."""
         return [deep_copy(o) for o in self.store.list(_rtype(kind), namespace, selector)]
 
-    def patch(self, kind: str, name: str, patch: Mapping[str, Any], *, namespace: str = "default") -> Obj:
-        """A JSON merge patch on the main resource (``kubectl patch --type=merge``)."""
+    def patch(self, kind: str, name: str, patch: Mapping[str, Any], *, namespace: str = "default",
+              subresource: Literal["status"] | None = None) -> Obj:
+        """A JSON merge patch (``kubectl patch --type=merge``) on the main resource, or with
+        ``subresource="status"`` on the status subresource (``--subresource=status``).
+
+        As the API server does for a kind with a status subresource, a write to the main resource leaves
+        ``status`` unchanged (silently), and a write to ``status`` changes nothing else.
+        """
         rtype = _rtype(kind)
-        self.journal.record_action("patch", kind=rtype.kind, namespace=namespace, name=name,
-                                   detail=str(dict(patch)))
+        if subresource not in (None, "status"):
+            raise InputError(f"subresource={subresource!r} cannot be patched", hint="patch the main resource or status")
+        self.journal.record_action("patch status" if subresource else "patch", kind=rtype.kind, namespace=namespace,
+                                   name=name, detail=str(dict(patch)))
+        current = self.store.get(rtype, namespace, name)
+        if subresource == "status" and not rtype.status_subresource:
+            raise NotFound("the server could not find the requested resource",
+                           hint=f"{rtype.kind} has no status subresource; patch the object itself")
         # The API server decodes and validates the patched object as it would a new one (strict fields, types).
-        patched = merge_patch(self.store.get(rtype, namespace, name), dict(patch))
+        patched = merge_patch(current, dict(patch))
+        if subresource == "status" and rtype.status_subresource:
+            # Only status is taken from a status write; the rest of the object is the stored one.
+            patched = {**deep_copy(current), "status": patched.get("status")}
         manifest = Manifest(obj=patched, source=f"<patch of {rtype.kind} {namespace}/{name}>", line=0)
-        raise_for_errors(validate_manifest(manifest, field_validation=self.field_validation), manifest)
+        raise_for_errors(validate_manifest(manifest, field_validation=self.field_validation, old=current),
+                         manifest)
         self._check_modelled(patched, None)
-        return self.store.patch(rtype, namespace, name, dict(patch))
+        return self.store.patch(rtype, namespace, name, dict(patch), subresource=subresource)
 
     def suspend(self, name: str, *, namespace: str = "default") -> Obj:
         return self.patch("RayJob", name, {"spec": {"suspend": True}}, namespace=namespace)
@@ -250,6 +338,11 @@ class Simulator:
         """Run until ``condition()`` holds (True) or ``timeout`` virtual seconds pass (False)."""
         with _relaxed_gc():
             return self.clock.run(until=self.clock.now + parse_duration(timeout), stop=condition)
+
+    def finish_instant(self) -> None:
+        """Run every event still due at the current virtual instant (reconciles a write just triggered...)."""
+        with _relaxed_gc():
+            self.clock.run(until=self.clock.now)
 
     def _at_instant_end(self, condition: Callable[[], bool]) -> Callable[[], bool]:
         """``condition`` evaluated once per virtual instant, after its last event (for costly whole-world checks)."""
@@ -309,6 +402,18 @@ class Simulator:
 
     def pod_logs(self, pod: str, *, namespace: str = "default", container: str | None = None) -> str:
         return self.kubelet.logs(namespace, pod, container)
+
+    def make_image_unpullable(self, image: str, *, reason: str = "not found") -> None:
+        """From now on ``image`` is not on the node and pulling it fails (``ErrImagePull`` → ``ImagePullBackOff``)
+        with ``reason`` (containerd's last words, e.g. ``not found``); containers it already ran keep starting
+        under ``imagePullPolicy: IfNotPresent``."""
+        self.journal.record_action("image unpullable", detail=image)
+        self.images.make_unpullable(image, reason)
+
+    def make_image_pullable(self, image: str) -> None:
+        """``image`` can be pulled again; waiting containers start at the kubelet's next pull attempt."""
+        self.journal.record_action("image pullable", detail=image)
+        self.images.make_pullable(image)
 
     def head_pod(self, cluster: str, *, namespace: str = "default") -> Obj | None:
         pods = self.store.list(POD, namespace, {"ray.io/cluster": cluster, "ray.io/node-type": "head"})
@@ -374,10 +479,52 @@ class Simulator:
         dashboard.submit_job(SubmitRequest(submission_id, entrypoint or job.spec.entrypoint,
                                            submitted_by="user", rayjob=rayjob))
 
+    # -- faults a scenario injects at a moment it chooses ---------------------------------------------------------
+
+    def kill_container(self, pod: str, container: str | None = None, *, namespace: str = "default",
+                       exit_code: int = 137, reason: str = "Error") -> str:
+        """End a running container's process with ``exit_code`` (137: SIGKILL, 143: SIGTERM); the kubelet then
+        restarts it or not by the pod's restartPolicy. Returns the container's name (the first one by default)."""
+        self.journal.record_action("kill container", kind="Pod", namespace=namespace, name=pod,
+                                   detail=f"{container or '(first container)'} exit code {exit_code} ({reason})")
+        return self.kubelet.kill(namespace, pod, container, exit_code, reason)
+
+    def answer_job_info(self, raycluster: str, answer: JobInfoFault | None, *, namespace: str = "default") -> None:
+        """From now on the dashboard of ``raycluster`` answers the operator's job-status query with ``answer``
+        (None: the truth again), whichever head serves it."""
+        if answer is not None:
+            answer = replace(answer, since_ms=self.clock.epoch_ms())
+        self.journal.record_action("dashboard answers", kind="RayCluster", namespace=namespace, name=raycluster,
+                                   detail="normally" if answer is None else
+                                   answer.answer if answer.job_status is None else answer.job_status.value)
+        self.directory.set_job_info_fault(namespace, raycluster, answer)
+
+    def fail_next(self, verb: Verb, kind: str, *, namespace: str = "default", times: int = 1,
+                  reason: str = "InternalError", message: str = "") -> None:
+        """Refuse the next ``times`` requests to ``verb`` a ``kind`` in ``namespace``, whoever sends them."""
+        rtype = _rtype(kind)
+        if reason not in INJECTABLE_REASONS:
+            raise InputError(f"reason={reason!r} cannot be injected", hint=f"use {', '.join(INJECTABLE_REASONS)}")
+        if rtype.kind not in FAILABLE[verb]:
+            raise InputError(f"the simulator cannot fail a {verb} of a {rtype.kind}",
+                             hint=f"{verb}s of {', '.join(FAILABLE[verb])} can be failed")
+        self.journal.record_action(f"fail next {verb}", kind=rtype.kind, namespace=namespace,
+                                   detail=f"{times}x {reason}")
+        self.store.faults.add(PendingFailure(verb, rtype, namespace, times, STATUS_CODES[reason], reason, message))
+
+    def hold_submitter(self, rayjob: str, *, namespace: str = "default", held: bool = True) -> None:
+        """Hold (or release) the submitter Job of ``rayjob``: the Job controller leaves it alone meanwhile."""
+        self.journal.record_action("hold submitter" if held else "release submitter", kind="Job",
+                                   namespace=namespace, name=rayjob)
+        self.job_controller.hold(namespace, rayjob, held)
+
     @property
     def operator_log(self) -> builtins.list[str]:
+        """The operator's log lines, across restarts."""
         networkpolicy = self.networkpolicy_controller.log if self.networkpolicy_controller is not None else []
-        return sorted(self.rayjob_controller.log + self.raycluster_controller.log + networkpolicy)
+        cronjob = self.raycronjob_controller.log if self.raycronjob_controller is not None else []
+        return self._previous_operator_log + sorted(
+            self.rayjob_controller.log + self.raycluster_controller.log + networkpolicy + cronjob)
 
     # -- lifecycle -------------------------------------------------------------------------------------------------
 
@@ -409,6 +556,12 @@ def _relaxed_gc() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*previous)
+
+
+def _describe_settings(env: Mapping[str, str], gates: Mapping[str, bool]) -> str:
+    parts = [f"{name}={value}" for name, value in sorted(env.items())]
+    parts += [f"--feature-gates {name}={str(value).lower()}" for name, value in sorted(gates.items())]
+    return ", ".join(parts) or "defaults"
 
 
 def wall_clock_origin() -> int:

@@ -20,9 +20,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal, Protocol, get_args
 
-from ..errors import HarnessError
+from ..errors import HarnessError, SourcePos
 from ..executors import ExecutorName, ExecutorSettings
 from ..journal import Journal
+from .faults import (
+    ApiFaults,
+    ContainerFaults,
+    DashboardFaults,
+    FaultCapabilityName,
+    ImageFaults,
+    OperatorRestart,
+    SubmitterHold,
+)
 
 Obj = dict[str, Any]
 
@@ -30,6 +39,18 @@ LogSource = Literal["driver", "head", "submitter", "worker", "operator"]
 """Where a RayJob's log is read: the job-driver log on the head pod, the head container (``ray start``), the
 submitter (K8sJobMode pod or SidecarMode container), the worker pods, or the operator's log about it."""
 LOG_SOURCES: Final[tuple[LogSource, ...]] = get_args(LogSource)
+
+
+class Refused(HarnessError):
+    """The API server refused a request (apply, patch, delete): ``code`` and ``reason`` of its ``metav1.Status``
+    (422 ``Invalid``, 400 ``BadRequest``, 404 ``NotFound``, 409 ``AlreadyExists``/``Conflict``, 500
+    ``InternalError``...) and ``message``, the Status's message, the same text on every backend."""
+
+    def __init__(self, message: str, *, code: int, reason: str, hint: str | None = None,
+                 pos: SourcePos | None = None) -> None:
+        super().__init__(message, hint=hint, pos=pos)
+        self.code = code
+        self.reason = reason
 
 
 class UnsupportedByBackend(HarnessError):
@@ -73,7 +94,8 @@ class Backend(Protocol):
     def delete_namespace(self, name: str) -> None: ...
 
     def apply(self, obj: Mapping[str, Any], *, namespace: str) -> Obj:
-        """Create, or merge onto the existing object (``kubectl apply`` semantics for the fields given)."""
+        """Create, or merge onto the existing object (``kubectl apply`` semantics for the fields given).
+        Raises :class:`Refused` when the API server refuses it (as :meth:`patch` and :meth:`delete` do)."""
         ...
 
     def apply_manifests(self, source: str | Path, *, namespace: str | None = None) -> builtins.list[Obj]:
@@ -81,8 +103,11 @@ class Backend(Protocol):
         file:line for what it refuses); ``namespace`` None keeps each manifest's own (else ``default``)."""
         ...
 
-    def patch(self, kind: str, name: str, patch: Mapping[str, Any], *, namespace: str) -> Obj:
-        """RFC 7386 merge patch on the main resource."""
+    def patch(self, kind: str, name: str, patch: Mapping[str, Any], *, namespace: str,
+              subresource: Literal["status"] | None = None) -> Obj:
+        """RFC 7386 merge patch on the main resource, or on its ``status`` subresource (``kubectl patch
+        --subresource=status``). A write to the main resource leaves ``status`` as it is, and a write to
+        ``status`` leaves everything else, as the API server does for kinds with a status subresource."""
         ...
 
     def delete(self, kind: str, name: str, *, namespace: str, wait: bool = True, timeout: float = 300.0) -> None:
@@ -133,7 +158,9 @@ class Backend(Protocol):
         ...
 
     def wait_until(self, condition: Callable[[], bool], timeout: float) -> bool:
-        """Run until ``condition()`` holds (True) or ``timeout`` seconds pass (False)."""
+        """Run until ``condition()`` holds (True) or ``timeout`` seconds pass (False); ``condition`` is checked
+        first. On a virtual-time backend the instant where it returns is run to its end before returning, so
+        that a check right after sees that instant's state settled, as it would be by then on a real cluster."""
         ...
 
     def close(self) -> None: ...
@@ -185,28 +212,30 @@ class Settle(Protocol):
         ...
 
 
-CapabilityName = Literal["ray_job_submit", "settle", "driver_log_capture"]
+CapabilityName = Literal["ray_job_submit", "settle", "driver_log_capture", FaultCapabilityName]
+CAPABILITY_NAMES: Final[tuple[CapabilityName, ...]] = ("ray_job_submit", "settle", "driver_log_capture",
+                                                      *get_args(FaultCapabilityName))
 
 
 @dataclass(frozen=True)
 class Capabilities:
-    """What a backend can do beyond the protocol: each field is an implementation, or None."""
+    """What a backend can do beyond the protocol: each field is an implementation, or None. The field names
+    are the capability names a registry entry declares (:data:`CAPABILITY_NAMES`)."""
 
     ray_job_submit: RayJobSubmit | None = None
     settle: Settle | None = None
     driver_log_capture: DriverLogCapture | None = None
+    kill_container: ContainerFaults | None = None
+    dashboard_answers: DashboardFaults | None = None
+    fail_next: ApiFaults | None = None
+    hold_submitter: SubmitterHold | None = None
+    unpullable_image: ImageFaults | None = None
+    restart_operator: OperatorRestart | None = None
 
     @property
     def names(self) -> frozenset[CapabilityName]:
         """The capabilities present, by name (as a registry entry declares them)."""
-        present: set[CapabilityName] = set()
-        if self.ray_job_submit is not None:
-            present.add("ray_job_submit")
-        if self.settle is not None:
-            present.add("settle")
-        if self.driver_log_capture is not None:
-            present.add("driver_log_capture")
-        return frozenset(present)
+        return frozenset(name for name in CAPABILITY_NAMES if getattr(self, name) is not None)
 
 
 # -- making a backend ------------------------------------------------------------------------------------------

@@ -62,8 +62,10 @@ BACKENDS: Final[Mapping[str, BackendInfo]] = {
     "sim": BackendInfo(
         name="sim", summary="the in-process simulator of KubeRay, in virtual time",
         kuberay_versions={"1.7": "1.7.0"}, default_kuberay_version="1.7", virtual_time=True,
-        executors=("scripted", "ray"), capabilities=frozenset({"ray_job_submit", "settle", "driver_log_capture"}),
-        load=_load_sim),
+        executors=("scripted", "ray"),
+        capabilities=frozenset({"ray_job_submit", "settle", "driver_log_capture", "kill_container",
+                                "dashboard_answers", "fail_next", "hold_submitter", "unpullable_image",
+                                "restart_operator"}), load=_load_sim),
 }
 
 

@@ -2,8 +2,10 @@
 
 Time is virtual: ``advance`` and ``wait_until`` cost no wall time with the scripted executor (with the Ray
 executor, time follows the wall clock only while real Ray work is in flight). Capabilities: a user's
-``ray job submit`` (InteractiveMode), settling (run until every RayJob is done), and a copy of each driver log
-kept when its head pod goes away (which no real cluster offers).
+``ray job submit`` (InteractiveMode), settling (run until every RayJob is done), a copy of each driver log
+kept when its head pod goes away (which no real cluster offers), and every fault (:mod:`.faults`): killed
+containers, a dashboard that answers the operator an error, "not found" or a chosen job status, refused
+creates and deletes, a held submitter Job, unpullable images and operator restarts with other settings.
 
 Not here: the simulated world itself (``harness.simulator`` and below); where logs are (:mod:`.logs`).
 """
@@ -11,20 +13,25 @@ Not here: the simulated world itself (``harness.simulator`` and below); where lo
 from __future__ import annotations
 
 import builtins
+import contextlib
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from .._util.jsoncopy import deep_copy
+from ..errors import ManifestRefused
 from ..executors import ExecutorName
 from ..executors.build import build_executor
 from ..journal import Journal
 from ..kuberay.profile import DEFAULT_RELEASE, operator_problems
+from ..model.enums import JobStatus
 from ..raysim.dashboard import DashboardError
-from ..sim.store import NotFound
+from ..raysim.faults import JobInfoFault
+from ..sim.store import ApiError, NotFound
 from ..simulator import Simulator, wall_clock_origin
-from .base import BackendSettings, Capabilities, CapturedDriverLog, Log, LogSource, RayJobSubmitRefused
+from .base import BackendSettings, Capabilities, CapturedDriverLog, Log, LogSource, RayJobSubmitRefused, Refused
+from .faults import DashboardAnswer, FaultNotApplicable, Verb
 from .logs import read_log
 
 Obj = dict[str, Any]
@@ -49,7 +56,9 @@ class SimBackend:
             self.executor_name = "ray" if simulator.executor.name == "ray" else "scripted"
         self.sim = simulator
         self.kuberay_version = self.sim.profile.version
-        self._capabilities = Capabilities(ray_job_submit=self, settle=self, driver_log_capture=self)
+        self._capabilities = Capabilities(ray_job_submit=self, settle=self, driver_log_capture=self,
+                                          kill_container=self, dashboard_answers=self, fail_next=self,
+                                          hold_submitter=self, unpullable_image=self, restart_operator=self)
 
     @property
     def journal(self) -> Journal:
@@ -67,18 +76,22 @@ class SimBackend:
         self.sim.journal.record_action("delete namespace", namespace=name)
 
     def apply(self, obj: Mapping[str, Any], *, namespace: str) -> Obj:
-        applied: Obj = deep_copy(self.sim.apply(dict(obj), namespace=namespace)[0])
+        with _refusals():
+            applied: Obj = deep_copy(self.sim.apply(dict(obj), namespace=namespace)[0])
         return applied
 
     def apply_manifests(self, source: str | Path, *, namespace: str | None = None) -> builtins.list[Obj]:
         return [deep_copy(o) for o in self.sim.apply(Path(source), namespace=namespace)]
 
-    def patch(self, kind: str, name: str, patch: Mapping[str, Any], *, namespace: str) -> Obj:
-        patched: Obj = deep_copy(self.sim.patch(kind, name, patch, namespace=namespace))
+    def patch(self, kind: str, name: str, patch: Mapping[str, Any], *, namespace: str,
+              subresource: Literal["status"] | None = None) -> Obj:
+        with _refusals():
+            patched: Obj = deep_copy(self.sim.patch(kind, name, patch, namespace=namespace, subresource=subresource))
         return patched
 
     def delete(self, kind: str, name: str, *, namespace: str, wait: bool = True, timeout: float = 300.0) -> None:
-        self.sim.delete(kind, name, namespace=namespace, wait=wait, timeout=timeout)
+        with _refusals():
+            self.sim.delete(kind, name, namespace=namespace, wait=wait, timeout=timeout)
 
     def get(self, kind: str, name: str, *, namespace: str) -> Obj | None:
         return self.sim.get(kind, name, namespace=namespace)
@@ -138,6 +151,49 @@ class SimBackend:
     def settle(self, timeout: float) -> bool:
         return self.sim.settle(timeout)
 
+    # -- faults ----------------------------------------------------------------------------------------------------
+
+    def kill_container(self, pod: str, container: str | None = None, *, namespace: str, exit_code: int = 137,
+                       reason: str = "Error") -> None:
+        try:
+            self.sim.kill_container(pod, container, namespace=namespace, exit_code=exit_code, reason=reason)
+        except ApiError as exc:
+            raise FaultNotApplicable(f"cannot kill a container of pod {pod}: {exc.message}",
+                                     hint="kill a container while it runs (wait for the pod to be Running)") from None
+
+    def answer_job_info(self, raycluster: str, answer: DashboardAnswer | None, *, namespace: str) -> None:
+        fault = None if answer is None else JobInfoFault(
+            answer.answer, JobStatus(answer.job_status) if answer.job_status is not None else None, answer.message)
+        self.sim.answer_job_info(raycluster, fault, namespace=namespace)
+
+    def fail_next(self, verb: Verb, kind: str, *, namespace: str, times: int = 1, reason: str = "InternalError",
+                  message: str = "") -> None:
+        self.sim.fail_next(verb, kind, namespace=namespace, times=times, reason=reason, message=message)
+
+    def hold_submitter(self, rayjob: str, *, namespace: str, held: bool = True) -> None:
+        self.sim.hold_submitter(rayjob, namespace=namespace, held=held)
+
+    def make_image_unpullable(self, image: str, *, reason: str = "not found") -> None:
+        self.sim.make_image_unpullable(image, reason=reason)
+
+    def make_image_pullable(self, image: str) -> None:
+        self.sim.make_image_pullable(image)
+
+    def restart_operator(self, *, env: Mapping[str, str | None], feature_gates: Mapping[str, bool | None]) -> None:
+        current_env = {**self.sim.config.env}
+        current_gates = {**self.sim.config.feature_gates}
+        for name, value in env.items():
+            if value is None:
+                current_env.pop(name, None)
+            else:
+                current_env[name] = value
+        for gate, enabled in feature_gates.items():
+            if enabled is None:
+                current_gates.pop(gate, None)
+            else:
+                current_gates[gate] = enabled
+        self.sim.restart_operator(operator_env=current_env, feature_gates=current_gates)
+
     def now(self) -> float:
         return self.sim.now
 
@@ -145,10 +201,25 @@ class SimBackend:
         self.sim.advance(seconds)
 
     def wait_until(self, condition: Callable[[], bool], timeout: float) -> bool:
-        return self.sim.run_until(condition, timeout)
+        held = self.sim.run_until(condition, timeout)
+        # The condition may hold half-way through an instant; what that instant's remaining events (the
+        # reconciles a write triggered) do belongs to it, so the next step sees the instant settled.
+        self.sim.finish_instant()
+        return held
 
     def close(self) -> None:
         self.sim.close()
+
+
+@contextlib.contextmanager
+def _refusals() -> Iterator[None]:
+    """What the simulated API server refuses, as the Backend protocol says it: :class:`Refused`."""
+    try:
+        yield
+    except ManifestRefused as exc:
+        raise Refused(exc.status_message, code=exc.code, reason=exc.reason, hint=exc.hint, pos=exc.pos) from None
+    except ApiError as exc:
+        raise Refused(exc.message, code=exc.code, reason=exc.reason, hint=exc.hint) from None
 
 
 class _Factory:

@@ -1,9 +1,11 @@
 """``rayjob-harness run PATH...``: run scenario files and folders, with live progress and a summary table.
 
 Every file is loaded (and every manifest it names checked) before anything runs; any error is printed as
-``file:line:column: message`` with a hint and the exit code is 2. Then the selected scenarios run one after
-the other, each on a fresh backend in its own namespace. Exit code 0 when every scenario passed (or was
-skipped), 1 when one failed or errored, 2 for bad input.
+``file:line:column: message`` with a hint. An error inside one scenario of a file (a bad step, a manifest the
+API server would refuse) does not stop the file's other scenarios: they run, the broken one is listed as an
+error. Then the selected scenarios run one after the other, each on a fresh backend in its own namespace. Exit
+code 0 when every scenario passed (or was skipped), 1 when one failed or errored, 2 for bad input (also when
+the other scenarios ran).
 
 Also here: turning runner results into ``harness.report`` records (the pytest plugin uses it too).
 """
@@ -71,7 +73,8 @@ def scenario_report(result: ScenarioResult) -> ScenarioReport:
 
 
 def load_all(paths: Sequence[str | Path]) -> tuple[list[Scenario], list[InputError]]:
-    """Every scenario under ``paths`` and every load error (all files are tried, so all errors are shown)."""
+    """Every scenario under ``paths`` and every error that stops a whole file (all files are tried, so all
+    errors are shown). A scenario that could not be loaded is among the scenarios, with its ``load_error``."""
     scenarios: list[Scenario] = []
     errors: list[InputError] = []
     try:
@@ -80,9 +83,11 @@ def load_all(paths: Sequence[str | Path]) -> tuple[list[Scenario], list[InputErr
         return [], [exc]
     for file in files:
         try:
-            scenarios.extend(load_file(file))
+            loaded = load_file(file, isolate_errors=True)
         except InputError as exc:
             errors.append(exc)
+            continue
+        scenarios.extend(loaded)
     seen: dict[str, Scenario] = {}
     for scenario in scenarios:
         first = seen.setdefault(scenario.name, scenario)
@@ -130,6 +135,7 @@ def run_command(args: argparse.Namespace) -> int:
         _print_errors(errors)
         return 2
     chosen = select(scenarios, args.keyword)
+    broken = [scenario.load_error for scenario in chosen if scenario.load_error is not None]
     if not chosen:
         what = f"-k {args.keyword!r} selects none of the {len(scenarios)} scenario(s)" if args.keyword else \
             "no scenario files found"
@@ -139,11 +145,13 @@ def run_command(args: argparse.Namespace) -> int:
     if unfit:
         _print_errors(unfit)
         return 2
+    _print_errors(broken)
     if args.list_only:
         for scenario in chosen:
-            console.print(f"{escape(scenario.name)} [dim]{escape(str(scenario.pos))}[/] {escape(scenario.description)}",
-                          highlight=False)
-        return 0
+            if scenario.load_error is None:
+                console.print(f"{escape(scenario.name)} [dim]{escape(str(scenario.pos))}[/] "
+                              f"{escape(scenario.description)}", highlight=False)
+        return 2 if broken else 0
     results = _run_all(chosen, options, console, fail_fast=args.fail_fast, report=args.report)
     reports = [scenario_report(result) for result in results]
     table = summary_table(reports)
@@ -160,6 +168,8 @@ def run_command(args: argparse.Namespace) -> int:
     if args.junit_xml is not None:
         args.junit_xml.parent.mkdir(parents=True, exist_ok=True)
         write_junit_xml(reports, args.junit_xml)
+    if broken:
+        return 2
     return 0 if all(result.ok for result in results) else 1
 
 
@@ -177,7 +187,7 @@ def _run_all(scenarios: list[Scenario], options: RunOptions, console: Console, *
             results.append(result)
             progress.advance(task)
             progress.console.print(_result_line(result), highlight=False, soft_wrap=True)
-            if result.status in ("failed", "error") and result.failure:
+            if result.status in ("failed", "error") and result.failure and scenario.load_error is None:
                 progress.console.rule(f"[{STATUS_STYLE[result.status]}]{escape(scenario.name)}[/]")
                 progress.console.print(result.failure, markup=False, highlight=False, soft_wrap=True)
                 progress.console.rule()

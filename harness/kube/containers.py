@@ -22,6 +22,11 @@ class ContainerContext(Protocol):
     pod: Mapping[str, Any]  # the raw Pod as it was when the container started
     container: Mapping[str, Any]  # the raw container spec
 
+    @property
+    def env(self) -> Mapping[str, str]:
+        """The process's environment as the kubelet resolved it (Secrets and ConfigMaps read)."""
+        ...
+
     def log(self, *lines: str) -> None:
         """Write lines to the container's stdout (what ``kubectl logs`` shows)."""
         ...

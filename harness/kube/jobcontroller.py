@@ -7,6 +7,11 @@ is running, ``Failed`` with reason ``BackoffLimitExceeded``. A succeeded pod giv
 ``Complete`` (Kubernetes 1.31+ condition order). KubeRay reads the Complete/Failed conditions and their
 ``lastTransitionTime`` (the submitter's ``finishedAt``).
 
+A pod the API server refuses to create is a Warning event ``FailedCreate`` ("Error creating: ...") on the Job and
+a retry after the controller's rate-limited back-off. A Job may be *held* (:meth:`JobController.hold`): the
+controller leaves it alone, creating no pod and writing no status, as an envtest without a Job controller does,
+until it is released.
+
 Not here: Indexed jobs, parallelism, pod failure policies, suspend, TTL after finished.
 """
 
@@ -20,20 +25,40 @@ from ..model.enums import PodPhase, WatchEventType
 from ..model.kinds import JOB, POD
 from ..model.meta import controller_ref
 from ..sim.clock import PRIORITY_CONTROLLER, Clock
-from ..sim.store import NotFound, ObjectStore, WatchEvent
+from ..sim.events import WARNING, EventRecorder
+from ..sim.store import ApiError, NotFound, ObjectStore, WatchEvent
 
 DEFAULT_BACKOFF_LIMIT: Final = 6
 BACKOFF_BASE: Final = 10.0
 BACKOFF_CAP: Final = 360.0
+# client-go's default controller rate limiter: per item, 5 ms doubling on each failure, at most 1000 s.
+RATE_LIMIT_BASE: Final = 0.005
+RATE_LIMIT_CAP: Final = 1000.0
+COMPONENT: Final = "job-controller"
 
 
 class JobController:
-    def __init__(self, store: ObjectStore, clock: Clock) -> None:
+    def __init__(self, store: ObjectStore, clock: Clock, events: EventRecorder | None = None) -> None:
         self.store = store
         self.clock = clock
+        self.events = events
         self._queued: set[tuple[str, str]] = set()
         self._retry_at: dict[tuple[str, str], float] = {}
+        self._api_failures: dict[tuple[str, str], int] = {}
+        self._held: set[tuple[str, str]] = set()
         store.watch(self._on_event)
+
+    def hold(self, namespace: str, name: str, held: bool = True) -> None:
+        """Leave the Job ``namespace/name`` alone (no pod, no status write) until released; it need not exist."""
+        key = (namespace, name)
+        if held:
+            self._held.add(key)
+        elif key in self._held:
+            self._held.discard(key)
+            self._enqueue(key)
+
+    def is_held(self, namespace: str, name: str) -> bool:
+        return (namespace, name) in self._held
 
     def _on_event(self, event: WatchEvent) -> None:
         if event.rtype == JOB and event.type != WatchEventType.DELETED:
@@ -59,7 +84,7 @@ class JobController:
         if from_queue:
             self._queued.discard(key)
         job = self.store.find(JOB, *key)
-        if job is None or job["metadata"].get("deletionTimestamp"):
+        if job is None or job["metadata"].get("deletionTimestamp") or key in self._held:
             return
         status = deep_copy(job.get("status") or {})
         conditions = status.get("conditions") or []
@@ -90,7 +115,10 @@ class JobController:
         elif len(failed) > backoff_limit:
             add("FailureTarget", "BackoffLimitExceeded", "Job has reached the specified backoff limit")
             for pod in active:
-                self.store.delete(POD, key[0], pod["metadata"]["name"])
+                try:
+                    self.store.delete(POD, key[0], pod["metadata"]["name"])
+                except ApiError:
+                    continue  # deleted again at the next sync
             if not active and not terminating:
                 add("Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit")
         n_active = len(active)
@@ -98,7 +126,7 @@ class JobController:
             wait = self._backoff_remaining(key, len(failed))
             if wait > 0:
                 self._enqueue(key, wait)
-            elif self._create_pod(job):
+            elif self._create_pod(job, key):
                 n_active = 1
         status["conditions"] = conditions
         status["active"] = n_active or None
@@ -126,7 +154,7 @@ class JobController:
             self._retry_at.pop(key, None)
         return max(remaining, 0.0)
 
-    def _create_pod(self, job: Mapping[str, Any]) -> bool:
+    def _create_pod(self, job: Mapping[str, Any], key: tuple[str, str]) -> bool:
         template = deep_copy(job["spec"]["template"])
         meta = template.setdefault("metadata", {})
         name = job["metadata"]["name"]
@@ -144,4 +172,13 @@ class JobController:
             self.store.create(pod)
         except NotFound:
             return False
+        except ApiError as exc:
+            # As the real controller: a Warning event on the Job, then a rate-limited retry of the sync.
+            if self.events is not None:
+                self.events.record(job, WARNING, "FailedCreate", f"Error creating: {exc}", component=COMPONENT)
+            failures = self._api_failures.get(key, 0)
+            self._api_failures[key] = failures + 1
+            self._enqueue(key, min(RATE_LIMIT_BASE * 2 ** failures, RATE_LIMIT_CAP))
+            return False
+        self._api_failures.pop(key, None)
         return True

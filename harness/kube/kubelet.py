@@ -17,10 +17,12 @@ from typing import Any
 
 from .._util.jsoncopy import deep_copy
 from ..model.enums import PodPhase, WatchEventType
-from ..model.kinds import POD
+from ..model.kinds import CONFIGMAP, POD, SECRET
 from ..sim.clock import PRIORITY_KUBELET, Clock, Timer
+from ..sim.events import NORMAL, WARNING, EventRecorder
 from ..sim.store import BadRequest, NotFound, ObjectStore, WatchEvent
 from .containers import ContainerProgram, LongRunning, ProgramFactory
+from .images import CONFIG_ERROR_RETRY, ConfigError, NodeImages, pull_backoff, resolve_env
 
 NODE_NAME = "kind-control-plane"
 HOST_IP = "172.18.0.2"
@@ -64,6 +66,9 @@ class _Container:
     ready: bool = False
     started_at: float | None = None
     restart_count: int = 0
+    env: dict[str, str] = field(default_factory=dict)  # the process's environment, resolved at start
+    waiting: tuple[str, str] | None = None  # (reason, message) while it cannot be created
+    pull_failures: int = 0
     terminated: dict[str, Any] | None = None
     last_terminated: dict[str, Any] | None = None
     timers: list[Timer] = field(default_factory=list)
@@ -85,6 +90,10 @@ class _Ctx:
     @property
     def running(self) -> bool:
         return self._c.running and self._generation == self._c.restart_count
+
+    @property
+    def env(self) -> Mapping[str, str]:
+        return self._c.env
 
     def log(self, *lines: str) -> None:
         if self.running:
@@ -121,11 +130,14 @@ class Kubelet:
     """One node that runs every pod (kind's single control-plane node)."""
 
     def __init__(self, store: ObjectStore, clock: Clock, programs: ProgramFactory | None = None,
-                 latencies: Latencies | None = None) -> None:
+                 latencies: Latencies | None = None, *, images: NodeImages | None = None,
+                 events: EventRecorder | None = None) -> None:
         self.store = store
         self.clock = clock
         self.programs = programs
         self.latencies = latencies or Latencies()
+        self.images = images or NodeImages()
+        self.events = events
         self._pods: dict[tuple[str, str], _Pod] = {}
         self._next_ip = 5
         store.watch(self._on_event)
@@ -219,8 +231,65 @@ class Kubelet:
             return
         state.started = True
         for c in state.containers.values():
-            self._run_container(key, state, c, pod)
+            self._try_start(key, state, c, pod)
         self._write_status(key)
+
+    def _event(self, pod: Mapping[str, Any], type_: str, reason: str, message: str) -> None:
+        if self.events is not None:
+            self.events.record(pod, type_, reason, message, component="kubelet")
+
+    def _try_start(self, key: tuple[str, str], state: _Pod, c: _Container, pod: Mapping[str, Any]) -> None:
+        """Pull the image if needed and build the environment, then run; otherwise wait and retry."""
+        image = str(c.spec.get("image", ""))
+        pull_error = self.images.pull_error(c.spec)
+        if pull_error is not None:
+            reason, message = pull_error
+            c.waiting = (reason, message)
+            if reason == "ErrImagePull":
+                c.pull_failures += 1
+                self._event(pod, NORMAL, "Pulling", f'Pulling image "{image}"')
+                self._event(pod, WARNING, "Failed", f'Failed to pull image "{image}": {message}')
+            self._event(pod, WARNING, "Failed", f"Error: {reason}")
+            backoff = pull_backoff(c.pull_failures)
+            self.clock.call_later(self.latencies.container_start / 2, lambda: self._pull_back_off(key, c, reason),
+                                  priority=PRIORITY_KUBELET, label=f"image backoff {key[1]}/{c.name}")
+            self.clock.call_later(backoff, lambda: self._retry_start(key, state.uid, c), priority=PRIORITY_KUBELET,
+                                  label=f"pull {key[1]}/{c.name}")
+            return
+        try:
+            c.env = resolve_env(pod, c.spec, self._lookup)
+        except ConfigError as exc:
+            c.waiting = ("CreateContainerConfigError", str(exc))
+            self._event(pod, WARNING, "Failed", f"Error: {exc}")
+            self.clock.call_later(CONFIG_ERROR_RETRY, lambda: self._retry_start(key, state.uid, c),
+                                  priority=PRIORITY_KUBELET, label=f"config {key[1]}/{c.name}")
+            return
+        c.waiting = None
+        self.images.started(c.spec)
+        self._run_container(key, state, c, pod)
+
+    def _pull_back_off(self, key: tuple[str, str], c: _Container, reason: str) -> None:
+        """After a failed pull the kubelet reports ImagePullBackOff until its next attempt."""
+        pod = self.store.find(POD, *key)
+        if pod is None or c.waiting is None or c.waiting[0] != reason or reason != "ErrImagePull":
+            return
+        image = str(c.spec.get("image", ""))
+        c.waiting = ("ImagePullBackOff", f'Back-off pulling image "{image}": ErrImagePull: {c.waiting[1]}')
+        self._event(pod, NORMAL, "BackOff", f'Back-off pulling image "{image}"')
+        self._event(pod, WARNING, "Failed", "Error: ImagePullBackOff")
+        self._write_status(key)
+
+    def _retry_start(self, key: tuple[str, str], uid: str, c: _Container) -> None:
+        state = self._pods.get(key)
+        pod = self.store.find(POD, *key)
+        if state is None or state.uid != uid or state.deleting or pod is None or c.running or c.waiting is None:
+            return
+        self._try_start(key, state, c, pod)
+        self._write_status(key)
+
+    def _lookup(self, kind: str, namespace: str, name: str) -> Mapping[str, Any] | None:
+        rtype = SECRET if kind == "Secret" else CONFIGMAP
+        return self.store.find(rtype, namespace, name)
 
     def _run_container(self, key: tuple[str, str], state: _Pod, c: _Container, pod: Mapping[str, Any]) -> None:
         c.running = True
@@ -263,6 +332,27 @@ class Kubelet:
 
     # -- exits and restarts ----------------------------------------------------------------------------------------
 
+    def kill(self, namespace: str, pod: str, container: str | None, code: int, reason: str) -> str:
+        """End a running container's process now with ``code`` (a signal from outside: ``kubectl exec ... kill``,
+        the OOM killer); it then restarts or not as the pod's ``restartPolicy`` says. Returns the container's
+        name; NotFound for an unknown pod, BadRequest for a container that is unknown or not running."""
+        state = self._pods.get((namespace, pod))
+        if state is None:
+            if self.store.find(POD, namespace, pod) is None:
+                raise NotFound(f'pods "{pod}" not found')
+            raise BadRequest(f'pod "{pod}" has no running container: it is not scheduled yet')
+        name = container if container is not None else next(iter(state.containers), "")
+        c = state.containers.get(name)
+        if c is None:
+            raise BadRequest(f"container {name} is not valid for pod {pod}")
+        if not c.running:
+            raise BadRequest(f'container "{name}" in pod "{pod}" is not running')
+        ctx = state.contexts.get(name)
+        if ctx is not None:
+            c.program.stop(ctx)
+        self._container_exited((namespace, pod), c, code, reason)
+        return name
+
     def _container_exited(self, key: tuple[str, str], c: _Container, code: int, reason: str | None) -> None:
         state = self._pods.get(key)
         pod = self.store.find(POD, *key)
@@ -273,8 +363,7 @@ class Kubelet:
         c.terminated = {"exitCode": code, "reason": reason or ("Completed" if code == 0 else "Error"),
                         "startedAt": self.clock.timestamp(c.started_at), "finishedAt": self.clock.timestamp(),
                         "containerID": f"containerd://{state.uid[:8]}{c.name}{c.restart_count}"}
-        policy = pod["spec"].get("restartPolicy", "Always")
-        if policy == "Always" or (policy == "OnFailure" and code != 0):
+        if _restarts(c, pod, code):
             delay = min(self.latencies.restart_backoff * (2 ** c.restart_count), 300.0)
             self.clock.call_later(delay, lambda: self._restart(key, c), priority=PRIORITY_KUBELET,
                                   label=f"restart {key[1]}/{c.name}")
@@ -290,7 +379,7 @@ class Kubelet:
         c.live = None
         c.last_terminated = c.terminated
         c.restart_count += 1
-        self._run_container(key, state, c, pod)
+        self._try_start(key, state, c, pod)
         self._write_status(key)
 
     # -- deletion --------------------------------------------------------------------------------------------------
@@ -370,13 +459,12 @@ class Kubelet:
 
     def _phase(self, state: _Pod, pod: Mapping[str, Any]) -> PodPhase:
         containers = list(state.containers.values())
-        if not state.started:
-            return PodPhase.PENDING
+        if not state.started or any(c.started_at is None for c in containers):
+            return PodPhase.PENDING  # some container was never created (image pull, configuration)
         if any(c.running for c in containers):
             return PodPhase.RUNNING
-        policy = pod["spec"].get("restartPolicy", "Always")
         codes = [c.terminated["exitCode"] if c.terminated else None for c in containers]
-        if policy == "Always" or (policy == "OnFailure" and any(code not in (0, None) for code in codes)):
+        if any(_restarts(c, pod, code) for c, code in zip(containers, codes, strict=True)):
             return PodPhase.RUNNING  # waiting to restart (CrashLoopBackOff)
         if all(code == 0 for code in codes):
             return PodPhase.SUCCEEDED
@@ -395,6 +483,17 @@ class Kubelet:
         elif c.terminated is not None:
             out["state"] = {"terminated": dict(c.terminated)}
             out["containerID"] = c.terminated.get("containerID", f"containerd://{c.name}-{c.restart_count}")
+        elif c.waiting is not None:
+            out["state"] = {"waiting": {"reason": c.waiting[0], "message": c.waiting[1]}}
         else:
             out["state"] = {"waiting": {"reason": "ContainerCreating"}}
         return out
+
+
+def _restarts(c: _Container, pod: Mapping[str, Any], code: int | None) -> bool:
+    """Whether an exited container is restarted: its own ``restartPolicy`` (Kubernetes 1.35 container restart
+    rules, beta) overrides the pod's."""
+    if code is None:
+        return False
+    policy = c.spec.get("restartPolicy") or pod["spec"].get("restartPolicy", "Always")
+    return bool(policy == "Always" or (policy == "OnFailure" and code != 0))

@@ -19,6 +19,7 @@ class FeatureGates:
 
     rayjob_deletion_policy: bool = True  # Beta and on by default since v1.6
     sidecar_submitter_restart: bool = False
+    ray_cron_job: bool = False  # v1.6+ alpha: starts the RayCronJob controller
     ray_cluster_history_server: bool = False
     ray_cluster_network_policy: bool = False
     ray_cluster_mtls: bool = False
@@ -29,6 +30,7 @@ class FeatureGates:
         """Build from a lookup by upstream gate name (``"RayJobDeletionPolicy"``...)."""
         return cls(rayjob_deletion_policy=enabled("RayJobDeletionPolicy"),
                    sidecar_submitter_restart=enabled("SidecarSubmitterRestart"),
+                   ray_cron_job=enabled("RayCronJob"),
                    ray_cluster_history_server=enabled("RayClusterHistoryServer"),
                    ray_cluster_network_policy=enabled("RayClusterNetworkPolicy"),
                    ray_cluster_mtls=enabled("RayClusterMTLS"),

@@ -145,7 +145,12 @@ class NetworkPolicyController:
         self.events = events
         self.queue: WorkQueue[Key] = WorkQueue(clock, self.reconcile, name="networkpolicy")
         self.log: list[str] = []
-        store.watch(self._on_event)
+        self._unwatch = store.watch(self._on_event)
+
+    def stop(self) -> None:
+        """The operator process stops: no more watch events, no pending reconciles."""
+        self._unwatch()
+        self.queue.shut_down()
 
     def _on_event(self, event: WatchEvent) -> None:
         if event.rtype == RAYCLUSTER:

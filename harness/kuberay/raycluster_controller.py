@@ -3,7 +3,8 @@
 What the RayJob controller depends on is reproduced closely: the head Service name and ports (the RayJob finds
 the dashboard through the port named ``dashboard``), pod names and labels, worker-group ``suspend`` (used by the
 DeleteWorkers policy), re-creation of a deleted head pod, and ``status.state = ready`` once every pod is Running
-and Ready and the pod count equals desired workers + 1 ("ready" is sticky). Before any of it, the reconcile
+and Ready and the pod count equals desired workers + 1 ("ready" is sticky), and the token Secret of
+``authOptions.mode: token`` (:mod:`.auth`). Before any of it, the reconcile
 checks the RayCluster's metadata and spec (with the operator's feature gates) and, with mTLS requested, that
 cert-manager is installed (it never is in the simulator); a failed check is a Warning event and no pods.
 Autoscaling, GCS fault tolerance and ingress are not modelled; network policies have their own controller
@@ -18,12 +19,13 @@ from typing import Any, Final
 from .._util.gofmt import dns1035_label, go_list
 from .._util.jsoncopy import deep_copy
 from ..model.enums import ClusterState, PodPhase
-from ..model.kinds import POD, RAYCLUSTER, SERVICE
+from ..model.kinds import POD, RAYCLUSTER, SECRET, SERVICE
 from ..model.labels import DISABLE_HEAD_RESTART, LABEL_CLUSTER, LABEL_GROUP, LABEL_NODE_TYPE
 from ..sim.clock import Clock
 from ..sim.events import NORMAL, WARNING, EventRecorder
 from ..sim.store import AlreadyExists, ApiError, NotFound, ObjectStore, WatchEvent
 from ..sim.workqueue import WorkQueue
+from .auth import build_auth_secret, wants_generated_secret
 from .gates import FeatureGates
 from .profile import RAYCLUSTER_CONTROLLER_NAME, OperatorConfig
 from .resources import (
@@ -151,7 +153,12 @@ class RayClusterController:
         self.queue: WorkQueue[tuple[str, str]] = WorkQueue(clock, self.reconcile, name="raycluster")
         self.log: list[str] = []
         self._problems: dict[tuple[str, int, tuple[tuple[str, str], ...]], tuple[str, str] | None] = {}
-        store.watch(self._on_event)
+        self._unwatch = store.watch(self._on_event)
+
+    def stop(self) -> None:
+        """The operator process stops: no more watch events, no pending reconciles."""
+        self._unwatch()
+        self.queue.shut_down()
 
     def _on_event(self, event: WatchEvent) -> None:
         if event.rtype == RAYCLUSTER:
@@ -195,6 +202,7 @@ class RayClusterController:
             return
         error: str | None = None
         try:
+            self._reconcile_auth_secret(cluster)
             self._reconcile_service(cluster)
             self._reconcile_pods(cluster)
         except ApiError as exc:
@@ -207,6 +215,14 @@ class RayClusterController:
             self.queue.add_rate_limited(key)
         else:
             self.queue.forget(key)
+
+    def _reconcile_auth_secret(self, cluster: Mapping[str, Any]) -> None:
+        """``reconcileAuthSecret`` (v1.5+): the cluster's own token Secret, created once."""
+        if not wants_generated_secret(cluster["spec"]):
+            return
+        secret = build_auth_secret(cluster)
+        if self.store.find(SECRET, cluster["metadata"]["namespace"], secret["metadata"]["name"]) is None:
+            self.store.create(secret)
 
     def _reconcile_service(self, cluster: Mapping[str, Any]) -> None:
         ns = cluster["metadata"]["namespace"]

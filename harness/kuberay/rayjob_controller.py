@@ -39,11 +39,13 @@ from ..sim.clock import Clock
 from ..sim.events import NORMAL, WARNING, EventRecorder
 from ..sim.store import ApiError, NotFound, ObjectStore, WatchEvent
 from ..sim.workqueue import WorkQueue
+from .auth import AuthSecretError, operator_token
 from .deletion import RuleDecision, decide_deletion_rules, legacy_policy
 from .gates import FeatureGates
 from .profile import (
     CONTROLLER_NAME,
     DEFAULT_REQUEUE,
+    DEFAULT_SUBMITTER_BACKOFF_LIMIT,
     RAYJOB_FINALIZER,
     SUBMITTER_FINISHED_TIMEOUT,
     KubeRayProfile,
@@ -96,7 +98,12 @@ class RayJobController:
         self.log: list[str] = []
         self.reconciles = 0
         self._spec_errors: dict[tuple[str, int, tuple[tuple[str, str], ...]], str | None] = {}
-        store.watch(self._on_event)
+        self._unwatch = store.watch(self._on_event)
+
+    def stop(self) -> None:
+        """The operator process stops: no more watch events, no pending reconciles."""
+        self._unwatch()
+        self.queue.shut_down()
 
     # -- plumbing --------------------------------------------------------------------------------------------------
 
@@ -264,8 +271,13 @@ class RayJobController:
     def _handle_deletion(self, raw: dict[str, Any], job: RayJob) -> Result:
         """The finalizer: best-effort ``StopJob`` when the Ray job may still run, then remove the finalizer."""
         if not job.status.job_status.is_terminal:
+            cluster = self.store.find(RAYCLUSTER, job.namespace, job.status.ray_cluster_name)
             try:
-                self._dashboard(job).stop_job(job.status.job_id)
+                token = operator_token(self.store, cluster)
+            except AuthSecretError as exc:
+                return Result(DEFAULT_REQUEUE, str(exc))  # the dashboard client cannot be built: the finalizer stays
+            try:
+                self._dashboard(job, token=token).stop_job(job.status.job_id)
             except DashboardError as exc:
                 self._log((job.namespace, job.name), f"Failed to stop job for RayJob: {exc}")
         updated = deep_copy(raw)
@@ -336,7 +348,7 @@ class RayJobController:
                                  f'found: rayclusters.ray.io "{name}" not found')
         job_with_status = RayJob(job.api_version, job.meta, job.spec, status)
         try:
-            cluster = construct_ray_cluster(raw, job_with_status, name, self.config)
+            cluster = construct_ray_cluster(raw, job_with_status, name, self.config, self.gates)
         except SubmitCommandError as exc:
             raise ReconcileError(str(exc)) from exc
         try:
@@ -355,7 +367,7 @@ class RayJobController:
             return
         job_with_status = RayJob(job.api_version, job.meta, job.spec, status)
         try:
-            submitter = build_submitter_job(raw, job_with_status, cluster["spec"], self.config)
+            submitter = build_submitter_job(raw, job_with_status, cluster, self.config)
         except SubmitCommandError as exc:
             raise ReconcileError(str(exc)) from exc
         try:
@@ -422,11 +434,15 @@ class RayJobController:
             if self._check_submitter_finished_timeout(status, finished_at) or should_update:
                 return None
         try:
-            dashboard = self._dashboard(job, status)
-            info = dashboard.get_job_info(status.job_id)
+            token = operator_token(self.store, cluster)
+        except AuthSecretError as exc:
+            return Result(DEFAULT_REQUEUE, str(exc))
+        try:
+            info = self.directory.job_info(status.dashboard_url, status.job_id, namespace=job.namespace,
+                                           token=token)
         except JobNotFound:
             if mode == SubmissionMode.HTTP.value:
-                if self._submit_http_job(job, status):
+                if self._submit_http_job(job, status, token):
                     return None
                 return Result(DEFAULT_REQUEUE)
             if finished_at is not None:
@@ -465,15 +481,18 @@ class RayJobController:
         status.ray_job_info = RayJobInfo(info_start, info_end) if (info_start or info_end) else None
         return None
 
-    def _dashboard(self, job: RayJob, status: RayJobStatus | None = None) -> RayDashboard:
+    def _dashboard(self, job: RayJob, status: RayJobStatus | None = None, *, token: str | None) -> RayDashboard:
+        """The dashboard the client reaches, checked with the client's ``x-ray-authorization`` token."""
         url = (status or job.status).dashboard_url
-        return self.directory.resolve(url, namespace=job.namespace)
+        dashboard = self.directory.resolve(url, namespace=job.namespace)
+        dashboard.authorize(token)
+        return dashboard
 
-    def _submit_http_job(self, job: RayJob, status: RayJobStatus) -> bool:
+    def _submit_http_job(self, job: RayJob, status: RayJobStatus, token: str | None) -> bool:
         """``reconcileHTTPModeJobNotFound``: POST the job; a failure starts the status-check timer (v1.7)."""
         try:
             request = submit_request_for(job, status.job_id, "operator")
-            self._dashboard(job, status).submit_job(request)
+            self._dashboard(job, status, token=token).submit_job(request)
         except (DashboardError, ValueError) as exc:
             self._log((job.namespace, job.name), f"Failed to submit the Ray job: {exc}")
             return self._record_status_check_failure(status)
@@ -545,28 +564,40 @@ class RayJobController:
                 status.message = "Ray head pod not found."
                 return True, None
             container = next((c for c in (head.get("status") or {}).get("containerStatuses") or []
-                              if c["name"] == SUBMITTER_CONTAINER), None)
-            terminated = ((container or {}).get("state") or {}).get("terminated")
-            if not terminated:
-                return False, None
-            exit_code = int(terminated.get("exitCode", 0))
-            if exit_code != 0:
-                _submitter_failed(status, f"Ray head pod container {SUBMITTER_CONTAINER} terminated with exit code "
-                                          f"{exit_code}: {terminated.get('reason', '')}")
-            return exit_code != 0, self.clock.parse_timestamp(terminated["finishedAt"])
+                              if c["name"] == SUBMITTER_CONTAINER), None) or {}
+            # v1.7 SidecarSubmitterRestart: a terminated submitter restarts in place, so only the restart count
+            # fails the RayJob; without the gate the first non-zero exit does.
+            if self.gates.sidecar_submitter_restart:
+                limit = job.spec.submitter_backoff_limit
+                failed = check_is_restart_count_exceeded(
+                    container, DEFAULT_SUBMITTER_BACKOFF_LIMIT if limit is None else limit)
+                if failed:
+                    _submitter_failed(status, f"Ray head pod submitter container {SUBMITTER_CONTAINER} terminated "
+                                              "after exceeding the maximum restart count")
+            else:
+                failed = check_sidecar_container_status(container)
+                if failed:
+                    terminated = container["state"]["terminated"]
+                    _submitter_failed(status, f"Ray head pod container {SUBMITTER_CONTAINER} terminated with exit "
+                                              f"code {int(terminated.get('exitCode', 0))}: "
+                                              f"{terminated.get('reason', '')}")
+            terminated = (container.get("state") or {}).get("terminated")
+            finished_at = self.clock.parse_timestamp(terminated["finishedAt"]) \
+                if terminated and terminated.get("finishedAt") else None
+            return failed, finished_at
         submitter = self.store.find(JOB, job.namespace, job.name)
         if submitter is None:
             raise ReconcileError(f'jobs.batch "{job.name}" not found')
         conditions = (submitter.get("status") or {}).get("conditions") or []
-        failed = next((c for c in conditions if c["type"] == "Failed" and c["status"] == "True"), None)
-        if failed is not None:
-            _submitter_failed(status, f"Job submission has failed. Reason: {failed.get('reason', '')}. "
-                                      f"Message: {failed.get('message', '')}")
+        failed_condition = next((c for c in conditions if c["type"] == "Failed" and c["status"] == "True"), None)
+        if failed_condition is not None:
+            _submitter_failed(status, f"Job submission has failed. Reason: {failed_condition.get('reason', '')}. "
+                                      f"Message: {failed_condition.get('message', '')}")
         finished = next((c for c in conditions if c["type"] in ("Complete", "Failed") and c["status"] == "True"),
                         None)
         finished_at = self.clock.parse_timestamp(finished["lastTransitionTime"]) if finished and \
             finished.get("lastTransitionTime") else None
-        return failed is not None, finished_at
+        return failed_condition is not None, finished_at
 
     def _reconcile_services(self, raw: dict[str, Any], job: RayJob, cluster: dict[str, Any]) -> None:
         """``reconcileServices`` (v1.5+): the RayJob-owned ``<rayjob>-head-svc`` follows the current cluster."""
@@ -775,6 +806,23 @@ def _submitter_failed(status: RayJobStatus, message: str) -> None:
     else:
         status.reason = JobFailedReason.SUBMISSION_FAILED
         status.message = message
+
+
+def check_sidecar_container_status(container: dict[str, Any]) -> bool:
+    """``checkSidecarContainerStatus``: the submitter container terminated with a non-zero exit code."""
+    terminated = (container.get("state") or {}).get("terminated") or {}
+    return bool(terminated) and int(terminated.get("exitCode", 0)) != 0
+
+
+def check_is_restart_count_exceeded(container: dict[str, Any], backoff_limit: int) -> bool:
+    """``checkIsRestartCountExceeded`` (v1.7): once the submitter has terminated at least once (a last
+    termination state), it fails when its restart count reaches the limit, unless it now exited 0."""
+    if not (container.get("lastState") or {}).get("terminated"):
+        return False
+    terminated = (container.get("state") or {}).get("terminated")
+    if terminated and int(terminated.get("exitCode", 0)) == 0:
+        return False
+    return int(container.get("restartCount", 0)) >= backoff_limit
 
 
 def inconsistent_cluster_status(old: dict[str, Any], new: dict[str, Any]) -> bool:

@@ -29,6 +29,8 @@ from ..model.labels import (
 )
 from ..model.meta import controller_ref
 from ..model.rayjob import RayJob
+from .auth import auth_enabled, set_token_env
+from .gates import FeatureGates
 from .profile import DEFAULT_SUBMITTER_BACKOFF_LIMIT, OperatorConfig
 
 Obj = dict[str, Any]
@@ -57,7 +59,8 @@ def head_service_name(cluster: Mapping[str, Any]) -> str:
     return str(custom) if custom else f"{cluster['metadata']['name']}-head-svc"
 
 
-def construct_ray_cluster(job_raw: Mapping[str, Any], job: RayJob, name: str, config: OperatorConfig) -> Obj:
+def construct_ray_cluster(job_raw: Mapping[str, Any], job: RayJob, name: str, config: OperatorConfig,
+                          gates: FeatureGates) -> Obj:
     """``constructRayClusterForRayJob`` (v1.7): labels, annotations, owner, spec copy, sidecar injection."""
     labels = dict(job.meta.labels)
     labels[LABEL_ORIGIN_NAME] = job.name
@@ -68,7 +71,7 @@ def construct_ray_cluster(job_raw: Mapping[str, Any], job: RayJob, name: str, co
     if job.spec.mode == SubmissionMode.SIDECAR:
         annotations[DISABLE_HEAD_RESTART] = "true"
         pod_spec = spec["headGroupSpec"]["template"]["spec"]
-        pod_spec["containers"].append(sidecar_submitter_container(job, spec, config))
+        pod_spec["containers"].append(sidecar_submitter_container(job, spec, config, gates, name))
         pod_spec["restartPolicy"] = "Never"
     return {"apiVersion": "ray.io/v1", "kind": "RayCluster",
             "metadata": {"name": name, "namespace": job.namespace, "labels": labels, "annotations": annotations,
@@ -174,6 +177,8 @@ def build_head_pod(cluster: Mapping[str, Any], config: OperatorConfig) -> Obj:
                 {"name": "RAY_USAGE_STATS_KUBERAY_IN_USE", "value": "1"},
                 {"name": "RAY_DASHBOARD_ENABLE_K8S_DISK_USAGE", "value": "1"}])
     container["env"] = env
+    if auth_enabled(spec):
+        set_token_env(container, name, spec)
     container.setdefault("readinessProbe", {
         "exec": {"command": ["bash", "-c",
                              "wget --tries 1 -T 2 -q -O- http://localhost:52365/api/local_raylet_healthz | grep "
@@ -212,6 +217,8 @@ def build_worker_pod(cluster: Mapping[str, Any], group: Mapping[str, Any], confi
                 {"name": "KUBERAY_GEN_RAY_START_CMD", "value": command.split("; ", 1)[1]},
                 {"name": "RAY_USAGE_STATS_KUBERAY_IN_USE", "value": "1"}])
     container["env"] = env
+    if auth_enabled(cluster["spec"]):
+        set_token_env(container, name, cluster["spec"])
     container.setdefault("readinessProbe", {
         "exec": {"command": ["bash", "-c", "wget --tries 1 -T 2 -q -O- "
                              "http://localhost:52365/api/local_raylet_healthz | grep success"]},
@@ -329,10 +336,12 @@ def _bash_command(config: OperatorConfig) -> list[str]:
 
 
 def _configure_submitter(container: Obj, job: RayJob, mode: SubmissionMode, config: OperatorConfig, *,
-                         dashboard_url: str, job_id: str, cluster_spec: Mapping[str, Any] | None = None) -> None:
+                         dashboard_url: str, job_id: str, cluster_spec: Mapping[str, Any] | None = None,
+                         status_check: bool | None = None, cluster_name: str = "",
+                         cluster_auth: Mapping[str, Any] | None = None) -> None:
     """``configureSubmitterContainer``: default command unless the user set one (always in SidecarMode)."""
     command = build_job_submit_command(job, mode, dashboard_url=dashboard_url, job_id=job_id,
-                                       cluster_spec=cluster_spec)
+                                       cluster_spec=cluster_spec, status_check=status_check)
     if not container.get("command") or mode == SubmissionMode.SIDECAR:
         container["command"] = _bash_command(config)
         container["args"] = [" ".join(command)]
@@ -341,6 +350,8 @@ def _configure_submitter(container: Obj, job: RayJob, mode: SubmissionMode, conf
             {"name": "RAY_DASHBOARD_ADDRESS", "value": dashboard_url},
             {"name": "RAY_JOB_SUBMISSION_ID", "value": job_id}]
     container["env"] = env
+    if cluster_auth is not None and auth_enabled(cluster_auth):
+        set_token_env(container, cluster_name, cluster_auth)
 
 
 def default_submitter_container(cluster_spec: Mapping[str, Any]) -> Obj:
@@ -348,24 +359,36 @@ def default_submitter_container(cluster_spec: Mapping[str, Any]) -> Obj:
             "resources": {"limits": {"cpu": "1", "memory": "1Gi"}, "requests": {"cpu": "500m", "memory": "200Mi"}}}
 
 
-def sidecar_submitter_container(job: RayJob, cluster_spec: Mapping[str, Any], config: OperatorConfig) -> Obj:
-    """``getSubmitterContainer`` (SidecarMode): at cluster creation time, so RAY_DASHBOARD_ADDRESS is empty."""
+def sidecar_submitter_container(job: RayJob, cluster_spec: Mapping[str, Any], config: OperatorConfig,
+                                gates: FeatureGates, cluster_name: str) -> Obj:
+    """``getSubmitterContainer`` (SidecarMode): at cluster creation time, so RAY_DASHBOARD_ADDRESS is empty.
+
+    v1.7 with the SidecarSubmitterRestart gate: the script checks ``ray job status`` before submitting and the
+    container gets ``restartPolicy: OnFailure`` (a per-container restart rule, Kubernetes 1.35+), so a failed
+    submitter restarts in place and re-attaches to the job instead of failing the RayJob at once.
+    """
     container = default_submitter_container(cluster_spec)
+    restart = gates.sidecar_submitter_restart
     _configure_submitter(container, job, SubmissionMode.SIDECAR, config, dashboard_url=job.status.dashboard_url,
-                         job_id=job.status.job_id, cluster_spec=cluster_spec)
+                         job_id=job.status.job_id, cluster_spec=cluster_spec, status_check=restart,
+                         cluster_name=cluster_name, cluster_auth=cluster_spec)
+    if restart:
+        container["restartPolicy"] = "OnFailure"
     return container
 
 
-def build_submitter_job(job_raw: Mapping[str, Any], job: RayJob, cluster_spec: Mapping[str, Any],
+def build_submitter_job(job_raw: Mapping[str, Any], job: RayJob, cluster: Mapping[str, Any],
                         config: OperatorConfig) -> Obj:
     """``getSubmitterTemplate`` + ``createNewK8sJob``: the K8sJobMode submitter Job, named like the RayJob."""
     if job.spec.submitter_pod_template is not None:
         template = deep_copy(dict(job.spec.submitter_pod_template))
     else:
-        template = {"spec": {"containers": [default_submitter_container(cluster_spec)], "restartPolicy": "Never"}}
+        template = {"spec": {"containers": [default_submitter_container(cluster["spec"])],
+                             "restartPolicy": "Never"}}
     template.setdefault("spec", {})
     _configure_submitter(template["spec"]["containers"][0], job, SubmissionMode.K8S_JOB, config,
-                         dashboard_url=job.status.dashboard_url, job_id=job.status.job_id)
+                         dashboard_url=job.status.dashboard_url, job_id=job.status.job_id,
+                         cluster_name=cluster["metadata"]["name"], cluster_auth=cluster["spec"])
     meta = template.setdefault("metadata", {})
     labels = meta.setdefault("labels", {})
     labels.update({LABEL_ORIGIN_NAME: job.name, LABEL_ORIGIN_CRD: "RayJob",

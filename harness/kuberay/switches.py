@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from ..raysim.command import submitter_problem
 from .gates import FeatureGates
 
 
@@ -40,9 +41,8 @@ GATES: Final[Mapping[str, GateSwitch]] = {gate.name: gate for gate in (
     GateSwitch("RayMultiHostIndexing", frozenset(), "multi-host worker pods without replica indexing"),
     # RayService only; the simulator serves no RayService, so either value leaves what it models unchanged.
     GateSwitch("RayServiceIncrementalUpgrade", frozenset({True, False})),
-    GateSwitch("RayCronJob", frozenset(), "the RayCronJob controller"),
-    GateSwitch("SidecarSubmitterRestart", frozenset(),
-               "the SidecarMode submitter's restart policy (OnFailure) and its restart-count failure rule"),
+    GateSwitch("RayCronJob", frozenset({True, False})),
+    GateSwitch("SidecarSubmitterRestart", frozenset({True, False})),
     GateSwitch("RayClusterNetworkPolicy", frozenset({True, False})),
     GateSwitch("GCSFaultToleranceEmbeddedStorage", frozenset({True, False})),
     GateSwitch("RayClusterMTLS", frozenset({True, False})),
@@ -136,8 +136,15 @@ def unmodelled_use(obj: Mapping[str, Any], gates: FeatureGates) -> tuple[str, st
     With a gate on, valid specs make the operator build things the simulator does not model; refusing the object
     is honest where running it without them would not be.
     """
+    submitter = _submitter_problem(obj)
+    if submitter is not None:
+        return submitter
     spec = _cluster_spec(obj)
     base = "spec.rayClusterSpec" if obj.get("kind") == "RayJob" else "spec"
+    if obj.get("kind") == "RayCluster" and (spec.get("authOptions") or {}).get("enableK8sTokenAuth") is True:
+        return (f"{base}.authOptions.enableK8sTokenAuth",
+                "authOptions.enableK8sTokenAuth: Ray then delegates authentication to the Kubernetes API server "
+                "through projected ServiceAccount tokens, which the simulator does not model")
     if gates.ray_cluster_history_server and (spec.get("historyServerOptions") or {}).get("collectorOptions"):
         return (f"{base}.historyServerOptions",
                 "historyServerOptions.collectorOptions with the RayClusterHistoryServer gate on: the operator then "
@@ -150,6 +157,35 @@ def unmodelled_use(obj: Mapping[str, Any], gates: FeatureGates) -> tuple[str, st
                 "operator then creates the GCS storage PersistentVolumeClaim and wires it into the head pod, which "
                 "the simulator does not model")
     return None
+
+
+def _submitter_problem(obj: Mapping[str, Any]) -> tuple[str, str] | None:
+    """A K8sJobMode ``submitterPodTemplate`` whose own command the simulator cannot run (KubeRay keeps it)."""
+    spec = obj.get("spec") or {}
+    if obj.get("kind") != "RayJob" or spec.get("submissionMode", "K8sJobMode") != "K8sJobMode":
+        return None
+    template = spec.get("submitterPodTemplate")
+    containers = ((template or {}).get("spec") or {}).get("containers") if isinstance(template, Mapping) else None
+    if not isinstance(containers, list) or not containers or not isinstance(containers[0], Mapping):
+        return None
+    if not containers[0].get("command"):
+        return None  # KubeRay sets its own command (and args) when the container has none
+    problem = submitter_problem(containers[0])
+    if problem is None:
+        return None
+    return ("spec.submitterPodTemplate.spec.containers[0].command",
+            f"the submitter container's command is kept by KubeRay and must be what runs, but {problem} "
+            "(modelled: KubeRay's own script, bash/sh -c scripts of ray job submit/status/logs/stop, echo, sleep, "
+            "exit, true, false, set -e and the light-weight /submitter)")
+
+
+def cronjob_warning(obj: Mapping[str, Any], gates: FeatureGates) -> str | None:
+    """A RayCronJob is stored whatever the gate (the CRD is always installed), but only the gate runs it."""
+    if obj.get("kind") != "RayCronJob" or gates.ray_cron_job:
+        return None
+    name = (obj.get("metadata") or {}).get("name", "")
+    return (f"RayCronJob {name}: the operator runs the RayCronJob controller only with --feature-gates="
+            "RayCronJob=true (alpha, off by default), so this RayCronJob creates no RayJobs")
 
 
 def network_policy_warning(obj: Mapping[str, Any], gates: FeatureGates) -> str | None:

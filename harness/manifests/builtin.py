@@ -1,9 +1,9 @@
 """Light API-server checks for the built-in kinds a RayJob manifest file may also hold.
 
-Pods, Services, ConfigMaps, batch Jobs, Namespaces, Events and NetworkPolicies are compiled into the API server,
-so it decodes them into Go structs rather than against a CRD schema. This module checks what users get wrong in
+Pods, Services, ConfigMaps, Secrets, batch Jobs, Namespaces, Events and NetworkPolicies are compiled into the API
+server, so it decodes them into Go structs rather than against a CRD schema. This module checks what users get wrong in
 practice and the server reliably rejects: unknown top-level fields, the name format per kind, ConfigMap data
-that is not text, missing containers, images or ports, and a Job Pod template without
+that is not text, Secret data that is not base64, missing containers, images or ports, and a Job Pod template without
 ``restartPolicy: Never|OnFailure``.
 
 Not here: a full PodSpec validation (that is the real API server's job); custom resources (:mod:`.structural`).
@@ -11,8 +11,6 @@ Not here: a full PodSpec validation (that is the real API server's job); custom 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -126,19 +124,31 @@ def _secret(obj: Mapping[str, Any]) -> list[FieldError]:
 
 
 def _secret_decode(obj: Mapping[str, Any]) -> str | None:
-    """Secret ``data`` is ``map[string][]byte``: each value must be base64 text (400 otherwise)."""
-    data = obj.get("data")
-    if isinstance(data, Mapping):
-        for value in data.values():
-            if value is None:
-                continue
-            if not isinstance(value, str):
-                return "json: cannot unmarshal " + _GO_JSON_TYPES[json_type(value)] + \
-                    " into Go struct field Secret.data of type []uint8"
-            try:
-                base64.b64decode(value, validate=True)
-            except (binascii.Error, ValueError):
-                return "illegal base64 data at input byte 0"
+    """Secret ``data`` is ``map[string][]byte``: each value must be base64 text; ``stringData`` plain strings."""
+    for block in ("data", "stringData"):
+        values = obj.get(block)
+        for value in (values.values() if isinstance(values, Mapping) else ()):
+            if value is not None and not isinstance(value, str):
+                found = _GO_JSON_TYPES[json_type(value)]
+                go_type = "[]uint8" if block == "data" else "string"
+                return f"json: cannot unmarshal {found} into Go struct field Secret.{block} of type {go_type}"
+            if block == "data" and isinstance(value, str):
+                problem = _base64_problem(value)
+                if problem is not None:
+                    return problem
+    return None
+
+
+def _base64_problem(text: str) -> str | None:
+    """Go's ``encoding/base64`` error for text that is not standard base64, or None."""
+    alphabet = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+    stripped = text.replace("\n", "").replace("\r", "")
+    body = stripped.rstrip("=")
+    for position, char in enumerate(body):
+        if char not in alphabet:
+            return f"illegal base64 data at input byte {position}"
+    if len(stripped) % 4 != 0 or len(stripped) - len(body) > 2:
+        return f"illegal base64 data at input byte {len(stripped) - (len(stripped) % 4 or 4)}"
     return None
 
 

@@ -16,13 +16,13 @@ Not here: the walk that applies these tables (:mod:`.structural`), the Pod templ
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Final
+from typing import Final
 
+from .cel_rules import Rule
 from .schema_nodes import (
-    Rule,
     Schema,
     array,
     boolean,
@@ -42,16 +42,12 @@ DELETION_POLICIES: Final = ("DeleteCluster", "DeleteWorkers", "DeleteSelf", "Del
 MAX_INT32: Final = 2147483647
 
 
-def _has(value: Any, key: str) -> bool:
-    """CEL ``has(self.key)`` on an object that survived the type check."""
-    return isinstance(value, Mapping) and value.get(key) is not None
-
-
 def _managed_by() -> Schema:
     return string(rules=(
-        Rule("the managedBy field is immutable", lambda _: True, transition=True),
-        Rule("the managedBy field value must be either 'ray.io/kuberay-operator' or 'kueue.x-k8s.io/multikueue'",
-             lambda value: value in MANAGED_BY_VALUES),
+        Rule("self == oldSelf", "the managedBy field is immutable", since="1.3"),
+        Rule("self in ['ray.io/kuberay-operator', 'kueue.x-k8s.io/multikueue']",
+             "the managedBy field value must be either 'ray.io/kuberay-operator' or 'kueue.x-k8s.io/multikueue'",
+             since="1.3"),
     ))
 
 
@@ -142,7 +138,7 @@ def _cluster_spec(*, v1: bool) -> Schema:
             }),
             gcsFaultToleranceOptions=obj({
                 "backend": string(enum=("redis", "rocksdb"), rules=(
-                    Rule("gcsFaultToleranceOptions.backend is immutable", lambda _: True, transition=True),)),
+                    Rule("self == oldSelf", "gcsFaultToleranceOptions.backend is immutable", since="1.7"),)),
                 "externalStorageNamespace": string(),
                 "redisAddress": string(),
                 "redisPassword": opaque(),
@@ -173,10 +169,11 @@ _DELETION_CONDITION: Final = obj({
     "jobStatus": string(enum=("SUCCEEDED", "FAILED")),
     "ttlSeconds": int32(default=0, minimum=0),
 }, rules=(
-    Rule("JobStatus and JobDeploymentStatus cannot be used together within the same deletion condition.",
-         lambda c: not (_has(c, "jobStatus") and _has(c, "jobDeploymentStatus"))),
-    Rule("the deletion condition requires either the JobStatus or the JobDeploymentStatus field.",
-         lambda c: _has(c, "jobStatus") or _has(c, "jobDeploymentStatus")),
+    Rule("!(has(self.jobStatus) && has(self.jobDeploymentStatus))",
+         "JobStatus and JobDeploymentStatus cannot be used together within the same deletion condition.",
+         since="1.6"),
+    Rule("has(self.jobStatus) || has(self.jobDeploymentStatus)",
+         "the deletion condition requires either the JobStatus or the JobDeploymentStatus field.", since="1.6"),
 ))
 
 _DELETION_STRATEGY: Final = obj({
@@ -187,12 +184,12 @@ _DELETION_STRATEGY: Final = obj({
     "onFailure": obj({"policy": string(enum=DELETION_POLICIES)}),
     "onSuccess": obj({"policy": string(enum=DELETION_POLICIES)}),
 }, rules=(
-    Rule("legacy policies (onSuccess/onFailure) and deletionRules cannot be used together within the same "
-         "deletionStrategy",
-         lambda s: not ((_has(s, "onSuccess") or _has(s, "onFailure")) and _has(s, "deletionRules"))),
-    Rule("deletionStrategy requires either BOTH onSuccess and onFailure, OR the deletionRules field (cannot be "
-         "empty)",
-         lambda s: (_has(s, "onSuccess") and _has(s, "onFailure")) or _has(s, "deletionRules")),
+    Rule("!((has(self.onSuccess) || has(self.onFailure)) && has(self.deletionRules))",
+         "legacy policies (onSuccess/onFailure) and deletionRules cannot be used together within the same "
+         "deletionStrategy", since="1.5"),
+    Rule("((has(self.onSuccess) && has(self.onFailure)) || has(self.deletionRules))",
+         "deletionStrategy requires either BOTH onSuccess and onFailure, OR the deletionRules field (cannot be "
+         "empty)", since="1.5"),
 ))
 
 _RAYJOB_COMMON: Final[dict[str, Schema]] = {
@@ -221,6 +218,14 @@ RAYJOB_SPEC_V1: Final = obj({
     "submissionMode": string(default="K8sJobMode"),  # no enum in the CRD: unknown modes reach the operator
     "submitterConfig": obj({"backoffLimit": int32()}),
 })
+
+# RayCronJob (v1.6+; its controller needs the RayCronJob gate): a RayJob spec as template, with its rules.
+RAYCRONJOB_SPEC_V1: Final = obj({
+    "jobTemplate": RAYJOB_SPEC_V1,
+    "schedule": string(),
+    "suspend": boolean(),
+    "timeZone": string(min_length=1),
+}, required=("jobTemplate", "schedule"))
 
 RAYJOB_SPEC_V1ALPHA1: Final = obj({
     **_RAYJOB_COMMON,
@@ -293,6 +298,14 @@ RAYCLUSTER_COLUMNS: Final = (
     PrinterColumn("head service IP", "string", ".status.head.serviceIP", priority=1),
 )
 
+RAYCRONJOB_COLUMNS: Final = (
+    PrinterColumn("schedule", "string", ".spec.schedule"),
+    PrinterColumn("timezone", "string", ".spec.timeZone"),
+    PrinterColumn("last schedule", "date", ".status.lastScheduleTime"),
+    PrinterColumn("age", "date", ".metadata.creationTimestamp"),
+    PrinterColumn("suspend", "boolean", ".spec.suspend"),
+)
+
 CRD_VERSIONS: Final = (
     CrdVersion("RayJob", "ray.io", "v1", RAYJOB_SPEC_V1, storage=True, printer_columns=RAYJOB_COLUMNS),
     # v1alpha1 RayJob has no printer columns: kubectl shows NAME and AGE only when asked for that version
@@ -301,6 +314,7 @@ CRD_VERSIONS: Final = (
     CrdVersion("RayCluster", "ray.io", "v1", RAYCLUSTER_SPEC_V1, storage=True, printer_columns=RAYCLUSTER_COLUMNS),
     CrdVersion("RayCluster", "ray.io", "v1alpha1", RAYCLUSTER_SPEC_V1ALPHA1, storage=False,
                deprecation_warning=_deprecated("RayCluster"), printer_columns=RAYCLUSTER_COLUMNS),
+    CrdVersion("RayCronJob", "ray.io", "v1", RAYCRONJOB_SPEC_V1, storage=True, printer_columns=RAYCRONJOB_COLUMNS),
 )
 
 

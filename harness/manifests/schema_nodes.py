@@ -1,8 +1,8 @@
 """The building blocks of the project's own structural schemas: one :class:`Schema` node per field.
 
 A node says what the API server needs to prune, default and validate a custom resource: type, properties,
-required names, default, enum, minimum, minItems, list-map keys and x-kubernetes-validations rules (written as
-Python predicates with the CRD's exact messages). A node built with ``properties=None`` is *opaque*: its type is
+required names, default, enum, minimum, minItems, list-map keys and x-kubernetes-validations rules (CEL, as the
+CRD writes them: :mod:`.cel_rules`). A node built with ``properties=None`` is *opaque*: its type is
 checked, but its content is kept as given and never pruned, because this project does not model it.
 
 Not here: the tables themselves (:mod:`.schema`, :mod:`.schema_pod`), the walk over an object
@@ -11,9 +11,11 @@ Not here: the tables themselves (:mod:`.schema`, :mod:`.schema_pod`), the walk o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Final
+
+from .cel_rules import Rule
 
 
 class _NoDefault:
@@ -22,15 +24,6 @@ class _NoDefault:
 
 
 NO_DEFAULT: Final = _NoDefault()
-
-
-@dataclass(frozen=True, eq=False)
-class Rule:
-    """One ``x-kubernetes-validations`` entry: ``check(self)`` is True when the value passes."""
-
-    message: str
-    check: Callable[[Any], bool] = field(repr=False)
-    transition: bool = False  # a rule over oldSelf: evaluated on update only, never on create
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,6 +39,7 @@ class Schema:
     enum: tuple[str, ...] = ()
     minimum: int | None = None
     min_items: int | None = None
+    min_length: int | None = None
     rules: tuple[Rule, ...] = ()
     list_map_keys: tuple[str, ...] = ()
     int_format: str = ""  # "int32" / "int64", as the CRD declares
@@ -78,8 +72,9 @@ def opaque() -> Schema:
     return Schema("object")
 
 
-def string(*, enum: tuple[str, ...] = (), default: Any = NO_DEFAULT, rules: tuple[Rule, ...] = ()) -> Schema:
-    return Schema("string", enum=enum, default=default, rules=rules)
+def string(*, enum: tuple[str, ...] = (), default: Any = NO_DEFAULT, rules: tuple[Rule, ...] = (),
+           min_length: int | None = None) -> Schema:
+    return Schema("string", enum=enum, default=default, rules=rules, min_length=min_length)
 
 
 def boolean() -> Schema:

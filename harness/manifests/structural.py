@@ -8,7 +8,8 @@ The steps and their order follow the apiextensions-apiserver request path:
 2. :func:`apply_defaults` removes nulls that have no default and fills defaults (missing or null fields).
 3. :func:`validate` reports type, enum, minimum, minItems and required problems (the OpenAPI validator), then
    :func:`list_map_duplicates` the list-map key clashes (``ValidateListSetsAndMaps``).
-4. :func:`validate_rules` evaluates the x-kubernetes-validations rules (skipped on create for transition rules).
+4. :func:`validate_rules` evaluates the x-kubernetes-validations rules with CEL (:mod:`.cel_rules`); transition
+   rules need the stored object, so they run on updates only.
 
 Paths use the API server's spelling: ``spec.workerGroupSpecs[0].groupName``. Errors are listed in document order
 (the API server's own order among sibling fields is not specified).
@@ -18,9 +19,10 @@ Not here: metadata (:mod:`.names`), wording of whole responses (:mod:`.field_err
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from .._util.jsoncopy import deep_copy
+from .cel_rules import RuleError
 from .field_errors import ErrorType, FieldError, invalid, json_type, not_supported, required
 from .schema_nodes import Schema
 
@@ -118,6 +120,8 @@ def _validate(value: Any, schema: Schema, path: str, errors: list[FieldError]) -
         errors.append(not_supported(path, value, schema.enum))
     if schema.minimum is not None and isinstance(value, (int, float)) and value < schema.minimum:
         errors.append(invalid(path, value, f"{path} in body should be greater than or equal to {schema.minimum}"))
+    if schema.min_length is not None and isinstance(value, str) and len(value) < schema.min_length:
+        errors.append(invalid(path, value, f"{path} in body should be at least {schema.min_length} chars long"))
     if isinstance(value, list):
         if schema.min_items is not None and len(value) < schema.min_items:
             errors.append(invalid(path, len(value), f"{path} in body should have at least {schema.min_items} items"))
@@ -165,21 +169,57 @@ def _duplicates(value: Any, schema: Schema, path: str, errors: list[FieldError])
 # -- 4. x-kubernetes-validations rules ---------------------------------------------------------------------------
 
 
-def validate_rules(value: Any, schema: Schema, path: str) -> list[FieldError]:
-    """Evaluate the (non-transition) rules; a failed rule reads ``Invalid value: "<type>": <message>``."""
+class _Absent:
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT: Final = _Absent()  # no old value at this place (a create, or a field the stored object lacks)
+
+
+def validate_rules(value: Any, schema: Schema, path: str, old: Any = ABSENT) -> list[FieldError]:
+    """Evaluate the x-kubernetes-validations rules below ``value``; ``old`` is the stored object on update.
+
+    Old values are correlated as the API server correlates them: through object properties, map keys, and the
+    key fields of ``x-kubernetes-list-type: map`` lists; items of other lists have no old value, so transition
+    rules below them run only when ``optionalOldSelf`` is set.
+    """
     errors: list[FieldError] = []
-    _rules(value, schema, path, errors)
+    _rules(value, schema, path, old, errors)
     return errors
 
 
-def _rules(value: Any, schema: Schema, path: str, errors: list[FieldError]) -> None:
+def _rules(value: Any, schema: Schema, path: str, old: Any, errors: list[FieldError]) -> None:
+    has_old = old is not ABSENT
     for rule in schema.rules:
-        if not rule.transition and not rule.check(value):
-            errors.append(invalid(path, schema.type, rule.message))
+        if not rule.applies(has_old):
+            continue
+        try:
+            passed = rule.holds(value, old=None if not has_old else old, has_old=has_old)
+        except RuleError as exc:
+            errors.append(invalid(path, schema.type, f"rule evaluation error: {exc}"))
+            continue
+        if not passed:
+            errors.append(rule.failure(path, schema.type, value, old=None if not has_old else old, has_old=has_old))
     if isinstance(value, dict) and schema.properties is not None:
         for key, item in value.items():
             if key in schema.properties:
-                _rules(item, schema.properties[key], join(path, key), errors)
+                _rules(item, schema.properties[key], join(path, key), _child(old, key), errors)
+    elif isinstance(value, dict) and schema.additional is not None:
+        for key, item in value.items():
+            _rules(item, schema.additional, join(path, key), _child(old, key), errors)
     elif isinstance(value, list) and schema.items is not None:
         for position, item in enumerate(value):
-            _rules(item, schema.items, index(path, position), errors)
+            _rules(item, schema.items, index(path, position), _list_item(old, item, schema.list_map_keys), errors)
+
+
+def _child(old: Any, key: str) -> Any:
+    return old[key] if isinstance(old, dict) and key in old else ABSENT
+
+
+def _list_item(old: Any, item: Any, keys: tuple[str, ...]) -> Any:
+    """The old item with the same list-map keys, or ABSENT (atomic and set lists do not correlate)."""
+    if not keys or not isinstance(old, list) or not isinstance(item, dict):
+        return ABSENT
+    wanted = tuple(item.get(k) for k in keys)
+    return next((o for o in old if isinstance(o, dict) and tuple(o.get(k) for k in keys) == wanted), ABSENT)

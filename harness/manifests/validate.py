@@ -7,8 +7,9 @@ For RayJob and RayCluster (KubeRay v1.7.0 CRDs) the request path is reproduced i
    (kubectl's default) they fail the request with 400 ``... strict decoding error: unknown field "spec.x"``,
    with ``Warn`` each becomes a warning, with ``Ignore`` they vanish silently;
 3. defaulting (nulls dropped, CRD defaults filled in);
-4. validation (422): metadata, then the OpenAPI schema, list-map keys, then x-kubernetes-validations rules, which
-   are skipped with a ``<nil>`` cause when a type/enum/required error came first;
+4. validation (422): metadata, then the OpenAPI schema, list-map keys, then x-kubernetes-validations rules (CEL;
+   transition rules against the stored object on an update), which are skipped with a ``<nil>`` cause when a
+   type/enum/required error came first;
 5. storage: a v1alpha1 object is stored as v1 (conversion strategy None: only ``apiVersion`` changes) and read
    back through the v1 schema, which applies v1's defaults; ``status`` is dropped on create.
 
@@ -19,13 +20,13 @@ Not here: reading files (:mod:`.loader`); what the KubeRay operator later reject
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from .._util.gofmt import dns1123_subdomain, go_quote
 from .._util.jsoncopy import deep_copy
-from ..errors import ManifestError, SourcePos
+from ..errors import ManifestRefused, SourcePos
 from ..model.kinds import resource_type
 from . import hints
 from .builtin import BUILTIN_KINDS
@@ -36,7 +37,7 @@ from .placement import placement
 from .positions import split_path
 from .schema import CRD_VERSIONS, CrdVersion, crd_version, storage_version
 from .schema_nodes import Schema
-from .structural import apply_defaults, list_map_duplicates, prune, validate, validate_rules
+from .structural import ABSENT, apply_defaults, list_map_duplicates, prune, validate, validate_rules
 
 FieldValidation = Literal["Strict", "Warn", "Ignore"]
 
@@ -106,16 +107,18 @@ class ValidationResult:
 
 
 def validate_manifest(m: Manifest, *, field_validation: FieldValidation | str = "Strict",
-                      crds: Sequence[CrdVersion] = CRD_VERSIONS) -> ValidationResult:
-    """Create-time handling of ``m`` by the API server; ``field_validation`` is kubectl's ``--validate`` mode.
+                      crds: Sequence[CrdVersion] = CRD_VERSIONS,
+                      old: Mapping[str, Any] | None = None) -> ValidationResult:
+    """How the API server handles ``m``: a create, or with ``old`` (the stored object) an update.
 
-    ``crds`` are the installed KubeRay release's CRD versions (v1.7.0's by default).
+    ``field_validation`` is kubectl's ``--validate`` mode; ``crds`` are the installed KubeRay release's CRD
+    versions (v1.7.0's by default). On an update, transition rules (``oldSelf``) compare with ``old``.
     """
     if field_validation not in ("Strict", "Warn", "Ignore"):
         raise ValueError(f"field_validation={field_validation!r} is not Strict, Warn or Ignore")
     crd = crd_version(m.kind, m.api_version, crds)
     if crd is not None:
-        return _validate_custom(m, crd, field_validation, crds)
+        return _validate_custom(m, crd, field_validation, crds, old)
     return _validate_builtin(m, field_validation)
 
 
@@ -182,14 +185,15 @@ def _decoding(m: Manifest, obj: dict[str, Any], version: str, root: Schema | Non
     return unknown, None
 
 
-def _validate_custom(m: Manifest, crd: CrdVersion, mode: str, crds: Sequence[CrdVersion]) -> ValidationResult:
+def _validate_custom(m: Manifest, crd: CrdVersion, mode: str, crds: Sequence[CrdVersion],
+                     old: Mapping[str, Any] | None) -> ValidationResult:
     obj: dict[str, Any] = deep_copy(m.obj)
     warnings: list[str] = [crd.deprecation_warning] if crd.deprecation_warning else []
     unknown, refused = _decoding(m, obj, crd.version, crd.root, mode, warnings, crd.group)
     if refused is not None:
         return refused
     apply_defaults(obj, crd.root)
-    errors = _schema_errors(obj, crd)
+    errors = _schema_errors(obj, crd, old)
     rtype = resource_type(m.kind)
     if not crd.storage:  # conversion None: the stored object is the same data under the storage apiVersion
         stored = storage_version(m.kind, crds)
@@ -202,7 +206,7 @@ def _validate_custom(m: Manifest, crd: CrdVersion, mode: str, crds: Sequence[Crd
                             tuple(unknown))
 
 
-def _schema_errors(obj: dict[str, Any], crd: CrdVersion) -> list[FieldError]:
+def _schema_errors(obj: dict[str, Any], crd: CrdVersion, old: Mapping[str, Any] | None) -> list[FieldError]:
     meta = obj.get("metadata")
     errors = validate_object_meta(meta, dns1123_subdomain, namespaced=True) if isinstance(meta, dict) else []
     errors += validate(obj, crd.root, "")
@@ -211,7 +215,7 @@ def _schema_errors(obj: dict[str, Any], crd: CrdVersion) -> list[FieldError]:
         if any(error.type.blocks_cel for error in errors):
             errors.append(invalid(NIL_PATH, None, CEL_SKIPPED))
         else:
-            errors += validate_rules(obj, crd.root, "")
+            errors += validate_rules(obj, crd.root, "", ABSENT if old is None else old)
     return errors
 
 
@@ -243,6 +247,8 @@ def _validate_builtin(m: Manifest, mode: str) -> ValidationResult:
 
 
 # -- raising -----------------------------------------------------------------------------------------------------
+
+STATUS_REASONS: Final = {400: "BadRequest", 422: "Invalid"}  # the metav1.Status reason of each refusal code
 
 _GENERIC_HINT: Final = {
     400: "remove or rename the unknown fields; 'kubectl explain <kind>.spec' lists the fields a kind has",
@@ -280,11 +286,13 @@ def generic_hint(code: int, kind: str) -> str:
 
 
 def raise_for_errors(result: ValidationResult, manifest: Manifest) -> None:
-    """Raise :class:`ManifestError` at the first refused field when the API server would refuse the manifest."""
+    """Raise :class:`~harness.errors.ManifestRefused` (a ManifestError) at the first refused field when the API
+    server would refuse the manifest."""
     if result.ok:
         return
     first = result.errors[0]
-    raise ManifestError(result.error_text, pos=first.pos, hint=hint_for(result, manifest))
+    raise ManifestRefused(result.error_text, code=result.code, reason=STATUS_REASONS.get(result.code, "BadRequest"),
+                          status_message=result.status_message, pos=first.pos, hint=hint_for(result, manifest))
 
 
 def schema_node(schema: Schema | None, path: str) -> Schema | None:

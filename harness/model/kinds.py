@@ -40,6 +40,9 @@ RAYJOB: Final = ResourceType("ray.io", "v1", "RayJob", "rayjobs", served_version
                              categories=("all",))
 RAYCLUSTER: Final = ResourceType("ray.io", "v1", "RayCluster", "rayclusters",
                                  served_versions=("v1", "v1alpha1"), categories=("all",))
+# Served whenever the KubeRay CRDs are installed (v1.6+ ship ray.io_raycronjobs); only the RayCronJob gate starts
+# its controller.
+RAYCRONJOB: Final = ResourceType("ray.io", "v1", "RayCronJob", "raycronjobs", categories=("all",))
 POD: Final = ResourceType("", "v1", "Pod", "pods", short_names=("po",), categories=("all",))
 SERVICE: Final = ResourceType("", "v1", "Service", "services", short_names=("svc",), categories=("all",))
 CONFIGMAP: Final = ResourceType("", "v1", "ConfigMap", "configmaps", status_subresource=False,
@@ -52,7 +55,8 @@ JOB: Final = ResourceType("batch", "v1", "Job", "jobs", categories=("all",))
 NETWORKPOLICY: Final = ResourceType("networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies",
                                     status_subresource=False, short_names=("netpol",))
 
-ALL_TYPES: Final = (RAYJOB, RAYCLUSTER, POD, SERVICE, CONFIGMAP, SECRET, EVENT, NAMESPACE, JOB, NETWORKPOLICY)
+ALL_TYPES: Final = (RAYJOB, RAYCLUSTER, RAYCRONJOB, POD, SERVICE, CONFIGMAP, SECRET, EVENT, NAMESPACE, JOB,
+                    NETWORKPOLICY)
 _BY_KIND: Final = {rt.kind: rt for rt in ALL_TYPES}
 
 

@@ -18,3 +18,5 @@ LABEL_SUBMISSION_MODE: Final = "ray.io/job-submission-mode"
 LABEL_JOB_NAME: Final = "job-name"  # set by the batch/v1 Job controller on the pods of a Job
 DISABLE_HEAD_RESTART: Final = "ray.io/disable-provisioned-head-restart"
 SUBMITTER_CONTAINER: Final = "ray-job-submitter"  # the SidecarMode submitter container in the head pod
+LABEL_CRONJOB_NAME: Final = "ray.io/cronjob-name"  # on the RayJobs a RayCronJob creates (v1.6+)
+ANNOTATION_CRONJOB_TIMESTAMP: Final = "ray.io/cronjob-scheduled-timestamp"

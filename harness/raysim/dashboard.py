@@ -32,6 +32,11 @@ class DashboardUnavailable(DashboardError):
     """The head is not serving the dashboard (pod not running, cluster gone): a connection error."""
 
 
+class Unauthorized(DashboardError):
+    """The cluster runs with token authentication (``authOptions.mode: token``) and the request's
+    ``x-ray-authorization: Bearer <token>`` header is missing or wrong: HTTP 401."""
+
+
 class SubmissionRejected(DashboardError):
     """``POST /api/jobs/`` failed, e.g. HTTP 500 "Please use a different submission_id"."""
 
@@ -154,6 +159,18 @@ class RayDashboard(JobSink):
         self.serving = False  # the head container is running and `ray start` has brought the dashboard up
         self.gone = False
         self.gone_at: float | None = None  # virtual time the head stopped; its job table is what it was then
+        # Token authentication (Ray 2.52+, KubeRay authOptions.mode=token): the head's RAY_AUTH_TOKEN, or None.
+        self.auth_token: str | None = None
+
+    def authorize(self, token: str | None) -> None:
+        """Check a client's bearer token the way the dashboard's auth middleware does (401 when it differs)."""
+        if self.auth_token is None:
+            return
+        if not token:
+            raise Unauthorized("401 Unauthorized: Missing authentication token. The Ray cluster requires token "
+                               "authentication (RAY_AUTH_MODE=token); set RAY_AUTH_TOKEN")
+        if token != self.auth_token:
+            raise Unauthorized("401 Unauthorized: Invalid authentication token")
 
     # -- the job API, as KubeRay's dashboard client sees it --------------------------------------------------------
 

@@ -5,6 +5,9 @@ On a real cluster the operator and the submitter reach the dashboard through the
 resolves URLs the same way (Service → selector ``ray.io/cluster`` → that cluster's live head), so a URL that
 points at a deleted or re-created cluster behaves as it would: refused, or answered by a fresh, empty head.
 
+The directory also holds the faults a scenario sets on a cluster's dashboard (:mod:`.faults`): they belong to the
+cluster by name, so they outlive a head restart and apply to a cluster created after they are set.
+
 Not here: the job table itself (:mod:`.dashboard`), pod lifecycles (:mod:`harness.kube.kubelet`).
 """
 
@@ -18,6 +21,7 @@ from ..model.labels import LABEL_CLUSTER
 from ..sim.clock import Clock
 from ..sim.store import ObjectStore
 from .dashboard import ClusterHandle, DashboardUnavailable, Executor, RayDashboard
+from .faults import JobInfoFault, faulted_job_info
 
 
 class DashboardDirectory:
@@ -27,6 +31,7 @@ class DashboardDirectory:
         self.executor = executor
         self._live: dict[tuple[str, str], RayDashboard] = {}  # (namespace, cluster) -> current head's dashboard
         self.history: list[RayDashboard] = []  # every head that ever ran, for logs and diagnostics
+        self._job_info_faults: dict[tuple[str, str], JobInfoFault] = {}  # (namespace, cluster) -> the answer
 
     def start_head(self, cluster: Mapping[str, Any], head_pod: Mapping[str, Any]) -> RayDashboard:
         """A head container started: it brings up a new, empty dashboard (no GCS fault tolerance)."""
@@ -50,8 +55,8 @@ class DashboardDirectory:
     def current(self, namespace: str, cluster: str) -> RayDashboard | None:
         return self._live.get((namespace, cluster))
 
-    def resolve(self, url: str, *, namespace: str = "") -> RayDashboard:
-        """The dashboard a URL reaches, or DashboardUnavailable worded like a failed HTTP dial."""
+    def _route(self, url: str, namespace: str) -> tuple[str, str, str | None]:
+        """(host, namespace, RayCluster the URL's Service selects or None), as cluster DNS and the Service do."""
         host = url.removeprefix("http://").removeprefix("https://").split("/", 1)[0].split(":", 1)[0]
         parts = host.split(".")
         if len(parts) >= 2 and parts[0]:
@@ -60,8 +65,35 @@ class DashboardDirectory:
             service, ns = parts[0], namespace
         svc = self.store.find(SERVICE, ns, service) if service else None
         cluster = ((svc or {}).get("spec") or {}).get("selector", {}).get(LABEL_CLUSTER)
+        return host, ns, cluster
+
+    def resolve(self, url: str, *, namespace: str = "") -> RayDashboard:
+        """The dashboard a URL reaches, or DashboardUnavailable worded like a failed HTTP dial."""
+        host, ns, cluster = self._route(url, namespace)
         dashboard = self._live.get((ns, cluster)) if cluster else None
         if dashboard is None or not dashboard.serving:
             raise DashboardUnavailable(f'Get "http://{host}/api/jobs/": dial tcp: lookup {host}: '
                                        "connect: connection refused")
         return dashboard
+
+    # -- the operator's status query, and the faults a scenario sets on it ----------------------------------------
+
+    def set_job_info_fault(self, namespace: str, cluster: str, fault: JobInfoFault | None) -> None:
+        """From now on the dashboard of ``cluster`` answers the operator's status query with ``fault``."""
+        if fault is None:
+            self._job_info_faults.pop((namespace, cluster), None)
+        else:
+            self._job_info_faults[(namespace, cluster)] = fault
+
+    def job_info(self, url: str, submission_id: str, *, namespace: str = "",
+                 token: str | None = None) -> dict[str, Any]:
+        """KubeRay's ``GetJobInfo`` through the URL, with the client's token: the job's info, a fault's answer
+        (which stands in for the whole client, as upstream's fake does), or a DashboardError."""
+        _, ns, cluster = self._route(url, namespace)
+        fault = self._job_info_faults.get((ns, cluster)) if cluster else None
+        if fault is None:
+            dashboard = self.resolve(url, namespace=namespace)
+            dashboard.authorize(token)
+            return dashboard.get_job_info(submission_id)
+        live = self._live.get((ns, cluster)) if cluster else None
+        return faulted_job_info(fault, live.jobs.get(submission_id) if live is not None else None, submission_id)

@@ -18,7 +18,7 @@ from typing import Any
 
 from .._util.durations import format_duration
 from ..journal import JournalEntry
-from ..scenario.model import CountRange, EventSpec, ExpectLogsStep, Transitions
+from ..scenario.model import CountRange, EventSpec, ExpectedRefusal, ExpectLogsStep, Transitions
 
 NEW = "New"
 
@@ -246,4 +246,16 @@ def check_log(text: str, step: ExpectLogsStep, subject: str, *, contains: Sequen
         if not step.lines.holds(count):
             problems.append(Problem(f"{subject} has {count} line(s), expected {step.lines.describe()}",
                                     tail(text)))
+    return problems
+
+
+def check_refusal(spec: ExpectedRefusal, *, code: int, reason: str, message: str) -> list[Problem]:
+    """How a refusal the API server gave differs from the one expected (``spec.message`` already resolved)."""
+    problems: list[Problem] = []
+    if spec.reason is not None and reason != spec.reason:
+        problems.append(Problem(f"reason={reason}, expected reason={spec.reason}"))
+    if spec.code is not None and code != spec.code:
+        problems.append(Problem(f"code={code}, expected code={spec.code}"))
+    if spec.message is not None and re.search(spec.message, message) is None:
+        problems.append(Problem(f"the message does not match /{spec.message}/", f"message: {message}"))
     return problems

@@ -15,6 +15,7 @@ from ..backends.registry import backend_info
 from ..errors import InputError
 from ..executors import EXECUTOR_CHOICES, ExecutorSettings, ray_importable
 from ..executors.settings import RAY_INSTALL_HINT
+from ..scenario.faults import RestartOperatorStep
 from ..scenario.model import Scenario
 from .runner import RunOptions
 
@@ -39,14 +40,23 @@ def check_options(options: RunOptions) -> None:
 
 
 def check_scenario(scenario: Scenario, options: RunOptions) -> list[InputError]:
-    """Settings of ``scenario`` the chosen backend cannot honour, each at the line where it is written."""
-    operator = scenario.operator
-    if operator.is_empty or (scenario.backends is not None and options.backend not in scenario.backends):
+    """Settings of ``scenario`` the chosen backend cannot honour, each at the line where it is written: its
+    ``operator:`` settings and those its ``restart_operator`` steps change."""
+    if scenario.backends is not None and options.backend not in scenario.backends:
         return []
-    problems = backend_info(options.backend).operator_problems(operator.env, operator.feature_gates)
-    return [InputError(text, pos=operator.pos_of(name),
-                       hint=f"backend={options.backend} cannot run this operator setting; remove it, or restrict "
-                            f"the scenario with backends: [...]") for name, text in problems]
+    info = backend_info(options.backend)
+    hint = (f"backend={options.backend} cannot run this operator setting; remove it, or restrict the scenario with "
+            "backends: [...]")
+    operator = scenario.operator
+    errors = [InputError(text, pos=operator.pos_of(name), hint=hint)
+              for name, text in info.operator_problems(operator.env, operator.feature_gates)]
+    for step in scenario.all_steps:
+        if isinstance(step, RestartOperatorStep):
+            env = {name: value for name, value in step.env.items() if value is not None}
+            gates = {name: value for name, value in step.feature_gates.items() if value is not None}
+            errors.extend(InputError(text, pos=step.pos_of(name), hint=hint)
+                          for name, text in info.operator_problems(env, gates))
+    return errors
 
 
 def create_backend(scenario: Scenario, options: RunOptions) -> Backend:

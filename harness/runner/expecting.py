@@ -1,7 +1,9 @@
 """The ``expect`` and ``expect_logs`` steps: gather what the backend shows, check it, explain failures.
 
 An expectation with a ``grace`` period lets backend time pass until it holds (or the grace runs out); without
-one it is checked once, now. ``stays`` lets time pass on purpose and fails at the first change.
+one it is checked once, now. ``stays`` lets time pass on purpose and fails at the first change of one field;
+``consistently`` does the same for every check of the step (counts, absence, fields...), re-checked at every
+change the backend observes.
 
 Log sources follow where logs really are on a cluster; the backend's resolver (``harness.backends.logs``)
 decides which pod and container hold each one, the same for every reader.
@@ -122,6 +124,30 @@ def _stays(step: ExpectStep, ctx: RunContext) -> str:
     return f"{spec.path} stayed {current} for {format_duration(spec.seconds)}{real}"
 
 
+def _consistently(step: ExpectStep, ctx: RunContext) -> str:
+    """Every check of the step keeps holding for ``step.consistently``; fails at the first change that breaks one."""
+    assert step.consistently is not None
+    window = step.consistently
+    started = ctx.now()
+    broken: dict[str, Any] = {}
+
+    def stopped_holding() -> bool:
+        problems, involved = evaluate(step, ctx)
+        if problems and not broken:
+            broken.update(problems=problems, involved=involved, t=ctx.now())
+        return bool(problems)
+
+    if ctx.backend.wait_until(stopped_holding, window):
+        problems: list[Problem] = broken["problems"]
+        when = broken["t"]
+        lead = (f"stopped holding at t={when:.1f}s, {format_duration(when - started)} into the "
+                f"{format_duration(window)} it had to hold")
+        raise _fail([Problem(f"{problem.summary}: {lead}", problem.detail) for problem in problems], ctx,
+                    broken["involved"])
+    real = "" if ctx.backend.virtual_time else " (real time)"
+    return f"all checks held for {format_duration(window)}{real}"
+
+
 def run_expect(step: ExpectStep, ctx: RunContext) -> str:
     grace = step.grace if step.grace is not None else ctx.timeouts.grace
     problems, involved = evaluate(step, ctx)
@@ -139,6 +165,8 @@ def run_expect(step: ExpectStep, ctx: RunContext) -> str:
         raise _fail(problems, ctx, involved)
     if step.stays is not None:
         return _stays(step, ctx)
+    if step.consistently is not None:
+        return _consistently(step, ctx)
     return note
 
 

@@ -24,6 +24,7 @@ from ..scenario.matchers import (
     Contains,
     Equals,
     Exists,
+    Indexed,
     Length,
     ListMatch,
     MapMatch,
@@ -97,7 +98,9 @@ def match(matcher: Matcher, actual: Any, path: str = "") -> list[Mismatch]:
             "$lt": actual < matcher.number, "$le": actual <= matcher.number}[matcher.op]
         return [] if ok else [Mismatch(path, matcher.describe(), actual)]
     if isinstance(matcher, OneOf):
-        ok = actual is not MISSING and any(_equal(value, actual) for value in matcher.values)
+        # An absent field is as null here as for a plain `null`: `{$one_of: [x, null]}` accepts it.
+        seen = None if actual is MISSING else actual
+        ok = any(_equal(value, seen) for value in matcher.values)
         return [] if ok else [Mismatch(path, matcher.describe(), actual)]
     if isinstance(matcher, Not):
         return [Mismatch(path, matcher.describe(), actual)] if not match(matcher.inner, actual, path) else []
@@ -112,6 +115,8 @@ def match(matcher: Matcher, actual: Any, path: str = "") -> list[Mismatch]:
         return _match_map(matcher, actual, path)
     if isinstance(matcher, ListMatch):
         return _match_list(matcher, actual, path)
+    if isinstance(matcher, Indexed):
+        return _match_indexed(matcher, actual, path)
     raise TypeError(f"unknown matcher {type(matcher).__name__}")
 
 
@@ -124,6 +129,24 @@ def _match_map(matcher: MapMatch, actual: Any, path: str) -> list[Mismatch]:
     out: list[Mismatch] = []
     for key, child in matcher.fields:
         out.extend(match(child, actual.get(key, MISSING), _join(path, key)))
+    return out
+
+
+def _item_at(actual: Any, index: int) -> Any:
+    """Item ``index`` of a list (negative from the end), or of a mapping by that key, as ``save`` reads paths."""
+    if isinstance(actual, list):
+        return actual[index] if -len(actual) <= index < len(actual) else MISSING
+    if isinstance(actual, dict):
+        return actual.get(str(index), MISSING)
+    return MISSING
+
+
+def _match_indexed(matcher: Indexed, actual: Any, path: str) -> list[Mismatch]:
+    if actual is not MISSING and actual is not None and not isinstance(actual, (list, dict)):
+        return [Mismatch(path, matcher.describe(), actual)]
+    out: list[Mismatch] = []
+    for index, child in matcher.items:
+        out.extend(match(child, _item_at(actual, index), _join(path, index)))
     return out
 
 
@@ -191,6 +214,8 @@ def expected_view(matcher: Matcher) -> Any:
         return None
     if isinstance(matcher, MapMatch):
         return {key: expected_view(child) for key, child in matcher.fields}
+    if isinstance(matcher, Indexed):
+        return {str(index): expected_view(child) for index, child in matcher.items}
     if isinstance(matcher, ListMatch):
         items = [expected_view(item) for item in matcher.items]
         if matcher.mode == "exact":
@@ -205,6 +230,8 @@ def actual_view(matcher: Matcher, actual: Any) -> Any:
         return None
     if isinstance(matcher, MapMatch) and isinstance(actual, dict):
         return {key: actual_view(child, actual.get(key, MISSING)) for key, child in matcher.fields}
+    if isinstance(matcher, Indexed) and isinstance(actual, (list, dict)):
+        return {str(index): actual_view(child, _item_at(actual, index)) for index, child in matcher.items}
     if isinstance(matcher, ListMatch) and isinstance(actual, list):
         if matcher.mode == "exact":
             return [actual_view(item, actual[i]) if i < len(actual) else None

@@ -208,12 +208,19 @@ def run_scenario(scenario: Scenario, options: RunOptions, factory: BackendFactor
     """Run ``scenario`` on a backend made by ``factory``; never raises for scenario or backend problems."""
     wall = time.monotonic()
     version = options.kuberay_version or ""
+    if scenario.load_error is not None:
+        # A scenario that could not be loaded is bad input, reported as this scenario's error; the file's other
+        # scenarios still run.
+        return ScenarioResult(scenario=scenario, status="error", backend=options.backend,
+                              executor=executor_for(scenario, options), kuberay_version=version,
+                              summary=scenario.load_error.message, failure=str(scenario.load_error))
     # Decide skips before building a world (a Ray runtime or a cluster connection may be costly).
     executor = executor_for(scenario, options)
     reason = ray_missing_reason(executor)
+    info = BACKENDS.get(options.backend)
     if reason is None and options.kuberay_version is not None:
         reason = scenario.skip_reason(backend=options.backend, kuberay_version=options.kuberay_version,
-                                      executor=executor)
+                                      executor=executor, capabilities=info.capabilities if info else None)
     if reason is not None:
         return ScenarioResult(scenario=scenario, status="skipped", backend=options.backend, executor=executor,
                               kuberay_version=version, summary=reason)
@@ -231,7 +238,8 @@ def run_scenario(scenario: Scenario, options: RunOptions, factory: BackendFactor
     stream: IO[str] | None = None
     try:
         version = backend.kuberay_version
-        reason = scenario.skip_reason(backend=backend.name, kuberay_version=version, executor=backend.executor_name)
+        reason = scenario.skip_reason(backend=backend.name, kuberay_version=version, executor=backend.executor_name,
+                                      capabilities=backend.capabilities.names)
         if reason is not None:
             return ScenarioResult(scenario=scenario, status="skipped", backend=backend.name,
                                   executor=backend.executor_name, kuberay_version=version, summary=reason,

@@ -140,14 +140,16 @@ class ScenarioSession:
 
     # -- running steps ---------------------------------------------------------------------------------------------
 
-    def _run(self, keyword: str, body: Any) -> str:
+    def _run(self, keyword: str, body: Any, **modifiers: Any) -> str:
         __tracebackhide__ = True  # pytest shows the test line, not this frame
         pos = _caller()
         ctx = self.context
         source = SourceFile(path=Path(pos.path), display=pos.path, lines=(), documents=())
         parse_ctx = ParseContext(source, self.base_dir,
-                                 defined=set(BUILTIN_BINDINGS) | set(ctx.bindings.snapshot()))
-        step = parse_step(node_from_value({keyword: body}, pos), parse_ctx)
+                                 defined=set(BUILTIN_BINDINGS) | set(ctx.bindings.snapshot()),
+                                 timeouts=self.scenario.timeouts)
+        written = {key: value for key, value in modifiers.items() if value is not None}
+        step = parse_step(node_from_value({keyword: body, **written}, pos), parse_ctx)
         start = ctx.now()
         try:
             note = run_step(step, ctx)
@@ -185,11 +187,14 @@ class ScenarioSession:
         headline = f"Step {step.keyword} failed at {pos} at t={self.context.now():.1f}s"
         return render_failure(headline=headline, snippet=_source_line(pos), failure=detail, ctx=self.context)
 
-    def apply(self, *manifests: str | Mapping[str, Any]) -> str:
-        return self._run("apply", list(manifests))
+    def apply(self, *manifests: str | Mapping[str, Any], expect_refusal: Any = None) -> str:
+        """Apply manifests; with ``expect_refusal`` (``True`` or ``{"reason": ..., "message": ...}``) the one
+        manifest must be refused by the API server."""
+        return self._run("apply", list(manifests), expect_refusal=expect_refusal)
 
-    def patch(self, **body: Any) -> str:
-        return self._run("patch", body)
+    def patch(self, expect_refusal: Any = None, **body: Any) -> str:
+        """A merge patch (``subresource="status"`` for the status subresource); ``expect_refusal`` as for apply."""
+        return self._run("patch", body, expect_refusal=expect_refusal)
 
     def suspend(self, rayjob: str) -> str:
         return self._run("suspend", rayjob)
@@ -197,8 +202,8 @@ class ScenarioSession:
     def resume(self, rayjob: str) -> str:
         return self._run("resume", rayjob)
 
-    def delete(self, file: str | None = None, **body: Any) -> str:
-        return self._run("delete", file if file is not None else body)
+    def delete(self, file: str | None = None, expect_refusal: Any = None, **body: Any) -> str:
+        return self._run("delete", file if file is not None else body, expect_refusal=expect_refusal)
 
     def rerun(self, *manifests: str) -> str:
         return self._run("rerun", list(manifests))
@@ -215,6 +220,40 @@ class ScenarioSession:
     def ray_job_submit(self, **body: Any) -> str:
         """A user's ``ray job submit``: ``rayjob=``, ``submission_id=`` and optionally ``entrypoint=``."""
         return self._run("ray_job_submit", body)
+
+    # -- faults (each needs its backend capability) ------------------------------------------------------------------
+
+    def kill_container(self, **body: Any) -> str:
+        """``pod=`` (a name or ``{"selector": ...}``); optionally ``container=``, ``signal=``, ``exit=``,
+        ``reason=``."""
+        return self._run("kill_container", body)
+
+    def dashboard(self, **body: Any) -> str:
+        """``rayjob=`` or ``raycluster=``, and ``answers=``: error, not_found, normally or ``{"jobStatus": ...}``."""
+        return self._run("dashboard", body)
+
+    def fail_next(self, **body: Any) -> str:
+        """``create=`` or ``delete=`` a kind, optionally ``times=``, ``reason=``, ``message=``."""
+        return self._run("fail_next", body)
+
+    def hold_submitter(self, rayjob: str) -> str:
+        return self._run("hold_submitter", rayjob)
+
+    def release_submitter(self, rayjob: str) -> str:
+        return self._run("release_submitter", rayjob)
+
+    def unpullable_image(self, image: str, reason: str | None = None) -> str:
+        return self._run("unpullable_image", image if reason is None else {"image": image, "reason": reason})
+
+    def pullable_image(self, image: str) -> str:
+        return self._run("pullable_image", image)
+
+    def restart_operator(self, env: Mapping[str, Any] | None = None,
+                         feature_gates: Mapping[str, Any] | None = None) -> str:
+        """Restart the operator with these changes (None values remove a variable or reset a gate)."""
+        body = {key: dict(value) for key, value in (("env", env), ("feature_gates", feature_gates))
+                if value is not None}
+        return self._run("restart_operator", body or None)
 
     def advance(self, duration: str | float) -> str:
         return self._run("advance", duration)

@@ -5,24 +5,34 @@ Each function takes the typed step and the :class:`RunContext`, acts through the
 optional capabilities) only, and returns a short note for the step record (or raises :class:`StepFailed`).
 Objects are always created in the scenario's namespace, whatever their manifest says.
 
-Not here: waits (:mod:`.waiting`) and expectations (:mod:`.expecting`); dispatch (:func:`run_step`, below,
-routes to all of them).
+Not here: waits (:mod:`.waiting`), expectations (:mod:`.expecting`) and faults (:mod:`.faults`); dispatch
+(:func:`run_step`, below, routes to all of them).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from .._util.durations import format_duration
 from .._util.jsoncopy import deep_copy, get_path
-from ..backends.base import RayJobSubmitRefused, UnsupportedByBackend
+from ..backends.base import RayJobSubmitRefused, Refused, UnsupportedByBackend
+from ..scenario.faults import (
+    DashboardStep,
+    FailNextStep,
+    HoldSubmitterStep,
+    ImagePullStep,
+    KillContainerStep,
+    RestartOperatorStep,
+)
 from ..scenario.inline_manifests import check_manifest_object
 from ..scenario.model import (
     AdvanceStep,
     ApplyStep,
     DeleteStep,
+    ExpectedRefusal,
     ExpectLogsStep,
     ExpectStep,
     ManifestObject,
@@ -34,10 +44,11 @@ from ..scenario.model import (
     Step,
     WaitStep,
 )
-from .assertions import Problem
+from .assertions import Problem, check_refusal
 from .bindings import ResolvedRef
 from .context import RunContext, StepFailed
 from .expecting import run_expect, run_expect_logs
+from .faults import dashboard, fail_next, hold_submitter, image_pull, kill_container, restart_operator
 from .waiting import run_wait
 
 
@@ -62,7 +73,33 @@ def _ref_of(obj: ManifestObject, ctx: RunContext) -> ResolvedRef:
     return ResolvedRef(str(body["kind"]), str(body["metadata"]["name"]), None)
 
 
+def _refused(spec: ExpectedRefusal, request: Callable[[], object], what: str, ctx: RunContext,
+             ref: ResolvedRef) -> str:
+    """Send ``request``, which the API server must refuse as ``spec`` says; the step's note, or StepFailed."""
+    try:
+        request()
+    except Refused as exc:
+        wanted = replace(spec, message=ctx.bindings.text(spec.message) if spec.message is not None else None)
+        problems = check_refusal(wanted, code=exc.code, reason=exc.reason, message=exc.message)
+        if problems:
+            raise StepFailed(f"the API server refused {what} ({exc.code} {exc.reason}), but not as expected: "
+                             f"{'; '.join(problem.summary for problem in problems)} {ctx.at()}", t=ctx.now(),
+                             problems=[Problem(f"expected: {wanted.describe()}"),
+                                       Problem(f"refused with: {exc.code} {exc.reason}: {exc.message}")],
+                             objects=[ref]) from None
+        return f"refused as expected ({exc.code} {exc.reason}): {exc.message}"
+    raise StepFailed(f"the API server accepted {what}, expected it to refuse it ({spec.describe()}) {ctx.at()}",
+                     t=ctx.now(), objects=[ref])
+
+
 def apply(step: ApplyStep, ctx: RunContext) -> str:
+    if step.refusal is not None:
+        [obj] = step.objects
+        body = _body(obj, ctx)
+        ref = ResolvedRef(str(body.get("kind", "")), str((body.get("metadata") or {}).get("name", "")), None)
+        ctx.touch(ref)
+        return _refused(step.refusal, lambda: ctx.backend.apply(body, namespace=ctx.namespace),
+                        f"the apply of {ref.describe()}", ctx, ref)
     names = []
     for obj in step.objects:
         body = _checked_body(obj, ctx)
@@ -75,12 +112,20 @@ def apply(step: ApplyStep, ctx: RunContext) -> str:
 
 def patch(step: PatchStep, ctx: RunContext) -> str:
     ref = ctx.bindings.ref(step.target)
-    assert ref.name is not None
+    name = ref.name
+    assert name is not None
     ctx.touch(ref)
+    body = ctx.bindings.value(step.patch)
+    what = f"the patch of {ref.describe()}{' status' if step.subresource else ''}"
+    if step.refusal is not None:
+        return _refused(step.refusal, lambda: ctx.backend.patch(ref.kind, name, body, namespace=ctx.namespace,
+                                                                subresource=step.subresource), what, ctx, ref)
     if ctx.get(ref) is None:
         raise StepFailed(f"cannot {step.shortcut or 'patch'} {ref.describe()}: it does not exist {ctx.at()}",
                          t=ctx.now(), objects=[ref])
-    ctx.backend.patch(ref.kind, ref.name, ctx.bindings.value(step.patch), namespace=ctx.namespace)
+    ctx.backend.patch(ref.kind, name, body, namespace=ctx.namespace, subresource=step.subresource)
+    if step.subresource:
+        return f"patched the status of {ref.describe()}"
     return f"{step.shortcut + 'ed' if step.shortcut else 'patched'} {ref.describe()}"
 
 
@@ -118,6 +163,13 @@ def _delete(refs: list[ResolvedRef], ctx: RunContext, *, wait: bool, timeout: fl
 
 def delete(step: DeleteStep, ctx: RunContext) -> str:
     refs = [ctx.bindings.ref(target) for target in step.targets]
+    if step.refusal is not None:
+        [ref] = refs
+        name = ref.name
+        assert name is not None
+        ctx.touch(ref)
+        return _refused(step.refusal, lambda: ctx.backend.delete(ref.kind, name, namespace=ctx.namespace, wait=False),
+                        f"the deletion of {ref.describe()}", ctx, ref)
     timeout = step.timeout if step.timeout is not None else ctx.timeouts.delete
     names = _delete(refs, ctx, wait=step.wait, timeout=timeout, strict=True)
     if not names:
@@ -200,7 +252,9 @@ def save(step: SaveStep, ctx: RunContext) -> str:
 _RUNNERS: dict[type[Any], Callable[[Any, RunContext], str]] = {
     ApplyStep: apply, PatchStep: patch, DeleteStep: delete, RerunStep: rerun, WaitStep: run_wait,
     ExpectStep: run_expect, ExpectLogsStep: run_expect_logs, AdvanceStep: advance, SleepStep: sleep,
-    SaveStep: save, RayJobSubmitStep: ray_job_submit,
+    SaveStep: save, RayJobSubmitStep: ray_job_submit, KillContainerStep: kill_container, DashboardStep: dashboard,
+    FailNextStep: fail_next, HoldSubmitterStep: hold_submitter, ImagePullStep: image_pull,
+    RestartOperatorStep: restart_operator,
 }
 
 

@@ -109,7 +109,8 @@ def run_wait(step: WaitStep, ctx: RunContext) -> str:
             return True
         return False
 
-    if check() or ctx.backend.wait_until(check, timeout):
+    # Always through the backend, even when the condition already holds: it settles the current instant.
+    if ctx.backend.wait_until(check, timeout):
         if state["contradiction"] is None:
             return f"condition held after {format_duration(ctx.now() - started)}"
         raise StepFailed(

@@ -3,7 +3,8 @@
 
 An ``expect`` step may combine several checks about one object (``status``, ``transitions``, ``stays``) with
 checks about the namespace (``present``, ``absent``, ``count``, ``events``); all must hold, within the step's
-``grace`` period when one is given. Evaluation is in ``harness.runner.assertions``.
+``grace`` period when one is given, and keep holding for ``consistently`` when that is given. Evaluation is in
+``harness.runner.assertions``.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from .parsing import (
     ParseContext,
     array_mode,
     boolean,
+    bound,
     check_keys,
     duration,
     fail,
@@ -45,7 +47,7 @@ from .source import Node
 _TARGET: Final = (*KIND_KEYS, "kind", "name", "selector")
 _OBJECT_PARTS: Final = ("metadata", "spec", "status", "data")
 EXPECT_KEYS: Final = (*_TARGET, *_OBJECT_PARTS, "fields", "transitions", "stays", "present", "absent", "count",
-                      "events", "grace", "arrays")
+                      "events", "grace", "consistently", "arrays")
 COUNT_KEYS: Final = ("equals", "at_least", "at_most")
 
 
@@ -208,7 +210,9 @@ def parse_expect(node: Node, body: Node, ctx: ParseContext) -> Step:
         absent=_ref_list(body.fields["absent"], ctx, "absent") if "absent" in body.fields else (),
         counts=_counts(body.fields["count"], ctx) if "count" in body.fields else (),
         events=_events(body.fields["events"], ctx) if "events" in body.fields else (),
-        grace=duration(body.fields["grace"], "expect grace") if "grace" in body.fields else None)
+        grace=bound(body.fields["grace"], "expect grace", ctx) if "grace" in body.fields else None,
+        consistently=duration(body.fields["consistently"], "expect consistently") if "consistently" in body.fields
+        else None)
     if not (step.fields or step.transitions or step.stays or step.present or step.absent or step.counts
             or step.events):
         raise fail("expect checks nothing", body.pos,
@@ -216,6 +220,13 @@ def parse_expect(node: Node, body: Node, ctx: ParseContext) -> Step:
     if step.stays is not None and step.grace is not None:
         raise fail("expect stays cannot have a grace period", body.pos_of_key("grace"),
                    "stays already lets time pass; put other checks in a separate step")
+    if step.stays is not None and step.consistently is not None:
+        raise fail("expect has both stays and consistently", body.pos_of_key("consistently"),
+                   "consistently keeps every check of the step holding for a while; write the field under "
+                   "fields: and drop stays, or split the step in two")
+    if step.consistently is not None and step.consistently <= 0:
+        raise fail("expect consistently must be longer than 0s", body.fields["consistently"].pos,
+                   "write how long every check must keep holding, e.g. consistently: 10m")
     return step
 
 
@@ -271,5 +282,5 @@ def parse_expect_logs(node: Node, body: Node, ctx: ParseContext) -> Step:
         not_contains=strings(body.fields["not_contains"], "not_contains", "not_contains: Traceback")
         if "not_contains" in body.fields else (),
         lines=count_range(body.fields["lines"], "lines") if "lines" in body.fields else None,
-        grace=duration(body.fields["grace"], "expect_logs grace") if "grace" in body.fields else None)
+        grace=bound(body.fields["grace"], "expect_logs grace", ctx) if "grace" in body.fields else None)
 

@@ -1,9 +1,11 @@
 """Load scenario files into typed :class:`Scenario` values, reporting every mistake with file:line:column.
 
 A scenario file holds one scenario (a mapping with a ``scenario:`` key), a list of them, or several YAML
-documents. Loading does all the checking there is to do before anything runs: unknown keys and steps, wrong
-types, bad durations and regular expressions, missing or malformed manifest files, bindings used before a
-``save`` defines them. Errors are :class:`~harness.errors.ScenarioError` (or ``ManifestError`` for a manifest).
+documents, optionally opened by the file's ``defaults:`` (:mod:`.defaults`). Loading does all the checking
+there is to do before anything runs: unknown keys and steps, wrong types, bad durations and regular expressions,
+missing or malformed manifest files, bindings used before a ``save`` defines them. Errors are
+:class:`~harness.errors.ScenarioError` (or ``ManifestError`` for a manifest); front ends load with
+``isolate_errors`` so that one broken scenario is reported as itself and its neighbours still run.
 
 Also here: recognising scenario files among other YAML (manifests live beside scenarios), and expanding the
 paths given on a command line into scenario files.
@@ -19,11 +21,14 @@ from typing import Final, TypeVar
 
 from ..errors import InputError, SourcePos
 from ..executors.settings import JobScript, JobScripts
+from .defaults import file_defaults, with_defaults
 from .expectations import parse_expect, parse_expect_logs
+from .faults import fault_parsers
 from .model import (
     BACKENDS,
     BUILTIN_BINDINGS,
     EXECUTORS,
+    TIMEOUT_NAMES,
     OperatorSettings,
     Scenario,
     Step,
@@ -32,8 +37,10 @@ from .model import (
 from .parsing import (
     ParseContext,
     boolean,
+    bound,
     check_keys,
     duration,
+    env_value,
     fail,
     integer,
     mapping,
@@ -57,20 +64,34 @@ def step_parsers() -> dict[str, StepParser]:
     parsers = action_parsers()
     parsers["expect"] = parse_expect
     parsers["expect_logs"] = parse_expect_logs
+    parsers.update(fault_parsers())
     return parsers
 
 
+# Keys written beside a step's keyword, and the steps they may go with.
+STEP_MODIFIERS: Final = {"expect_refusal": ("apply", "patch", "delete")}
+
+
 def parse_step(node: Node, ctx: ParseContext) -> Step:
-    """Parse one step mapping (``{wait: {...}}``); exactly one step keyword per item."""
+    """Parse one step mapping (``{wait: {...}}``); exactly one step keyword per item, and the modifiers that
+    may go with it (``expect_refusal`` beside an apply, patch or delete)."""
     parsers = step_parsers()
     example = "- wait: {rayjob: my-job, until: {status.jobDeploymentStatus: Complete}}"
     mapping(node, "a step", example)
-    if len(node.fields) != 1:
-        keys = list(node.fields)
+    keys = [key for key in node.fields if key not in STEP_MODIFIERS]
+    if len(keys) != 1:
         pos = node.pos_of_key(keys[1]) if len(keys) > 1 else node.pos
+        if not keys and node.fields:
+            modifier = next(iter(node.fields))
+            raise fail(f"{modifier} needs a step beside it", node.pos_of_key(modifier),
+                       f"write it in the same list item as {' or '.join(STEP_MODIFIERS[modifier])}")
         raise fail(f"a step has exactly one keyword, found {len(keys)} ({', '.join(keys) or 'none'})", pos,
                    "start a new list item (-) for each step")
-    keyword = next(iter(node.fields))
+    keyword = keys[0]
+    for modifier in node.fields:
+        if modifier in STEP_MODIFIERS and keyword not in STEP_MODIFIERS[modifier]:
+            raise fail(f"{modifier} does not go with {keyword}", node.pos_of_key(modifier),
+                       f"{modifier} goes with {', '.join(STEP_MODIFIERS[modifier])}")
     if keyword not in parsers:
         close = suggest(keyword, parsers)
         raise fail(f"unknown step={keyword!r}", node.pos_of_key(keyword),
@@ -138,15 +159,6 @@ def _executor(node: Node) -> JobScripts:
     return JobScripts(default=default, by_entrypoint=by_entrypoint, by_rayjob=by_rayjob)
 
 
-def _env_value(node: Node, key: str) -> str:
-    value = node.value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float, str)):
-        return str(value)
-    raise fail(f"operator env {key} must be a string, got value={value!r}", node.pos, f"write {key}: \"true\"")
-
-
 def _operator(node: Node) -> OperatorSettings:
     mapping(node, "operator", "operator: {env: {DELETE_RAYJOB_CR_AFTER_JOB_FINISHES: \"true\"}}")
     check_keys(node, ("env", "feature_gates"), "operator")
@@ -155,7 +167,7 @@ def _operator(node: Node) -> OperatorSettings:
     positions: dict[str, SourcePos] = {}
     if "env" in node.fields:
         env_node = mapping(node.fields["env"], "operator env", "env: {NAME: value}")
-        env = {key: _env_value(child, key) for key, child in env_node.fields.items()}
+        env = {key: env_value(child, key) for key, child in env_node.fields.items()}
         positions.update((key, env_node.pos_of_key(key)) for key in env_node.fields)
     if "feature_gates" in node.fields:
         gates_node = mapping(node.fields["feature_gates"], "operator feature_gates",
@@ -165,12 +177,21 @@ def _operator(node: Node) -> OperatorSettings:
     return OperatorSettings(env, gates, pos=node.pos, positions=positions)
 
 
+TIMEOUT_KEYS: Final = ("wait", "delete", "grace", *TIMEOUT_NAMES)
+
+
 def _timeouts(node: Node) -> Timeouts:
-    mapping(node, "timeouts", "timeouts: {wait: 10m, delete: 2m, grace: 5s}")
-    check_keys(node, ("wait", "delete", "grace"), "timeouts")
+    """``timeouts:``: the named durations first, so that ``wait: long`` may use them."""
+    mapping(node, "timeouts", "timeouts: {wait: 10m, delete: 2m, grace: 5s, long: 1h}")
+    check_keys(node, TIMEOUT_KEYS, "timeouts")
     base = Timeouts()
-    return Timeouts(*(duration(node.fields[key], f"timeouts {key}") if key in node.fields else getattr(base, key)
-                      for key in ("wait", "delete", "grace")))
+    names = {key: duration(node.fields[key], f"timeouts {key}") if key in node.fields else getattr(base, key)
+             for key in TIMEOUT_NAMES}
+    named = replace(base, **names)
+    ctx_free = ParseContext(SourceFile(Path(""), "", (), ()), Path(""), timeouts=named)
+    defaults = {key: bound(node.fields[key], f"timeouts {key}", ctx_free) for key in ("wait", "delete", "grace")
+                if key in node.fields}
+    return replace(named, **defaults)
 
 
 def _paths(node: Node, base_dir: Path) -> dict[str, str]:
@@ -215,7 +236,8 @@ def parse_scenario(node: Node, source: SourceFile, base_dir: Path) -> Scenario:
     if _NAME.fullmatch(name) is None:
         raise fail(f"scenario name={name!r} is not a plain name", name_node.pos,
                    "use letters, digits, '.', '_' and '-' (it becomes the test id), at most 100 characters")
-    ctx = ParseContext(source, base_dir, defined=set(BUILTIN_BINDINGS))
+    timeouts = _timeouts(node.fields["timeouts"]) if "timeouts" in node.fields else Timeouts()
+    ctx = ParseContext(source, base_dir, defined=set(BUILTIN_BINDINGS), timeouts=timeouts)
     if "steps" not in node.fields and "apply" not in node.fields:
         raise fail(f"scenario={name!r} has no steps", node.pos, "add apply: and steps: [...]")
     steps: list[Step] = []
@@ -260,7 +282,7 @@ def parse_scenario(node: Node, source: SourceFile, base_dir: Path) -> Scenario:
         executor=_executor(node.fields["executor"]) if "executor" in node.fields else JobScripts(),
         operator=_operator(node.fields["operator"]) if "operator" in node.fields else OperatorSettings(),
         paths=_paths(node.fields["paths"], base_dir) if "paths" in node.fields else {},
-        timeouts=_timeouts(node.fields["timeouts"]) if "timeouts" in node.fields else Timeouts(),
+        timeouts=timeouts,
         markers=strings(node.fields["markers"], "markers", "markers: [slow]") if "markers" in node.fields else (),
         expected_failure=expected_failure)
 
@@ -271,19 +293,47 @@ def _scenario_nodes(document: Node) -> list[Node]:
     return [document]
 
 
-def scenarios_from_source(source: SourceFile, base_dir: Path | None = None) -> list[Scenario]:
-    """Every scenario in a parsed file; duplicate names in one file are an error."""
+def _readable_name(node: Node) -> str | None:
+    """The scenario's name when it is a valid one (so a broken scenario can still be reported by name)."""
+    name = node.fields["scenario"].value if node.is_mapping and "scenario" in node.fields else None
+    return name if isinstance(name, str) and _NAME.fullmatch(name) else None
+
+
+def scenarios_from_source(source: SourceFile, base_dir: Path | None = None, *,
+                          isolate_errors: bool = False) -> list[Scenario]:
+    """Every scenario in a parsed file; duplicate names in one file are an error.
+
+    A file may open with a ``defaults:`` entry (the first document, or the first item of the list) whose
+    settings apply to every scenario of the file that does not set them. With ``isolate_errors``, a mistake
+    inside one scenario (a bad step, a manifest the API server would refuse) does not stop the file: that
+    scenario is returned with its ``load_error`` and no steps, so that the others still run; mistakes that
+    leave no readable scenario name (YAML syntax, the file's shape) still raise.
+    """
     folder = base_dir if base_dir is not None else source.path.parent
     scenarios: list[Scenario] = []
     seen: dict[str, SourcePos] = {}
+    defaults: Node | None = None
     for document in source.documents:
         if document.value is None:
             continue
         for node in _scenario_nodes(document):
+            if node.is_mapping and "defaults" in node.fields and "scenario" not in node.fields:
+                if defaults is not None or scenarios:
+                    raise fail("defaults must come once, before the first scenario", node.pos,
+                               "put one defaults: entry at the top of the file")
+                defaults = file_defaults(node)
+                continue
             if not node.is_mapping or "scenario" not in node.fields:
                 raise fail("this is not a scenario (no `scenario:` key)", node.pos,
                            "a scenario file holds mappings that start with scenario: NAME")
-            scenario = parse_scenario(node, source, folder)
+            try:
+                scenario = parse_scenario(with_defaults(node, defaults), source, folder)
+            except InputError as exc:
+                name = _readable_name(node)
+                if not isolate_errors or name is None:
+                    raise
+                scenario = Scenario(name=name, file=source.display, path=source.path,
+                                    pos=node.fields["scenario"].pos, steps=(), load_error=exc)
             if scenario.name in seen:
                 raise fail(f"scenario name={scenario.name!r} is used twice (first at line {seen[scenario.name].line})",
                            scenario.pos, "give each scenario in a file its own name")
@@ -303,16 +353,19 @@ def display_path(path: Path) -> str:
         return str(absolute)
 
 
-def load_file(path: Path | str, display: str | None = None) -> list[Scenario]:
+def load_file(path: Path | str, display: str | None = None, *, isolate_errors: bool = False) -> list[Scenario]:
+    """The scenarios of a file; ``isolate_errors``: see :func:`scenarios_from_source`."""
     path = Path(path)
     shown = display if display is not None else display_path(path)
-    return scenarios_from_source(read_source(path, shown))
+    return scenarios_from_source(read_source(path, shown), isolate_errors=isolate_errors)
 
 
-def load_text(text: str, display: str = "<scenario>", base_dir: Path | None = None) -> list[Scenario]:
+def load_text(text: str, display: str = "<scenario>", base_dir: Path | None = None, *,
+              isolate_errors: bool = False) -> list[Scenario]:
     """Load scenarios from text; manifest files resolve against ``base_dir`` (the working directory if None)."""
     source = source_from_text(text, display)
-    return scenarios_from_source(source, base_dir if base_dir is not None else Path.cwd())
+    return scenarios_from_source(source, base_dir if base_dir is not None else Path.cwd(),
+                                 isolate_errors=isolate_errors)
 
 
 def looks_like_scenario_file(path: Path) -> bool:

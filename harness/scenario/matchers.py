@@ -8,7 +8,9 @@ default), ``subset`` (each expected element matches a distinct actual element, a
     status: {failed: {$ge: 1}, message: {$regex: "deadline"}, reason: {$one_of: [AppFailed, DeadlineExceeded]}}
     spec: {rayClusterSpec: {workerGroupSpecs: {$by_key: groupName, $items: [{groupName: small, replicas: 2}]}}}
 
-``null`` (or ``{$absent: true}``) expects the field to be absent or null, as Kubernetes omits empty fields.
+``null`` (or ``{$absent: true}``) expects the field to be absent or null, as Kubernetes omits empty fields; so
+does a ``null`` among the choices of ``$one_of``. In dotted paths (``fields:``, ``until:``) a part that is a
+number is a list index (``spec.workerGroupSpecs.0.replicas``, ``-1`` for the last item), as in ``save``.
 
 This module only describes expectations and parses them from YAML nodes (errors carry file:line:column); it
 does not evaluate them. Evaluation lives in ``harness.runner.matching``.
@@ -158,6 +160,22 @@ class MapMatch(Matcher):
 
     def substitute(self, fn: Substitute) -> MapMatch:
         return replace(self, fields=tuple((key, m.substitute(fn)) for key, m in self.fields))
+
+
+@dataclass(frozen=True)
+class Indexed(Matcher):
+    """Items of a list by position, from a dotted path with numbers (``spec.workerGroupSpecs.0.replicas``).
+
+    Negative positions count from the end. A mapping with such keys is read by key, as ``save`` reads paths.
+    """
+
+    items: tuple[tuple[int, Matcher], ...] = ()
+
+    def describe(self) -> str:
+        return "a list with items at " + ", ".join(str(index) for index, _ in self.items)
+
+    def substitute(self, fn: Substitute) -> Matcher:
+        return replace(self, items=tuple((index, m.substitute(fn)) for index, m in self.items))
 
 
 @dataclass(frozen=True)
@@ -325,14 +343,22 @@ def parse_paths(node: Node, mode: ArrayMode = "exact") -> MapMatch:
     return _from_tree(tree, node.pos, mode)
 
 
+_INDEX = re.compile(r"-?\d+")
+
+
 def _from_tree(tree: dict[str, Any], pos: SourcePos, mode: ArrayMode) -> MapMatch:
     fields: list[tuple[str, Matcher]] = []
     for key, entry in tree.items():
-        if isinstance(entry, dict):
-            fields.append((key, _from_tree(entry, pos, mode)))
-        else:
-            fields.append((key, parse_matcher(entry[1], mode)))
+        fields.append((key, _subtree(entry, pos, mode)))
     return MapMatch(pos, tuple(fields))
+
+
+def _subtree(entry: Any, pos: SourcePos, mode: ArrayMode) -> Matcher:
+    if not isinstance(entry, dict):
+        return parse_matcher(entry[1], mode)
+    if all(_INDEX.fullmatch(key) for key in entry):
+        return Indexed(pos, tuple((int(key), _subtree(child, pos, mode)) for key, child in entry.items()))
+    return _from_tree(entry, pos, mode)
 
 
 def templates_in(matcher: Matcher) -> list[str]:
@@ -348,6 +374,9 @@ def templates_in(matcher: Matcher) -> list[str]:
         out.extend(v for v in matcher.values if has_template(v))
     elif isinstance(matcher, (Not, Length)):
         out.extend(templates_in(matcher.inner))
+    elif isinstance(matcher, Indexed):
+        for _, child in matcher.items:
+            out.extend(templates_in(child))
     elif isinstance(matcher, AllOf):
         for part in matcher.parts:
             out.extend(templates_in(part))

@@ -9,12 +9,12 @@ Not here: parsing (:mod:`.loader`, :mod:`.steps`, :mod:`.expectations`), running
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, ClassVar, Final, Literal
 
-from ..errors import SourcePos
+from ..errors import InputError, SourcePos
 from ..executors.choice import resolve_executor
 from ..executors.settings import EXECUTOR_NAMES, ExecutorChoice, ExecutorName, JobScripts, SimExecutorName
 from ..manifests.positions import PositionTree
@@ -24,7 +24,8 @@ from .versions import VersionSpec
 # Shortcut keys a scenario uses to name an object, and the Kubernetes kind each stands for.
 KIND_KEYS: Final[Mapping[str, str]] = {
     "rayjob": "RayJob", "raycluster": "RayCluster", "job": "Job", "pod": "Pod", "service": "Service",
-    "configmap": "ConfigMap", "event": "Event", "networkpolicy": "NetworkPolicy",
+    "configmap": "ConfigMap", "event": "Event", "networkpolicy": "NetworkPolicy", "secret": "Secret",
+    "raycronjob": "RayCronJob",
 }
 KINDS: Final = tuple(KIND_KEYS.values())
 # The field a transition or stays-for assertion follows when the scenario does not name one.
@@ -109,6 +110,22 @@ class CountRange:
         return " and ".join(parts) or "any number"
 
 
+@dataclass(frozen=True)
+class ExpectedRefusal:
+    """The API server must refuse the step's request: with this Status reason and code, and a message in which
+    the regular expression ``message`` is found (each only when given; ``message`` may hold bindings)."""
+
+    reason: str | None = None
+    code: int | None = None
+    message: str | None = None
+    pos: SourcePos = field(default=SourcePos(""), compare=False)
+
+    def describe(self) -> str:
+        parts = [f"reason={self.reason}" if self.reason else "", f"code={self.code}" if self.code else "",
+                 f"message matching /{self.message}/" if self.message else ""]
+        return " ".join(part for part in parts if part) or "any refusal"
+
+
 # -- steps ---------------------------------------------------------------------------------------------------
 
 
@@ -116,11 +133,14 @@ class CountRange:
 class Step:
     source: StepSource
     keyword: str = field(default="", init=False)
+    # The backend capability the step needs (``harness.backends``' names); a backend without it skips the scenario.
+    capability: ClassVar[str | None] = None
 
 
 @dataclass(frozen=True)
 class ApplyStep(Step):
     objects: tuple[ManifestObject, ...] = ()
+    refusal: ExpectedRefusal | None = None  # the one object must be refused (it is not checked at load time)
     keyword: str = field(default="apply", init=False)
 
 
@@ -129,6 +149,8 @@ class PatchStep(Step):
     target: ObjectRef = field(default_factory=lambda: ObjectRef("RayJob"))
     patch: Mapping[str, Any] = field(default_factory=dict)
     shortcut: str | None = None  # "suspend" or "resume" when written as such
+    subresource: Literal["status"] | None = None  # "status": the status subresource (kubectl --subresource)
+    refusal: ExpectedRefusal | None = None
     keyword: str = field(default="patch", init=False)
 
 
@@ -137,6 +159,7 @@ class DeleteStep(Step):
     targets: tuple[ObjectRef, ...] = ()
     wait: bool = True
     timeout: float | None = None
+    refusal: ExpectedRefusal | None = None  # with one named target
     keyword: str = field(default="delete", init=False)
 
 
@@ -219,6 +242,7 @@ class ExpectStep(Step):
     counts: tuple[CountSpec, ...] = ()
     events: tuple[EventSpec, ...] = ()
     grace: float | None = None
+    consistently: float | None = None  # every check keeps holding for this long (time passes)
     keyword: str = field(default="expect", init=False)
 
 
@@ -243,6 +267,7 @@ class RayJobSubmitStep(Step):
     submission_id: str = ""
     entrypoint: str | None = None  # None: the RayJob's spec.entrypoint
     keyword: str = field(default="ray_job_submit", init=False)
+    capability: ClassVar[str | None] = "ray_job_submit"
 
 
 @dataclass(frozen=True)
@@ -292,13 +317,24 @@ class OperatorSettings:
         return self.positions.get(name, self.pos)
 
 
+TIMEOUT_NAMES: Final = ("short", "medium", "long")
+
+
 @dataclass(frozen=True)
 class Timeouts:
-    """Defaults for steps that do not say: wait timeout, deletion wait, expectation grace (seconds)."""
+    """Defaults for steps that do not say (wait timeout, deletion wait, expectation grace), and the named
+    durations a ``timeout:`` or ``grace:`` may use instead of a number (``timeout: long``); seconds."""
 
     wait: float = 300.0
     delete: float = 300.0
     grace: float = 0.0
+    short: float = 30.0
+    medium: float = 300.0
+    long: float = 1800.0
+
+    def named(self) -> dict[str, float]:
+        """``short``, ``medium`` and ``long`` in seconds."""
+        return {"short": self.short, "medium": self.medium, "long": self.long}
 
 
 @dataclass(frozen=True)
@@ -319,16 +355,24 @@ class Scenario:
     timeouts: Timeouts = field(default_factory=Timeouts)
     markers: tuple[str, ...] = ()
     expected_failure: str | None = None  # a regular expression the failure text must match
+    load_error: InputError | None = field(default=None, compare=False)  # why it could not be loaded (no steps)
 
     def resolve_executor(self, requested: ExecutorChoice, *, ray_present: bool | None = None) -> SimExecutorName:
         """The executor this scenario runs on when ``requested`` (``auto``: see :mod:`harness.executors.choice`)."""
         return resolve_executor(requested, scripted=not self.executor.is_empty, allowed=self.executors,
                                 paths=bool(self.paths), ray_present=ray_present)
 
-    def skip_reason(self, *, backend: str, kuberay_version: str, executor: str) -> str | None:
-        """Why this scenario does not apply to the run, or None when it does."""
+    def skip_reason(self, *, backend: str, kuberay_version: str, executor: str,
+                    capabilities: Collection[str] | None = None) -> str | None:
+        """Why this scenario does not apply to the run, or None when it does; ``capabilities`` are the backend's
+        (None: not known yet)."""
         if self.backends is not None and backend not in self.backends:
             return f"backend={backend} is not among the scenario's backends ({', '.join(self.backends)})"
+        if capabilities is not None:
+            for step in self.all_steps:
+                if step.capability is not None and step.capability not in capabilities:
+                    return (f"backend={backend} cannot run the {step.keyword} step at {step.source.pos} (it lacks "
+                            f"the {step.capability} capability)")
         if self.executors is not None and executor not in self.executors:
             return f"executor={executor} is not among the scenario's executors ({', '.join(self.executors)})"
         if self.kuberay is not None and not self.kuberay.allows(kuberay_version):
@@ -338,3 +382,8 @@ class Scenario:
     @property
     def all_steps(self) -> tuple[Step, ...]:
         return self.steps + self.finally_steps
+
+    @property
+    def capabilities_needed(self) -> frozenset[str]:
+        """The backend capabilities the scenario's steps need."""
+        return frozenset(step.capability for step in self.all_steps if step.capability is not None)

@@ -21,7 +21,7 @@ from .._util.durations import format_duration, parse_duration
 from ..errors import ScenarioError, SourcePos
 from ..model.selectors import parse_selector
 from .matchers import ArrayMode
-from .model import KIND_KEYS, KINDS, ObjectRef, StepSource
+from .model import KIND_KEYS, KINDS, TIMEOUT_NAMES, ObjectRef, StepSource, Timeouts
 from .source import Node, SourceFile
 from .templates import TemplateSyntaxError, references, strings_in
 
@@ -43,6 +43,7 @@ class ParseContext:
     source: SourceFile
     base_dir: Path
     defined: set[str] = field(default_factory=set)
+    timeouts: Timeouts = field(default_factory=Timeouts)  # gives `timeout: long` its value
 
     def step_source(self, node: Node) -> StepSource:
         text = flow(node.value)
@@ -153,6 +154,28 @@ def duration(node: Node, what: str) -> float:
     except (ValueError, TypeError, AttributeError):
         raise fail(f"{what} must be a duration, got value={short(node.value)}", node.pos,
                    "write e.g. 30s, 5m, 1h30m or 250ms (bare numbers are seconds)") from None
+
+
+def bound(node: Node, what: str, ctx: ParseContext) -> float:
+    """A ``timeout:`` or ``grace:``: a duration, or one of the scenario's named ones (``short``, ``medium``,
+    ``long``, set under ``timeouts:``)."""
+    if isinstance(node.value, str) and node.value.strip() in TIMEOUT_NAMES:
+        return ctx.timeouts.named()[node.value.strip()]
+    try:
+        return parse_duration(node.value)
+    except (ValueError, TypeError, AttributeError):
+        raise fail(f"{what} must be a duration or short, medium or long, got value={short(node.value)}", node.pos,
+                   "write e.g. 30s, 5m or 1h30m, or a name set under timeouts: (short, medium, long)") from None
+
+
+def env_value(node: Node, key: str) -> str:
+    """An operator environment variable's value: YAML booleans and numbers as the strings Kubernetes keeps."""
+    value = node.value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float, str)):
+        return str(value)
+    raise fail(f"operator env {key} must be a string, got value={value!r}", node.pos, f"write {key}: \"true\"")
 
 
 def show_duration(seconds: float) -> str:

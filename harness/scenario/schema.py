@@ -17,9 +17,12 @@ import sys
 from pathlib import Path
 from typing import Any, Final
 
+from ..model.status import INJECTABLE_REASONS, STATUS_REASONS
+from .defaults import DEFAULT_KEYS
 from .expectations import COUNT_KEYS
-from .loader import SCRIPT_KEYS
-from .model import BACKENDS, EXECUTORS, KIND_KEYS, KINDS, LOG_SOURCES
+from .faults import JOB_STATUSES, SIGNALS
+from .loader import SCRIPT_KEYS, STEP_MODIFIERS
+from .model import BACKENDS, EXECUTORS, KIND_KEYS, KINDS, LOG_SOURCES, TIMEOUT_NAMES
 
 SCHEMA_FILE: Final = Path(__file__).with_name("scenario.schema.json")
 Schema = dict[str, Any]
@@ -49,8 +52,11 @@ def _target_properties() -> dict[str, Schema]:
 
 
 def _step(keyword: str, body: Schema, description: str) -> Schema:
-    return {"type": "object", "properties": {keyword: {**body, "description": description}},
-            "required": [keyword], "additionalProperties": False}
+    properties: dict[str, Schema] = {keyword: {**body, "description": description}}
+    for modifier, keywords in STEP_MODIFIERS.items():
+        if keyword in keywords:
+            properties[modifier] = _ref(modifier.replace("_", ""))
+    return {"type": "object", "properties": properties, "required": [keyword], "additionalProperties": False}
 
 
 def _steps() -> list[Schema]:
@@ -58,25 +64,28 @@ def _steps() -> list[Schema]:
     arrays = {"enum": ["exact", "subset"], "description": "how plain lists in expected values match"}
     wait = _obj({**target, "until": {"anyOf": [{"enum": ["exists", "present", "gone", "absent"]},
                                                _ref("pathMatch")]},
-                 "timeout": _ref("duration"), "fail_fast": {"type": "boolean"},
+                 "timeout": _ref("bound"), "fail_fast": {"type": "boolean"},
                  "match": {"enum": ["all", "any"]}, "arrays": arrays}, required=("until",))
     expect = _obj({**target, **{part: _ref("match") for part in ("metadata", "spec", "status", "data")},
                    "fields": _ref("pathMatch"), "transitions": _ref("transitions"), "stays": _ref("stays"),
                    "present": _ref("refList"), "absent": _ref("refList"), "count": _ref("countList"),
-                   "events": _ref("eventList"), "grace": _ref("duration"), "arrays": arrays})
+                   "events": _ref("eventList"), "grace": _ref("bound"), "arrays": arrays,
+                   "consistently": {**_ref("duration"),
+                                    "description": "every check of the step keeps holding this long"}})
     texts = {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
     logs = _obj({"rayjob": _ref("name"), "raycluster": _ref("name"), "pod": _ref("name"),
                  "source": {"enum": list(LOG_SOURCES)}, "container": {"type": "string"},
                  "contains": texts, "regex": texts, "not_contains": texts, "lines": _ref("countRange"),
-                 "grace": _ref("duration")})
+                 "grace": _ref("bound")})
     named = {"anyOf": [_ref("name"), _obj({k: v for k, v in target.items() if k != "selector"})]}
-    patch = _obj({**{k: v for k, v in target.items() if k != "selector"}, "merge": {"type": "object"}},
+    patch = _obj({**{k: v for k, v in target.items() if k != "selector"}, "merge": {"type": "object"},
+                  "subresource": {"enum": ["status"], "description": "patch the status subresource"}},
                  required=("merge",))
     delete = {"anyOf": [_ref("manifests"),
                         _obj({**target, "file": _ref("manifests"), "wait": {"type": "boolean"},
-                              "timeout": _ref("duration")})]}
+                              "timeout": _ref("bound")})]}
     rerun = {"anyOf": [_ref("manifests"), _obj({"file": _ref("manifests"), "patch": {"type": "object"},
-                                                 "timeout": _ref("duration")})]}
+                                                 "timeout": _ref("bound")})]}
     save = {"type": "object", "minProperties": 1,
             "propertyNames": {"pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
             "additionalProperties": {"anyOf": [
@@ -100,6 +109,46 @@ def _steps() -> list[Schema]:
         _step("sleep", _ref("duration"), "let time pass on both the backend and the wall clock"),
         _step("save", save, "bind values from objects for later ${name} references"),
         _step("ray_job_submit", submit, "a user's `ray job submit` to a RayJob's cluster (InteractiveMode)"),
+        *_fault_steps(target),
+    ]
+
+
+def _fault_steps(target: dict[str, Schema]) -> list[Schema]:
+    pod = {key: target[key] for key in ("pod", "kind", "name", "selector")}
+    kill = _obj({**pod, "container": {"type": "string", "description": "default: the pod's first container"},
+                 "signal": {"enum": list(SIGNALS), "description": "SIGKILL (exit code 137, default) or SIGTERM (143)"},
+                 "exit": {"type": "integer", "minimum": 0, "description": "the exit code instead of a signal's"},
+                 "reason": {"type": "string", "description": "the terminated reason, e.g. OOMKilled"}})
+    answers = {"anyOf": [
+        {"enum": ["error", "not_found", "normally"]},
+        _obj({"error": {"type": "string", "description": "the error's text"}}, required=("error",)),
+        _obj({"jobStatus": {"enum": list(JOB_STATUSES)}, "message": {"type": "string"}}, required=("jobStatus",))],
+        "description": "how the dashboard answers the operator's job-status query from now on"}
+    dashboard = _obj({"rayjob": _ref("name"), "raycluster": _ref("name"), "answers": answers}, required=("answers",))
+    kinds = {"enum": [*KINDS, *(kind.lower() for kind in KINDS)]}
+    fail_next = _obj({"create": kinds, "delete": kinds, "times": {"type": "integer", "minimum": 1},
+                      "reason": {"enum": list(INJECTABLE_REASONS)}, "message": {"type": "string"}})
+    held = {"anyOf": [_ref("name"), _obj({"rayjob": _ref("name")}, required=("rayjob",))]}
+    unpullable = {"anyOf": [{"type": "string", "minLength": 1},
+                            _obj({"image": {"type": "string", "minLength": 1},
+                                  "reason": {"type": "string", "description": "why the pull fails (containerd)"}},
+                                 required=("image",))]}
+    pullable = {"anyOf": [{"type": "string", "minLength": 1},
+                          _obj({"image": {"type": "string", "minLength": 1}}, required=("image",))]}
+    restart = {"anyOf": [{"type": "null"}, _obj({
+        "env": {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean", "null"]},
+                "description": "environment variables to set (null removes one)"},
+        "feature_gates": {"type": "object", "additionalProperties": {"type": ["boolean", "null"]},
+                          "description": "feature gates to set (null returns one to its default)"}})]}
+    return [
+        _step("kill_container", kill, "end a container's process now (the kubelet restarts it per restartPolicy)"),
+        _step("dashboard", dashboard, "make the Ray dashboard answer the operator an error, not found or a status"),
+        _step("fail_next", fail_next, "the API server refuses the next create or delete of a kind"),
+        _step("hold_submitter", held, "no controller runs the RayJob's submitter Job until it is released"),
+        _step("release_submitter", held, "let the Job controller run a held submitter Job again"),
+        _step("unpullable_image", unpullable, "pulling this image fails from now on (ErrImagePull, ImagePullBackOff)"),
+        _step("pullable_image", pullable, "this image can be pulled again"),
+        _step("restart_operator", restart, "restart the KubeRay operator, with changes to its env and feature gates"),
     ]
 
 
@@ -119,6 +168,12 @@ def _defs() -> dict[str, Schema]:
         "duration": {"anyOf": [{"type": "number", "minimum": 0},
                                {"type": "string", "pattern": r"^\s*(\d+(\.\d+)?(ms|s|m|h|d)?)+\s*$"}],
                      "description": "250ms, 30s, 5m, 1h30m; a bare number is seconds"},
+        "bound": {"anyOf": [_ref("duration"), {"enum": list(TIMEOUT_NAMES)}],
+                  "description": "a duration, or a name set under timeouts: (short, medium, long)"},
+        "expectrefusal": {"anyOf": [{"const": True}, _obj({
+            "reason": {"enum": list(STATUS_REASONS)}, "code": {"type": "integer", "minimum": 400},
+            "message": {"type": "string", "description": "a regular expression searched in the message"}})],
+            "description": "the API server must refuse this request"},
         "selector": {"anyOf": [{"type": "string"}, {"type": "object",
                                                      "additionalProperties": {"type": ["string", "number",
                                                                                        "boolean"]}}],
@@ -157,7 +212,8 @@ def _defs() -> dict[str, Schema]:
         "operator": _obj({"env": {"type": "object", "additionalProperties": {"type": ["string", "number",
                                                                                      "boolean"]}},
                           "feature_gates": {"type": "object", "additionalProperties": {"type": "boolean"}}}),
-        "timeouts": _obj({"wait": _ref("duration"), "delete": _ref("duration"), "grace": _ref("duration")}),
+        "timeouts": _obj({"wait": _ref("bound"), "delete": _ref("bound"), "grace": _ref("bound"),
+                          **{name: _ref("duration") for name in TIMEOUT_NAMES}}),
         "step": {"anyOf": _steps()},
         "steps": {"type": "array", "items": _ref("step")},
         "versions": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
@@ -174,6 +230,9 @@ def _defs() -> dict[str, Schema]:
             "expected_failure": {"type": "string"},
             "apply": _ref("manifests"), "steps": _ref("steps"), "finally": _ref("steps"),
         }, required=("scenario",), description="one scenario"),
+        "defaults": _obj({"defaults": _obj({key: {"$ref": f"#/$defs/scenario/properties/{key}"}
+                                            for key in DEFAULT_KEYS})}, required=("defaults",),
+                         description="settings every scenario of the file has unless it sets them"),
     }
 
 
@@ -182,7 +241,8 @@ def scenario_schema() -> Schema:
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "rayjob-harness scenario file",
         "description": "One scenario, or a list of scenarios, for rayjob-harness.",
-        "anyOf": [_ref("scenario"), {"type": "array", "items": _ref("scenario")}],
+        "anyOf": [_ref("scenario"), _ref("defaults"),
+                  {"type": "array", "items": {"anyOf": [_ref("scenario"), _ref("defaults")]}}],
         "$defs": _defs(),
     }
 

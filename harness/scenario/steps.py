@@ -14,18 +14,21 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Final
+from typing import Final, Literal
 
 from .._util.jsoncopy import merge_patch
 from ..errors import ManifestError, SourcePos
 from ..manifests import load_manifests, raise_for_errors, validate_manifest
+from ..model.kinds import resolve_kind
+from ..model.status import STATUS_REASONS
 from .inline_manifests import INLINE, manifest_object
-from .matchers import parse_paths
+from .matchers import check_regex, parse_paths
 from .model import (
     KIND_KEYS,
     AdvanceStep,
     ApplyStep,
     DeleteStep,
+    ExpectedRefusal,
     ManifestObject,
     ObjectRef,
     PatchStep,
@@ -42,12 +45,15 @@ from .parsing import (
     ParseContext,
     array_mode,
     boolean,
+    bound,
     check_keys,
     duration,
     fail,
+    integer,
     mapping,
     object_ref,
     string,
+    suggest,
 )
 from .source import Node
 from .templates import NAME_PATTERN
@@ -61,7 +67,7 @@ _REF_TARGET_KEYS: Final = (*KIND_KEYS, "kind", "name", "selector")
 # -- manifests --------------------------------------------------------------------------------------------------
 
 
-def _file_objects(node: Node, ctx: ParseContext) -> list[ManifestObject]:
+def _file_objects(node: Node, ctx: ParseContext, *, validate: bool = True) -> list[ManifestObject]:
     text = string(node, "manifest file", "apply: manifests/rayjob.yaml")
     if "${" in text:
         raise fail(f"manifest file={text!r} contains a binding", node.pos,
@@ -72,7 +78,7 @@ def _file_objects(node: Node, ctx: ParseContext) -> list[ManifestObject]:
                    "paths are relative to the scenario file's folder")
     try:
         manifests = load_manifests(path)
-        for manifest in manifests:
+        for manifest in manifests if validate else ():
             # What the API server would refuse is reported now, with the manifest's own file:line.
             raise_for_errors(validate_manifest(manifest), manifest)
     except ManifestError as exc:
@@ -89,6 +95,16 @@ def _file_objects(node: Node, ctx: ParseContext) -> list[ManifestObject]:
     return objects
 
 
+def _status_dropped(node: Node, kind: object, what: str) -> None:
+    """Status written in the scenario's own object or patch is dropped by the API server: say so now."""
+    rtype = resolve_kind(kind) if isinstance(kind, str) else None
+    if rtype is not None and rtype.status_subresource and node.is_mapping and "status" in node.fields:
+        raise fail(f"{what} writes status, which the API server drops when it creates or updates a {rtype.kind}",
+                   node.pos_of_key("status"),
+                   "status is a subresource: once the object exists, set it with "
+                   "patch: {..., subresource: status, merge: {status: {...}}}")
+
+
 def _inline_object(node: Node, ctx: ParseContext, *, validate: bool = True) -> ManifestObject:
     check = node.value
     for key in ("apiVersion", "kind"):
@@ -101,6 +117,7 @@ def _inline_object(node: Node, ctx: ParseContext, *, validate: bool = True) -> M
     if check["kind"] == "Namespace":
         raise fail("inline manifest creates a Namespace", node.pos,
                    "each scenario runs in a namespace of its own; remove the Namespace object")
+    _status_dropped(node, check["kind"], "inline manifest")
     ctx.check_bindings(check, node.pos)
     if not validate:
         return ManifestObject(check, INLINE, node.pos, inline=True)
@@ -111,14 +128,16 @@ def _inline_object(node: Node, ctx: ParseContext, *, validate: bool = True) -> M
 def _manifest_item(node: Node, ctx: ParseContext, *, extra: tuple[str, ...] = (),
                    validate: bool = True) -> list[ManifestObject]:
     if isinstance(node.value, str):
-        return _file_objects(node, ctx)
+        return _file_objects(node, ctx, validate=validate)
     if node.is_mapping and "file" in node.fields:
         check_keys(node, ("file", "patch", *extra), "manifest reference")
-        objects = _file_objects(node.fields["file"], ctx)
+        objects = _file_objects(node.fields["file"], ctx, validate=validate)
         patch_node = node.get("patch")
         if patch_node is None:
             return objects
         mapping(patch_node, "patch", "patch: {spec: {suspend: true}}")
+        for obj in objects:
+            _status_dropped(patch_node, obj.obj.get("kind"), f"the patch of {obj.describe()}")
         ctx.check_bindings(patch_node.value, patch_node.pos)
         if not validate:
             return [ManifestObject(merge_patch(obj.obj, patch_node.value), obj.origin, obj.pos, inline=True)
@@ -143,17 +162,78 @@ def manifest_list(node: Node, ctx: ParseContext, *, extra: tuple[str, ...] = (),
 # -- action steps -----------------------------------------------------------------------------------------------
 
 
+def parse_refusal(node: Node, ctx: ParseContext) -> ExpectedRefusal | None:
+    """``expect_refusal:`` beside a step's keyword: ``true`` (any refusal) or ``{reason, code, message}``."""
+    spec = node.get("expect_refusal")
+    if spec is None:
+        return None
+    example = "expect_refusal: {reason: Invalid, message: \"the managedBy field is immutable\"}"
+    if spec.value is True:
+        return ExpectedRefusal(pos=spec.pos)
+    mapping(spec, "expect_refusal", example)
+    check_keys(spec, ("reason", "code", "message"), "expect_refusal")
+    if not spec.fields:
+        raise fail("expect_refusal names nothing to check", spec.pos, f"write expect_refusal: true, or {example}")
+    reason = string(spec.fields["reason"], "expect_refusal reason", example) if "reason" in spec.fields else None
+    if reason is not None and reason not in STATUS_REASONS:
+        close = suggest(reason, STATUS_REASONS)
+        raise fail(f"expect_refusal reason={reason!r} is not a reason the API server gives", spec.fields["reason"].pos,
+                   (f"did you mean {close!r}? " if close else "") + f"reasons: {', '.join(STATUS_REASONS)}")
+    code = integer(spec.fields["code"], "expect_refusal code", minimum=400) if "code" in spec.fields else None
+    message = None
+    if "message" in spec.fields:
+        message = string(spec.fields["message"], "expect_refusal message", example)
+        ctx.check_bindings(message, spec.fields["message"].pos)
+        check_regex(message, spec.fields["message"].pos)
+    return ExpectedRefusal(reason, code, message, pos=spec.pos)
+
+
 def parse_apply(node: Node, body: Node, ctx: ParseContext) -> Step:
-    return ApplyStep(ctx.step_source(node), objects=manifest_list(body, ctx))
+    refusal = parse_refusal(node, ctx)
+    # An object expected to be refused is not judged here: the API server's answer is what the step checks.
+    objects = manifest_list(body, ctx, validate=refusal is None)
+    if refusal is not None and len(objects) != 1:
+        raise fail(f"expect_refusal needs an apply of one object, this one applies {len(objects)}",
+                   node.pos_of_key("expect_refusal"), "apply the other objects in a step of their own")
+    return ApplyStep(ctx.step_source(node), objects=objects, refusal=refusal)
+
+
+def _status_written(merge: Node, target: ObjectRef, subresource: str | None) -> None:
+    """A merge patch must change what its request can change: status only through the status subresource."""
+    rtype = resolve_kind(target.kind)
+    if rtype is None or not rtype.status_subresource:
+        if subresource is not None:
+            raise fail(f"a {target.kind} has no status subresource", merge.pos,
+                       "patch the object itself (leave out subresource:)")
+        return
+    if subresource is None and "status" in merge.fields:
+        raise fail(f"patch merge writes status, which the API server ignores in a write to a {target.kind}",
+                   merge.pos_of_key("status"),
+                   "status is a subresource: write subresource: status to change it (kubectl patch "
+                   "--subresource=status), or leave status out")
+    if subresource is not None:
+        others = [key for key in merge.fields if key != "status"]
+        if others or "status" not in merge.fields:
+            raise fail("a status patch may change only status", merge.pos_of_key(others[0]) if others else merge.pos,
+                       "the API server ignores everything but status in a write to the status subresource; "
+                       "patch the rest in a step without subresource:")
 
 
 def parse_patch(node: Node, body: Node, ctx: ParseContext) -> Step:
     mapping(body, "patch", "patch: {rayjob: my-job, merge: {spec: {suspend: true}}}")
-    check_keys(body, (*KIND_KEYS, "kind", "name", "merge"), "patch", required=("merge",))
+    check_keys(body, (*KIND_KEYS, "kind", "name", "merge", "subresource"), "patch", required=("merge",))
     target = object_ref(body, ctx, "patch", need_name=True)
     merge = mapping(body.fields["merge"], "patch merge", "merge: {spec: {suspend: true}}")
     ctx.check_bindings(merge.value, merge.pos)
-    return PatchStep(ctx.step_source(node), target=target, patch=merge.value)
+    subresource: Literal["status"] | None = None
+    if "subresource" in body.fields:
+        if body.fields["subresource"].value != "status":
+            raise fail(f"patch subresource={body.fields['subresource'].value!r} is not status",
+                       body.fields["subresource"].pos, "write subresource: status, or leave it out")
+        subresource = "status"
+    _status_written(merge, target, subresource)
+    return PatchStep(ctx.step_source(node), target=target, patch=merge.value, subresource=subresource,
+                     refusal=parse_refusal(node, ctx))
 
 
 def _suspend_or_resume(node: Node, body: Node, ctx: ParseContext, suspend: bool) -> Step:
@@ -183,24 +263,30 @@ def _refs_of(objects: tuple[ManifestObject, ...]) -> tuple[ObjectRef, ...]:
 
 
 def parse_delete(node: Node, body: Node, ctx: ParseContext) -> Step:
+    refusal = parse_refusal(node, ctx)
     if isinstance(body.value, str) or body.is_sequence:
-        return DeleteStep(ctx.step_source(node), targets=_refs_of(manifest_list(body, ctx, validate=False)))
-    mapping(body, "delete", "delete: {rayjob: my-job}")
-    if "file" in body.fields:
-        check_keys(body, ("file", "wait", "timeout"), "delete")
-        targets = _refs_of(manifest_list(body.fields["file"], ctx, validate=False))
+        targets = _refs_of(manifest_list(body, ctx, validate=False))
+        wait, timeout = True, None
     else:
-        check_keys(body, (*_REF_TARGET_KEYS, "wait", "timeout"), "delete")
-        targets = (object_ref(body, ctx, "delete"),)
-    wait = boolean(body.fields["wait"], "delete wait") if "wait" in body.fields else True
-    timeout = duration(body.fields["timeout"], "delete timeout") if "timeout" in body.fields else None
-    return DeleteStep(ctx.step_source(node), targets=targets, wait=wait, timeout=timeout)
+        mapping(body, "delete", "delete: {rayjob: my-job}")
+        if "file" in body.fields:
+            check_keys(body, ("file", "wait", "timeout"), "delete")
+            targets = _refs_of(manifest_list(body.fields["file"], ctx, validate=False))
+        else:
+            check_keys(body, (*_REF_TARGET_KEYS, "wait", "timeout"), "delete")
+            targets = (object_ref(body, ctx, "delete"),)
+        wait = boolean(body.fields["wait"], "delete wait") if "wait" in body.fields else True
+        timeout = bound(body.fields["timeout"], "delete timeout", ctx) if "timeout" in body.fields else None
+    if refusal is not None and (len(targets) != 1 or targets[0].name is None):
+        raise fail("expect_refusal needs a delete of one object by name", node.pos_of_key("expect_refusal"),
+                   "write delete: {rayjob: my-job} with expect_refusal beside it")
+    return DeleteStep(ctx.step_source(node), targets=targets, wait=wait, timeout=timeout, refusal=refusal)
 
 
 def parse_rerun(node: Node, body: Node, ctx: ParseContext) -> Step:
     timeout = None
     if body.is_mapping and "timeout" in body.fields:
-        timeout = duration(body.fields["timeout"], "rerun timeout")
+        timeout = bound(body.fields["timeout"], "rerun timeout", ctx)
     return RerunStep(ctx.step_source(node), objects=manifest_list(body, ctx, extra=("timeout",)),
                      timeout=timeout)
 
@@ -216,7 +302,7 @@ def parse_wait(node: Node, body: Node, ctx: ParseContext) -> Step:
                required=("until",))
     target = object_ref(body, ctx, "wait")
     until_node = body.fields["until"]
-    timeout = duration(body.fields["timeout"], "wait timeout") if "timeout" in body.fields else None
+    timeout = bound(body.fields["timeout"], "wait timeout", ctx) if "timeout" in body.fields else None
     fail_fast = boolean(body.fields["fail_fast"], "wait fail_fast") if "fail_fast" in body.fields else True
     match_all = True
     if "match" in body.fields:

@@ -31,6 +31,7 @@ from ..model.enums import WatchEventType
 from ..model.kinds import NAMESPACE, POD, ResourceType, resource_type
 from ..model.selectors import matches, parse_selector
 from .clock import PRIORITY_API, Clock
+from .faults import PendingFailure, WriteFaults
 
 Obj = dict[str, Any]
 FOREGROUND_FINALIZER: Final = "foregroundDeletion"
@@ -67,6 +68,15 @@ class BadRequest(ApiError):
 
 class Forbidden(ApiError):
     code, reason = 403, "Forbidden"
+
+
+class InjectedFailure(ApiError):
+    """A refusal a scenario asked for (:mod:`.faults`); its code and reason are the ones it was set with."""
+
+    def __init__(self, failure: PendingFailure, name: str) -> None:
+        super().__init__(failure.text(name))
+        self.code = failure.code
+        self.reason = failure.reason
 
 
 @dataclass(frozen=True)
@@ -123,6 +133,8 @@ class ObjectStore:
         self._dependents: dict[str, set[tuple[ResourceType, str, str]]] = {}
         self._watchers: list[Watcher] = []
         self.admission: list[Admission] = []
+        self.faults = WriteFaults()  # refusals a scenario injected, checked before each create and delete
+        self._gc_failures: dict[str, int] = {}  # owner uid -> refused deletions of its dependents in a row
         self._rv = 0
         self.history: deque[WatchEvent] = deque(maxlen=history)
         self.writes = 0
@@ -224,6 +236,8 @@ class ObjectStore:
                               "name or generateName is required")
             meta["name"] = prefix + self.names.suffix()
         key = (ns, meta["name"])
+        if self.faults and (failure := self.faults.take("create", rtype, ns)) is not None:
+            raise InjectedFailure(failure, meta["name"])
         table = self._objects.setdefault(rtype, {})
         if key in table:
             raise AlreadyExists(f'{rtype.qualified} "{meta["name"]}" already exists')
@@ -348,6 +362,8 @@ class ObjectStore:
         the kubelet model finishes the deletion once the containers have stopped (``grace_period=0`` forces).
         """
         current = self.get(rtype, namespace, name)
+        if self.faults and (failure := self.faults.take("delete", rtype, current["metadata"].get("namespace", ""))):
+            raise InjectedFailure(failure, name)
         meta = current["metadata"]
         finalizers = list(meta.get("finalizers") or [])
         if rtype == NAMESPACE and (current.get("spec") or {}).get("finalizers"):
@@ -448,7 +464,18 @@ class ObjectStore:
             refs = dependent["metadata"].get("ownerReferences") or []
             alive = [ref for ref in refs if ref["uid"] != owner_uid and self.get_by_uid(ref["uid"]) is not None]
             if foreground or not alive:
-                self.delete(rtype, ns, name, propagation="Foreground" if foreground else "Background")
+                try:
+                    self.delete(rtype, ns, name, propagation="Foreground" if foreground else "Background")
+                except NotFound:
+                    continue
+                except ApiError:
+                    # The garbage collector's queue retries a refused deletion with client-go's back-off.
+                    failures = self._gc_failures.get(owner_uid, 0)
+                    self._gc_failures[owner_uid] = failures + 1
+                    self.clock.call_later(min(0.005 * 2 ** failures, 1000.0), lambda: self._collect(owner_uid),
+                                          priority=PRIORITY_API, label=f"gc retry {owner_uid}")
+                    return
+        self._gc_failures.pop(owner_uid, None)
         if foreground and owner is not None:
             remaining = [e for e in self._dependents.get(owner_uid, set()) if self.find(*e) is not None]
             if not remaining:

@@ -29,14 +29,26 @@ class WorkQueue(Generic[K]):
         self._delayed: dict[K, Timer] = {}
         self._failures: dict[K, int] = {}
         self.processed = 0
+        self.shut = False
+
+    def shut_down(self) -> None:
+        """The process owning the queue is gone: pending work is dropped and nothing is queued any more."""
+        self.shut = True
+        for table in (self._ready, self._delayed):
+            for timer in table.values():
+                timer.cancel()
+            table.clear()
+        self._failures.clear()
 
     def add(self, key: K) -> None:
-        if key in self._ready:
+        if key in self._ready or self.shut:
             return
         self._ready[key] = self.clock.call_later(0.0, lambda: self._run(key, ready=True),
                                                  priority=PRIORITY_CONTROLLER, label=f"{self.name} {key}")
 
     def add_after(self, key: K, delay: float) -> None:
+        if self.shut:
+            return
         if delay <= 0:
             self.add(key)
             return

@@ -136,7 +136,7 @@ def _ignored_keys(subject: Subject, env: RuntimeEnv) -> list[Finding]:
 
 def _working_dir(subject: Subject, env: RuntimeEnv) -> list[Finding]:
     """The simulator's own check of what ``ray job submit`` refuses; a camelCase key is checked as if renamed."""
-    from ..raysim.nodes import client_side_runtime_env_error  # the Ray side of pods: imported only when needed
+    from ..raysim.cli import client_side_runtime_env_error  # the Ray side of pods: imported only when needed
 
     key = next((str(k) for k in env.value if str(k) == "working_dir"), None) \
         or next((str(k) for k in env.value if snake_case(str(k)) == "working_dir"), None)

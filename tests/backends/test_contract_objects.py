@@ -7,10 +7,10 @@ import inspect
 
 import pytest
 
-from harness.backends.base import Backend
+from harness.backends.base import Backend, Refused
 from harness.errors import DeletionTimeout, HarnessError, ManifestError
 
-from .manifests import configmap
+from .manifests import configmap, rayjob
 
 HOLD = "example.com/hold"
 
@@ -82,6 +82,50 @@ def test_patch_merges_into_the_object_and_returns_it(backend, namespace):
 def test_patching_an_absent_object_is_an_error(backend, namespace):
     with pytest.raises(HarnessError):
         backend.patch("ConfigMap", "nothing-here", {"data": {"key": "new"}}, namespace=namespace)
+
+
+def test_what_the_api_server_refuses_is_a_refusal_with_its_status_reason_code_and_message(backend, namespace):
+    with pytest.raises(Refused) as unknown_field:
+        backend.apply({**configmap("settings"), "dataa": {"a": "b"}}, namespace=namespace)
+    assert (unknown_field.value.code, unknown_field.value.reason) == (400, "BadRequest")
+    assert unknown_field.value.message == ('ConfigMap in version "v1" cannot be handled as a ConfigMap: strict '
+                                           'decoding error: unknown field "dataa"')
+    with pytest.raises(Refused) as missing:
+        backend.delete("ConfigMap", "nothing-here", namespace=namespace)
+    assert (missing.value.code, missing.value.reason, missing.value.message) == (
+        404, "NotFound", 'configmaps "nothing-here" not found')
+
+
+def test_an_invalid_value_is_refused_as_invalid_naming_the_field(backend, namespace):
+    backend.apply(rayjob("refusals", suspend=True), namespace=namespace)
+    with pytest.raises(Refused) as invalid:
+        backend.patch("RayJob", "refusals", {"spec": {"backoffLimit": "soon"}}, namespace=namespace)
+    assert (invalid.value.code, invalid.value.reason) == (422, "Invalid")
+    assert invalid.value.message.startswith('RayJob.ray.io "refusals" is invalid: [spec.backoffLimit: Invalid value')
+
+
+def test_a_patch_of_the_main_resource_leaves_status_as_it_is(backend, namespace):
+    backend.apply(rayjob("main-resource", suspend=True, shutdownAfterJobFinishes=True), namespace=namespace)
+    backend.wait_until(lambda: (backend.get("RayJob", "main-resource", namespace=namespace) or {}).get(
+        "status", {}).get("jobDeploymentStatus") == "Suspended", 60)
+    patched = backend.patch("RayJob", "main-resource", {"metadata": {"labels": {"a": "b"}},
+                                                        "status": {"jobDeploymentStatus": "Complete"}},
+                            namespace=namespace)
+    assert patched["metadata"]["labels"] == {"a": "b"}
+    assert patched["status"]["jobDeploymentStatus"] == "Suspended"
+
+
+def test_a_patch_of_the_status_subresource_changes_status_and_nothing_else(backend, namespace):
+    backend.apply(rayjob("status-write", suspend=True, shutdownAfterJobFinishes=True), namespace=namespace)
+    backend.wait_until(lambda: (backend.get("RayJob", "status-write", namespace=namespace) or {}).get(
+        "status", {}).get("jobDeploymentStatus") == "Suspended", 60)
+    patched = backend.patch("RayJob", "status-write", {"spec": {"suspend": False},
+                                                       "status": {"message": "written by hand"}},
+                            namespace=namespace, subresource="status")
+    assert patched["status"]["message"] == "written by hand"
+    assert patched["spec"]["suspend"] is True
+    assert any(e.changes.get("status.message", [None, None])[1] == "written by hand"
+               for e in _entries(backend, namespace, "RayJob", "status-write", "MODIFIED"))
 
 
 def test_delete_waits_by_default_until_the_object_is_gone(backend, namespace):

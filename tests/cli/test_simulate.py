@@ -155,9 +155,9 @@ def test_network_policy_without_its_feature_gate_ends_validation_failed(tmp_path
 
 
 def test_a_feature_gate_the_simulator_does_not_model_is_exit_code_2_naming_it():
-    result = simulate(str(DATA / "rayjob-ttl.yaml"), "--feature-gates", "SidecarSubmitterRestart=true")
+    result = simulate(str(DATA / "rayjob-ttl.yaml"), "--feature-gates", "KubernetesWAS=true")
     assert result.returncode == 2
-    assert "feature gate SidecarSubmitterRestart=true is not modelled by the simulator" in result.stderr
+    assert "feature gate KubernetesWAS=true is not modelled by the simulator" in result.stderr
     assert "Traceback" not in result.stderr
 
 

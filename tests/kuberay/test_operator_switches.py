@@ -195,7 +195,8 @@ def test_a_patch_that_turns_on_an_unmodelled_feature_is_refused_too(make_sim):
 
 
 @pytest.mark.parametrize("gates", [
-    {"RayClusterStatusConditions": True}, {"SidecarSubmitterRestart": False}, {"RayCronJob": False},
+    {"RayClusterStatusConditions": True}, {"SidecarSubmitterRestart": False}, {"SidecarSubmitterRestart": True},
+    {"RayCronJob": False}, {"RayCronJob": True},
     {"RayJobDeletionPolicy": False}, {"RayServiceIncrementalUpgrade": False}, {"RayClusterMTLS": True},
 ])
 def test_default_values_and_modelled_gates_are_accepted(make_sim, gates):
@@ -203,8 +204,6 @@ def test_default_values_and_modelled_gates_are_accepted(make_sim, gates):
 
 
 @pytest.mark.parametrize(("gate", "value", "missing"), [
-    ("SidecarSubmitterRestart", True, "restart policy"),
-    ("RayCronJob", True, "RayCronJob controller"),
     ("KubernetesWAS", True, "Workload-Aware Scheduling"),
     ("RayClusterStatusConditions", False, "no status conditions"),
     ("RayMultiHostIndexing", False, "replica indexing"),
@@ -242,8 +241,8 @@ def test_env_vars_the_simulator_does_not_honour_are_refused(make_sim, env, expec
 
 
 def test_every_problem_is_reported_at_once_with_the_switch_it_is_about():
-    problems = operator_problems({"ENABLE_WEBHOOKS": "true"}, {"SidecarSubmitterRestart": True})
-    assert [name for name, _ in problems] == ["SidecarSubmitterRestart", "ENABLE_WEBHOOKS"]
+    problems = operator_problems({"ENABLE_WEBHOOKS": "true"}, {"KubernetesWAS": True})
+    assert [name for name, _ in problems] == ["KubernetesWAS", "ENABLE_WEBHOOKS"]
 
 
 # -- the RayCluster controller checks what it is given -------------------------------------------------------------

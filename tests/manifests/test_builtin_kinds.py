@@ -76,3 +76,25 @@ def test_the_hint_for_undecodable_configmap_data_says_values_are_strings():
 def test_a_misspelt_top_level_field_of_a_built_in_kind_gets_a_did_you_mean():
     m = manifest("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndatas: {a: b}\n")
     assert hint_for(validate_manifest(m), m) == "did you mean 'data'? Field names are case-sensitive"
+
+
+def test_a_secret_with_base64_data_and_plain_string_data_is_accepted():
+    assert check("apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: {a: aGk=}\nstringData: {b: hi}\n").ok
+
+
+def test_secret_data_must_be_base64():
+    result = check("apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: {auth_token: not base64!}\n")
+    assert result.code == 400
+    assert result.error_text == ('Secret in version "v1" cannot be handled as a Secret: illegal base64 data at '
+                                 "input byte 3")
+
+
+def test_a_stored_secret_has_its_string_data_merged_into_data_and_type_opaque():
+    from harness.simulator import Simulator
+
+    with Simulator() as sim:
+        sim.apply("apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: {a: aGk=}\nstringData: {b: hi}\n")
+        stored = sim.get("Secret", "s")
+    assert stored is not None
+    assert stored["data"] == {"a": "aGk=", "b": "aGk="}
+    assert stored["type"] == "Opaque" and "stringData" not in stored

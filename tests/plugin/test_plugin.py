@@ -79,10 +79,21 @@ def test_a_failing_scenario_shows_the_diagnostics_not_a_traceback(project: pytes
 
 
 def test_a_malformed_scenario_file_is_a_collection_error_with_its_position(project: pytest.Pytester) -> None:
-    write(project, "scenarios/broken.yaml", "scenario: broken\nsteps:\n  - wiat: {rayjob: a, until: gone}\n")
+    write(project, "scenarios/broken.yaml", "scenario: broken\nsteps:\n  - wait: {rayjob: a, until: gone\n")
     result = run(project)
     assert result.ret == pytest.ExitCode.INTERRUPTED
-    result.stdout.fnmatch_lines(["*scenarios/broken.yaml:3:5: unknown step='wiat'*", "*Hint: did you mean 'wait'?*"])
+    result.stdout.fnmatch_lines(["*scenarios/broken.yaml:4:1: YAML syntax error*", "*Hint:*"])
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_a_broken_scenario_fails_its_own_item_with_its_position_and_the_others_run(
+        project: pytest.Pytester) -> None:
+    write(project, "scenarios/mixed.yaml", "- scenario: broken\n  steps:\n    - wiat: {rayjob: a, until: gone}\n"
+                                           "- scenario: fine\n  steps: [{advance: 1s}]\n")
+    result = run(project, "-rA")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*scenarios/mixed.yaml:3:7: unknown step='wiat'*", "*Hint: did you mean 'wait'?*"])
     assert "Traceback" not in result.stdout.str()
 
 
@@ -134,6 +145,24 @@ def test_python_scenarios_use_the_same_steps_as_methods(project: pytest.Pytester
             assert cluster.startswith("rayjob-ttl-")
             s.advance("40s")
             s.expect(absent=[{"kind": "RayCluster", "name": "${cluster}"}])
+    """)
+    run(project).assert_outcomes(passed=1)
+
+
+def test_python_scenarios_can_expect_refusals_write_status_and_inject_faults(project: pytest.Pytester) -> None:
+    project.makepyfile(test_python_faults="""
+        def test_faults(rayjob_scenario):
+            s = rayjob_scenario
+            s.configure(executor={"runtime": "1h"}, operator={"env": {"RAYJOB_STATUS_CHECK_TIMEOUT_SECONDS": "60"}})
+            s.delete(rayjob="nowhere", expect_refusal={"reason": "NotFound"})
+            s.hold_submitter("rayjob-ttl")
+            s.apply("scenarios/manifests/rayjob-ttl.yaml")
+            s.wait(rayjob="rayjob-ttl", until={"status.jobDeploymentStatus": "Running"})
+            s.patch(rayjob="rayjob-ttl", merge={"spec": {"backoffLimit": "x"}}, expect_refusal=True)
+            s.dashboard(rayjob="rayjob-ttl", answers="error")
+            s.restart_operator(env={"RAYJOB_STATUS_CHECK_TIMEOUT_SECONDS": "30"})
+            s.wait(rayjob="rayjob-ttl", until={"status.jobDeploymentStatus": "Failed"}, timeout="2m")
+            s.expect(rayjob="rayjob-ttl", status={"reason": "JobStatusCheckTimeoutExceeded"})
     """)
     run(project).assert_outcomes(passed=1)
 
@@ -233,10 +262,10 @@ def test_without_ray_a_scenario_that_may_run_scripted_runs_scripted_unmarked(pro
 def test_an_operator_setting_the_backend_cannot_honour_is_a_collection_error(project: pytest.Pytester) -> None:
     write(project, "scenarios/gates.yaml", """
         scenario: restarts
-        operator: {feature_gates: {SidecarSubmitterRestart: true}}
+        operator: {feature_gates: {KubernetesWAS: true}}
         steps: [{advance: 1s}]
     """)
     result = run(project, "--collect-only", "-q")
-    result.stdout.fnmatch_lines(["*scenarios/gates.yaml:3:*feature gate SidecarSubmitterRestart=true is not "
+    result.stdout.fnmatch_lines(["*scenarios/gates.yaml:3:*feature gate KubernetesWAS=true is not "
                                  "modelled by the simulator*"])
     assert result.ret != 0

@@ -64,14 +64,51 @@ def test_exit_code_is_2_for_a_bad_scenario_file_with_its_position_and_no_traceba
     write(folder, "bad.yaml", """
         scenario: bad
         steps:
-          - wiat: {rayjob: a, until: gone}
+          - wait: {rayjob: a, until: gone
     """)
     assert main(["run", str(folder)]) == 2
     captured = capsys.readouterr()
-    assert "bad.yaml:4:5: unknown step='wiat'" in captured.err
-    assert "Hint: did you mean 'wait'?" in captured.err
+    assert "bad.yaml:5:1: YAML syntax error" in captured.err
     assert "Traceback" not in captured.err + captured.out
-    assert "PASSED" not in captured.out  # nothing ran
+    assert "PASSED" not in captured.out  # a file that cannot be read as scenarios stops the run before it starts
+
+
+def test_a_broken_scenario_is_bad_input_but_the_other_scenarios_run(
+        folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(folder, "both.yaml", """
+        - scenario: passes
+          executor: {runtime: 5s}
+          apply: [manifests/rayjob-ttl.yaml]
+          steps:
+            - wait: {rayjob: rayjob-ttl, until: {status.jobDeploymentStatus: Complete}}
+        - scenario: bad
+          steps:
+            - wiat: {rayjob: a, until: gone}
+    """)
+    assert main(["run", str(folder)]) == 2
+    captured = capsys.readouterr()
+    assert "both.yaml:9:7: unknown step='wiat'" in captured.err
+    assert "Hint: did you mean 'wait'?" in captured.err
+    assert "PASSED  passes" in captured.out and "ERROR   bad" in captured.out
+    assert "Traceback" not in captured.err + captured.out
+
+
+def test_an_inline_manifest_the_api_server_refuses_stops_only_its_own_scenario(
+        folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(folder, "both.yaml", """
+        - scenario: refused-manifest
+          apply:
+            - {apiVersion: v1, kind: ConfigMap, metadata: {name: c}, dataa: {a: b}}
+        - scenario: passes
+          executor: {runtime: 5s}
+          apply: [manifests/rayjob-ttl.yaml]
+          steps:
+            - wait: {rayjob: rayjob-ttl, until: {status.jobDeploymentStatus: Complete}}
+    """)
+    assert main(["run", str(folder)]) == 2
+    captured = capsys.readouterr()
+    assert 'both.yaml:4:62: inline manifest: ConfigMap in version "v1" cannot be handled as a ConfigMap' in captured.err
+    assert "PASSED  passes" in captured.out
 
 
 def test_every_bad_file_is_reported_not_just_the_first(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -151,14 +188,14 @@ def test_an_operator_setting_the_backend_cannot_honour_is_bad_input_at_its_line(
         operator:
           feature_gates:
             RayJobDeletionPolicy: true
-            SidecarSubmitterRestart: true
+            KubernetesWAS: true
         apply: [manifests/rayjob-ttl.yaml]
         steps: [{advance: 1s}]
     """)
     assert main(["run", str(folder)]) == 2
     err = capsys.readouterr().err
     assert f"{folder / 'a.yaml'}:7:" in err
-    assert "feature gate SidecarSubmitterRestart=true is not modelled by the simulator" in err
+    assert "feature gate KubernetesWAS=true is not modelled by the simulator" in err
     assert "Hint:" in err
 
 
@@ -166,7 +203,7 @@ def test_a_scenario_restricted_to_other_backends_is_not_checked_against_this_one
     write(folder, "a.yaml", """
         scenario: on-kube-only
         backends: [kube]
-        operator: {feature_gates: {SidecarSubmitterRestart: true}}
+        operator: {feature_gates: {KubernetesWAS: true}}
         steps: [{advance: 1s}]
     """)
     assert main(["run", str(folder)]) == 0

@@ -113,3 +113,46 @@ def test_the_diff_shows_expected_against_the_relevant_part_of_the_object() -> No
 def test_a_missing_object_matches_nothing_but_absence() -> None:
     m = parse_matcher(source_from_text("{a: null}", "m.yaml").documents[0])
     assert match(m, MISSING) == []
+
+
+def test_one_of_with_null_accepts_an_absent_field() -> None:
+    assert problems("{status: {reason: {$one_of: [AppFailed, null]}}}", OBJ) == []
+    assert problems("{status: {reason: {$one_of: [AppFailed, null]}}}", {"status": {"reason": None}}) == []
+    assert problems("{status: {reason: {$one_of: [AppFailed, null]}}}", {"status": {"reason": "AppFailed"}}) == []
+
+
+def test_one_of_without_null_still_refuses_an_absent_field() -> None:
+    assert problems("{status: {reason: {$one_of: [AppFailed, DeadlineExceeded]}}}", OBJ) == [
+        "status.reason: expected one of 'AppFailed', 'DeadlineExceeded', got missing"]
+
+
+def paths(text: str) -> Matcher:
+    [node] = source_from_text(text, "m.yaml").documents
+    return parse_paths(node)
+
+
+def test_a_number_in_a_dotted_path_is_a_list_index() -> None:
+    assert match(paths("{spec.containers.1.image: busybox, spec.containers.0.name: head}"), OBJ) == []
+    assert [str(m) for m in match(paths("{spec.containers.1.image: ray:1}"), OBJ)] == [
+        "spec.containers[1].image: expected 'ray:1', got 'busybox'"]
+
+
+def test_a_negative_index_counts_from_the_end_of_the_list() -> None:
+    assert match(paths("{spec.containers.-1.name: side}"), OBJ) == []
+
+
+def test_an_index_past_the_end_is_a_missing_item() -> None:
+    assert [str(m) for m in match(paths("{spec.containers.2.name: head}"), OBJ)] == [
+        "spec.containers[2].name: expected 'head', got missing"]
+    assert match(paths("{spec.containers.2: null}"), OBJ) == []
+
+
+def test_an_index_into_something_that_is_not_a_list_is_reported() -> None:
+    [problem] = [str(m) for m in match(paths("{status.jobStatus.0: S}"), OBJ)]
+    assert problem == "status.jobStatus: expected a list with items at 0, got 'SUCCEEDED'"
+
+
+def test_the_diff_of_an_indexed_path_shows_only_the_indexed_item() -> None:
+    diff = render_diff(paths("{spec.containers.1.image: ray:2}"), OBJ)
+    assert "-      image: ray:2" in diff and "+      image: busybox" in diff
+    assert "head" not in diff

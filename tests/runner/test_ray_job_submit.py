@@ -127,7 +127,7 @@ class _NoUserSubmissions(SimBackend):
         return replace(super().capabilities, ray_job_submit=None)
 
 
-def test_a_backend_without_the_capability_is_an_error_naming_the_backend() -> None:
+def test_a_backend_without_the_capability_skips_the_scenario_naming_the_step() -> None:
     def factory(scenario: Scenario, options: RunOptions) -> Backend:
         return _NoUserSubmissions()
 
@@ -135,6 +135,7 @@ def test_a_backend_without_the_capability_is_an_error_naming_the_backend() -> No
         {WAITING}
         - ray_job_submit: {{rayjob: notebook-job, submission_id: my-id-1, entrypoint: "python x.py"}}
     """), RunOptions(kuberay_version="1.7", executor="scripted"), factory)
-    assert result.status == "error"
-    assert result.summary == "backend='no-submit' cannot run the ray_job_submit step"
-    assert result.failure is not None and "Hint: " in result.failure and "backends: [sim]" in result.failure
+    assert result.status == "skipped"
+    assert result.summary is not None and result.summary.startswith(
+        "backend=no-submit cannot run the ray_job_submit step at ")
+    assert result.summary.endswith("(it lacks the ray_job_submit capability)")

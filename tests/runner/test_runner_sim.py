@@ -342,3 +342,82 @@ def test_failure_diagnostics_show_the_world_before_finally_steps_clean_up() -> N
     objects_now = result.failure.split("Objects now", 1)[1]
     assert "RayJob/rayjob-ttl" in objects_now
     assert result.steps[-1].status == "passed"  # the finally step still ran
+
+
+def test_wait_and_expect_accept_list_indices_in_dotted_paths() -> None:
+    result = run(f"""
+        scenario: indexed-paths
+        executor: {{runtime: 10s}}
+        apply: [{JOB}]
+        steps:
+          - wait:
+              rayjob: rayjob-ttl
+              until: {{spec.rayClusterSpec.headGroupSpec.template.spec.containers.0.name: ray-head}}
+          - save: {{cluster: rayjob-ttl.status.rayClusterName}}
+          - wait: {{raycluster: "${{cluster}}", until: {{status.conditions.0.type: HeadPodReady, status.state: ready}}}}
+          - expect:
+              rayjob: rayjob-ttl
+              fields: {{spec.rayClusterSpec.headGroupSpec.template.spec.containers.-1.name: ray-head}}
+    """)
+    assert result.status == "passed", result.failure
+
+
+def test_an_expect_right_after_a_wait_sees_the_instant_settled() -> None:
+    # The RayJob exists as soon as it is applied, at t=0; the operator's first reconcile, due at that same
+    # instant, has run by the time the next step looks.
+    result = run(f"""
+        scenario: settled-instant
+        executor: {{runtime: 10s}}
+        apply: [{JOB}]
+        steps:
+          - wait: {{rayjob: rayjob-ttl, until: exists}}
+          - expect: {{rayjob: rayjob-ttl, status: {{jobDeploymentStatus: Initializing}}}}
+    """)
+    assert result.status == "passed", result.failure
+    assert result.duration_virtual == 0
+
+
+def test_consistently_keeps_counts_and_absence_holding_over_the_window() -> None:
+    result = run(f"""
+        scenario: stays-empty
+        executor: {{runtime: 30s}}
+        apply: [{{file: {JOB}, patch: {{spec: {{suspend: true}}}}}}]
+        steps:
+          - wait: {{rayjob: rayjob-ttl, until: {{status.jobDeploymentStatus: Suspended}}}}
+          - expect:
+              absent: [{{kind: RayCluster}}]
+              count: {{kind: Pod, equals: 0}}
+              consistently: 1h
+    """)
+    assert result.status == "passed", result.failure
+    assert result.steps[-1].message == "all checks held for 1h"
+    assert result.duration_virtual >= 3600
+
+
+def test_consistently_fails_at_the_first_change_that_breaks_a_check() -> None:
+    result = run(f"""
+        scenario: cluster-goes-away
+        executor: {{runtime: 30s}}
+        apply: [{JOB}]
+        steps:
+          - wait: {{rayjob: rayjob-ttl, until: {{status.jobDeploymentStatus: Running}}}}
+          - save: {{cluster: rayjob-ttl.status.rayClusterName}}
+          - expect: {{present: [{{kind: RayCluster, name: "${{cluster}}"}}], consistently: 1h}}
+    """)
+    assert result.status == "failed"
+    assert result.summary is not None
+    assert result.summary.startswith("RayCluster/rayjob-ttl-")
+    assert "is absent, expected present: stopped holding at t=" in result.summary
+    assert "into the 1h it had to hold" in result.summary
+    assert result.duration_virtual < 3600  # failed when the TTL deleted the cluster, not at the end
+
+
+def test_consistently_after_a_grace_period_first_waits_for_the_checks_to_hold() -> None:
+    result = run(f"""
+        scenario: eventually-then-consistently
+        executor: {{runtime: 30s}}
+        apply: [{JOB}]
+        steps:
+          - expect: {{rayjob: rayjob-ttl, status: {{jobDeploymentStatus: Complete}}, grace: 5m, consistently: 1h}}
+    """)
+    assert result.status == "passed", result.failure

@@ -42,7 +42,7 @@ def test_a_value_of_the_wrong_type_is_reported_where_it_is_written() -> None:
           - wait: {rayjob: a, until: gone, timeout: soon}
     """)
     assert where(exc) == "bad.yaml:3:45"
-    assert "wait timeout must be a duration, got value='soon'" in exc.message
+    assert "wait timeout must be a duration or short, medium or long, got value='soon'" in exc.message
     assert exc.hint is not None and "30s" in exc.hint
 
 
@@ -268,3 +268,22 @@ def test_a_manifest_the_api_server_would_refuse_is_reported_at_load_time(tmp_pat
         load_file(tmp_path / "s.yaml", "s.yaml")
     assert caught.value.pos is not None and caught.value.pos.line == 6
     assert "shutdownAfterJobFinish" in caught.value.message
+
+
+def test_stays_and_consistently_in_one_expect_are_refused() -> None:
+    exc = error("""
+        scenario: s
+        steps:
+          - expect: {rayjob: a, stays: 1m, consistently: 1m}
+    """)
+    assert where(exc) == "bad.yaml:3:36"
+    assert exc.message == "expect has both stays and consistently"
+
+
+def test_a_consistently_window_of_zero_is_refused() -> None:
+    exc = error("""
+        scenario: s
+        steps:
+          - expect: {absent: [{kind: RayCluster}], consistently: 0s}
+    """)
+    assert exc.message == "expect consistently must be longer than 0s"

@@ -8,8 +8,9 @@ import jsonschema
 import pytest
 import yaml
 
+from harness.scenario.defaults import DEFAULT_KEYS
 from harness.scenario.expectations import EXPECT_KEYS
-from harness.scenario.loader import SCENARIO_KEYS, step_parsers
+from harness.scenario.loader import SCENARIO_KEYS, STEP_MODIFIERS, step_parsers
 from harness.scenario.schema import SCHEMA_FILE, load_shipped_schema, scenario_schema
 
 from .test_docs_examples import example_id, examples
@@ -62,3 +63,24 @@ def test_a_bad_duration_fails_schema_validation() -> None:
 def test_every_scenario_example_in_the_docs_validates(example: str) -> None:
     document = yaml.safe_load(example)
     assert list(validator().iter_errors(document)) == []
+
+
+def test_the_schema_knows_every_key_a_file_default_may_set() -> None:
+    defaults = scenario_schema()["$defs"]["defaults"]["properties"]["defaults"]["properties"]
+    assert sorted(defaults) == sorted(DEFAULT_KEYS)
+
+
+def test_a_file_opening_with_defaults_validates() -> None:
+    document = [{"defaults": {"kuberay": ">=1.5", "timeouts": {"long": "1h"}}},
+                {"scenario": "s", "steps": [{"wait": {"rayjob": "a", "until": "gone", "timeout": "long"}}]}]
+    assert list(validator().iter_errors(document)) == []
+
+
+def test_expect_refusal_validates_beside_apply_patch_and_delete_only() -> None:
+    refused = {"reason": "Invalid", "message": "immutable"}
+    good = {"scenario": "s", "steps": [{"delete": {"rayjob": "a"}, "expect_refusal": refused},
+                                       {"apply": "m.yaml", "expect_refusal": True}]}
+    bad = {"scenario": "s", "steps": [{"wait": {"rayjob": "a", "until": "gone"}, "expect_refusal": True}]}
+    assert list(validator().iter_errors(good)) == []
+    assert list(validator().iter_errors(bad))
+    assert sorted(STEP_MODIFIERS) == ["expect_refusal"]

@@ -23,11 +23,15 @@ from harness.scenario.schema import load_shipped_schema
 LIBRARY = Path(__file__).parents[2] / "scenarios"
 
 
+def _is_entry(item: Any) -> bool:
+    """A scenario, or the file's defaults."""
+    return isinstance(item, dict) and ("scenario" in item or set(item) == {"defaults"})
+
+
 def _has_scenario_key(document: Any) -> bool:
     if isinstance(document, dict):
-        return "scenario" in document
-    return isinstance(document, list) and bool(document) and all(
-        isinstance(item, dict) and "scenario" in item for item in document)
+        return _is_entry(document)
+    return isinstance(document, list) and bool(document) and all(_is_entry(item) for item in document)
 
 
 def scenario_files() -> list[Path]:

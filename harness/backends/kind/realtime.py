@@ -107,6 +107,8 @@ def _step_items(step: Step, scenario: Scenario) -> list[WaitItem]:
         if step.stays is not None:
             items.append(WaitItem(step.stays.pos if step.stays.pos.path else pos, keyword, step.stays.seconds,
                                   "certain", "stays for"))
+        if step.consistently is not None:
+            items.append(WaitItem(pos, keyword, step.consistently, "certain", "consistently"))
         grace = step.grace if step.grace is not None else timeouts.grace
         if grace:
             items.append(WaitItem(pos, keyword, grace, "bound", "grace"))
