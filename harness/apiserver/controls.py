@@ -1,7 +1,7 @@
 """The simulator's own controls: a small API group, ``simulator.rayjob-harness.io/v1alpha1``, on the same server.
 
 Real clusters do not serve this group; that is how a client tells the simulator from a cluster (discovery lists it).
-Resources, each a single cluster-scoped object (docs/serve.md is the reference a client codes against):
+Resources, all cluster-scoped, each one object except ``faults`` (docs/serve.md is the reference clients code against):
 
 - ``clocks/virtual`` (kind ``Clock``): ``spec.pacing`` (``WallClock`` or ``Manual``, see :mod:`.world`) and
   ``status`` (virtual ``now`` in seconds, the virtual ``time``, pending timers). ``PATCH`` (merge) changes the
