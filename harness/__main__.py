@@ -2,6 +2,11 @@
 
 import sys
 
-from .cli.main import main
+try:
+    from .cli.main import main
 
-sys.exit(main())
+    code = main()
+except KeyboardInterrupt:  # Ctrl-C while the CLI is still being imported: the same one line as later on
+    print("interrupted", file=sys.stderr)
+    code = 130
+sys.exit(code)

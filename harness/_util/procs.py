@@ -11,14 +11,15 @@ its command line. :func:`find_marked` reads ``/proc`` for both and widens the se
 processes lead, because some Ray processes rewrite their command line and environment (``setproctitle``).
 
 This module depends on the standard library only, so that it can also run as a script: the reaper started by
-:func:`spawn_reaper` is ``python procs.py reap ...``, which cleans up after an owner that died without
-doing so.
+:func:`spawn_reaper` is ``python procs.py reap``, which cleans up after an owner that died without doing so
+(or died halfway through doing so).
 Not here: what the commands mean (callers), how Ray is configured (:mod:`harness.executors.ray_runtime`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import shlex
@@ -125,6 +126,22 @@ def pid_alive(pid: int, start_ticks: int | None = None) -> bool:
     if info is None or info.zombie:
         return False
     return start_ticks is None or info.start_ticks == start_ticks
+
+
+def boot_id() -> str:
+    """This boot of the machine (PIDs and start times mean nothing across a reboot)."""
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return ""
+
+
+def pid_namespace(pid: int | str = "self") -> str:
+    """The PID namespace a process lives in (a PID names a process only inside its namespace)."""
+    try:
+        return os.readlink(f"/proc/{pid}/ns/pid")
+    except OSError:
+        return ""
 
 
 def all_pids() -> list[int]:
@@ -245,38 +262,98 @@ def stop_marked(marker: Marker, *, grace: float = DEFAULT_GRACE, rounds: int = 3
     return find_marked(marker) or left
 
 
+# -- removing a directory whose presence means something -----------------------------------------------------
+
+
+def remove_dir(path: Path, *, last: str) -> None:
+    """Remove ``path`` and everything in it, the entry named ``last`` only after all the others.
+
+    ``last`` is a marker other processes read (an owner record): while it exists, the directory is still
+    being cleaned, so whoever dies halfway leaves the marker behind and the next reader finishes the job.
+    """
+    try:
+        entries = list(path.iterdir())
+    except FileNotFoundError:
+        return
+    except OSError:
+        entries = []
+    for entry in entries:
+        if entry.name == last:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                entry.unlink()
+    with contextlib.suppress(FileNotFoundError):
+        (path / last).unlink()
+    shutil.rmtree(path, ignore_errors=True)  # whatever a dying process wrote meanwhile
+
+
 # -- the reaper ----------------------------------------------------------------------------------------------
 
+_REAPER_ENV: Final = "RJH_REAPER"  # its orders travel in the environment, so its command line names no path
+_REAPER_POLL: Final = 0.1
 
-def spawn_reaper(*, owner_pid: int, owner_start_ticks: int, marker: Marker, cleanup_dir: Path,
-                 sentinel: Path, output: Path | None = None) -> subprocess.Popen[bytes]:
-    """Start a watchdog that stops ``marker``'s processes and removes ``cleanup_dir`` if the owner dies first.
 
-    The watchdog exits on its own once ``sentinel`` is gone (the owner cleaned up normally). It survives the
-    owner being SIGKILLed (a killed pytest-xdist worker, an OOM kill), which no handler inside the owner can.
+@dataclass(frozen=True)
+class ReaperOrders:
+    """What a reaper watches and what it cleans."""
+
+    owner_pid: int
+    owner_start_ticks: int
+    marker: Marker
+    runtime_dir: Path
+    sentinel: str  # a file in runtime_dir that exists until the owner has finished cleaning up
+
+    def to_env(self) -> str:
+        return json.dumps({"owner_pid": self.owner_pid, "owner_start_ticks": self.owner_start_ticks,
+                           "env_name": self.marker.env_name, "env_value": self.marker.env_value,
+                           "cmdline_needle": self.marker.cmdline_needle, "runtime_dir": str(self.runtime_dir),
+                           "sentinel": self.sentinel})
+
+    @classmethod
+    def from_env(cls, text: str) -> ReaperOrders:
+        raw = json.loads(text)
+        return cls(int(raw["owner_pid"]), int(raw["owner_start_ticks"]),
+                   Marker(str(raw["env_name"]), str(raw["env_value"]), str(raw["cmdline_needle"])),
+                   Path(raw["runtime_dir"]), str(raw["sentinel"]))
+
+
+def spawn_reaper(orders: ReaperOrders, *, output: Path | None = None) -> subprocess.Popen[bytes]:
+    """Start a watchdog that outlives its owner and stays until every process of the marker is gone.
+
+    If the owner dies first (SIGKILL, an OOM kill, a crash halfway through its own cleanup), the watchdog stops
+    the marker's processes and removes the directory, sentinel last. Once the owner has removed the sentinel
+    (a normal stop), it exits as soon as no marked process is left. It ignores SIGINT, SIGTERM and SIGHUP: a
+    terminal or a process-tree kill that reaches it is exactly when it is needed; SIGKILL still stops it.
+    Its command line names no path, so it never matches the marker it cleans.
     """
-    cmd = [sys.executable, "-S", str(Path(__file__).resolve()), "reap", str(owner_pid),
-           str(owner_start_ticks), marker.env_name, marker.env_value, marker.cmdline_needle,
-           str(cleanup_dir), str(sentinel)]
-    return spawn(cmd, output=output, env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")})
+    cmd = [sys.executable, "-S", str(Path(__file__).resolve()), "reap"]
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), _REAPER_ENV: orders.to_env()}
+    return spawn(cmd, output=output, env=env)
 
 
-def _reap_main(argv: Sequence[str]) -> int:
-    owner_pid, owner_ticks = int(argv[0]), int(argv[1])
-    marker = Marker(argv[2], argv[3], argv[4])
-    cleanup_dir, sentinel = Path(argv[5]), Path(argv[6])
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in the owner's terminal is not for us
-    while sentinel.exists():
-        if not pid_alive(owner_pid, owner_ticks):
-            left = stop_marked(marker, grace=3.0)
-            shutil.rmtree(cleanup_dir, ignore_errors=True)
-            print(f"owner pid={owner_pid} died; cleaned {cleanup_dir} left={left}", flush=True)
+def _reap(orders: ReaperOrders) -> int:
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_IGN)
+    sentinel = orders.runtime_dir / orders.sentinel
+    while True:
+        if not pid_alive(orders.owner_pid, orders.owner_start_ticks):
+            left = stop_marked(orders.marker, grace=3.0, rounds=10)
+            remove_dir(orders.runtime_dir, last=orders.sentinel)
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
+            print(f"{stamp} owner pid={orders.owner_pid} died; cleaned {orders.runtime_dir} left={left}", flush=True)
             return 0 if not left else 1
-        time.sleep(0.5)
-    return 0
+        if sentinel.exists():
+            time.sleep(_REAPER_POLL)
+            continue
+        if not find_marked(orders.marker):
+            return 0
+        time.sleep(1.0)  # the owner stopped but something survived it: wait for it, or for the owner's death
 
 
 if __name__ == "__main__":  # pragma: no cover - exercised through spawn_reaper in tests/ray
-    if len(sys.argv) == 9 and sys.argv[1] == "reap":
-        sys.exit(_reap_main(sys.argv[2:]))
-    sys.exit("usage: procs.py reap OWNER_PID OWNER_TICKS ENV_NAME ENV_VALUE NEEDLE CLEANUP_DIR SENTINEL")
+    if sys.argv[1:] == ["reap"] and _REAPER_ENV in os.environ:
+        sys.exit(_reap(ReaperOrders.from_env(os.environ[_REAPER_ENV])))
+    sys.exit(f"usage: {_REAPER_ENV}=<orders as JSON> procs.py reap")

@@ -10,6 +10,11 @@ Ids: one runtime is shared by every simulated RayCluster, and a job id may legal
 counter if that is taken). Everything is reported under the simulated id; Ray's id and the local paths are
 rewritten back (to the simulated id, the container paths, ``/tmp/ray``) in messages and log lines.
 
+Every request carries the runtime's token (the runtime refuses any without it). A job whose simulated cluster
+went away is stopped for real and followed until Ray reports it ended; it holds virtual time back only for
+``orphan_grace`` seconds. Warnings (Ray version differences, capped resources) are collected in ``warnings`` for
+the caller to show once.
+
 Before submitting, a job is made local (:mod:`.paths`); what cannot work here fails at once with a clear
 message instead of after Ray's retries. Not here: starting Ray (:mod:`.ray_runtime`), the job table itself.
 """
@@ -20,6 +25,7 @@ import http.client
 import importlib.metadata
 import json
 import logging
+import re
 import secrets
 import shutil
 import time
@@ -73,8 +79,9 @@ class _ClusterSetup:
 class _DashboardHttp:
     """Keep-alive GETs to the dashboard for the hot polling path (the Ray SDK opens a connection per call)."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, headers: Mapping[str, str]) -> None:
         self.port = port
+        self.headers = dict(headers)
         self._conn: http.client.HTTPConnection | None = None
 
     def get_json(self, path: str) -> tuple[int, Any]:
@@ -82,7 +89,7 @@ class _DashboardHttp:
             if self._conn is None:
                 self._conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5.0)
             try:
-                self._conn.request("GET", path)
+                self._conn.request("GET", path, headers=self.headers)
                 response = self._conn.getresponse()
                 body = response.read()
                 return response.status, json.loads(body) if response.status == 200 else body.decode(errors="replace")
@@ -124,6 +131,7 @@ class RayExecutor:
         self._by_record: dict[int, _Tracked] = {}
         self._active: list[_Tracked] = []
         self._unreachable_since: float | None = None
+        self._versions_warned: set[str] = set()
 
     # -- the runtime and its clients -------------------------------------------------------------------------------
 
@@ -141,12 +149,12 @@ class RayExecutor:
             except ImportError as error:
                 raise MissingDependencyError("the ray executor needs Ray's job SDK, which cannot be imported "
                                              f"error={error}", hint=INSTALL_HINT) from None
-            self._client = JobSubmissionClient(self.runtime.dashboard_url)
+            self._client = JobSubmissionClient(self.runtime.dashboard_url, headers=self.runtime.auth_headers)
         return self._client
 
     def _dashboard(self) -> _DashboardHttp:
         if self._http is None:
-            self._http = _DashboardHttp(self.runtime.dashboard_port)
+            self._http = _DashboardHttp(self.runtime.dashboard_port, self.runtime.auth_headers)
         return self._http
 
     def _workspace(self) -> Path:
@@ -174,19 +182,27 @@ class RayExecutor:
         return tracked.real_id if tracked else None
 
     def _warn(self, message: str) -> None:
+        # Collected, not printed: whoever runs the executor shows its warnings once (the simulator does).
         if message not in self.warnings:
             self.warnings.append(message)
-            log.warning("%s", message)
+            log.info("%s", message)
 
     def check_versions(self, *, ray_version: str | None = None, image: str | None = None) -> str | None:
-        """Warn (once) when the RayCluster's ``rayVersion`` or image tag differs from the local Ray."""
+        """Warn when the RayCluster's ``rayVersion`` or image tag differs from the local Ray: once per cluster Ray
+        version, so a manifest whose rayVersion and image say the same thing is warned about once."""
         try:  # the runtime runs this interpreter's ray; no need to start it to know the version
             local = importlib.metadata.version("ray")
         except importlib.metadata.PackageNotFoundError:
             return None
         warning = paths.version_warning(local, ray_version=ray_version, image=image)
-        if warning:
-            self._warn(warning)
+        if warning is None:
+            return None
+        tag = image.rsplit("/", 1)[-1].partition(":")[2] if image else ""
+        theirs = _major_minor(ray_version or "") or _major_minor(tag)
+        if theirs in self._versions_warned:
+            return None
+        self._versions_warned.add(theirs)
+        self._warn(warning)
         return warning
 
     # -- Executor protocol -----------------------------------------------------------------------------------------
@@ -303,12 +319,13 @@ class RayExecutor:
                                 f"error={error}", hint="read the head log; the machine may be out of memory")
 
     def _poll_orphan(self, tracked: _Tracked, status: JobStatus) -> None:
-        if status == JobStatus.RUNNING and time.monotonic() - (tracked.last_stop or 0.0) > RESTOP_AFTER:
-            self._stop_real(tracked)  # a stop sent while it was PENDING may not have taken
-        expired = time.monotonic() - (tracked.orphaned_at or 0.0) > self.orphan_grace
-        if status.is_terminal or expired:
-            tracked.done = status.is_terminal
+        """An orphan is followed until Ray reports it ended (past ``orphan_grace`` it only stops holding
+        virtual time back): a stop sent while it was PENDING may not have taken, so it is sent again."""
+        if status.is_terminal:
+            tracked.done = True
             self._active.remove(tracked)
+        elif time.monotonic() - (tracked.last_stop or 0.0) > RESTOP_AFTER:
+            self._stop_real(tracked)
 
     def _report(self, tracked: _Tracked, status: JobStatus, info: Mapping[str, Any]) -> None:
         sink, sid = tracked.sink, tracked.sim_id
@@ -345,6 +362,8 @@ class RayExecutor:
 
     def _stop_real(self, tracked: _Tracked) -> None:
         tracked.last_stop = time.monotonic()
+        if self._runtime is None or not self._runtime.running:
+            return  # stopping the runtime ended every job on it (after Ctrl-C, there is nothing to ask)
         try:
             self._sdk().stop_job(tracked.real_id)
         except (RuntimeError, OSError) as error:
@@ -421,6 +440,11 @@ class RayExecutor:
                 f'{{"{str(Path(script).parent) if script.startswith("/") else "/container/dir"}": "./local-dir"}}')
         raise paths.JobSetupError(f"the entrypoint script {script} does not exist locally ({where})", hint=hint,
                                   error_type=paths.ENTRYPOINT_ERROR)
+
+
+def _major_minor(version: str) -> str:
+    found = re.match(r"(\d+)\.(\d+)", version)
+    return f"{found[1]}.{found[2]}" if found else ""
 
 
 def create_ray_executor(*, path_map: Mapping[str, str | Path] | None = None, base_dir: Path | None = None,

@@ -1,176 +1,96 @@
-"""A local Ray head (``ray start --head --block`` with the dashboard), owned by the harness and nothing else.
+"""A local Ray head (``ray start --head --block`` with the dashboard), owned by the harness and usable by no one else.
 
 One runtime serves every simulated RayCluster of a process (:func:`get_shared_runtime`); starting one costs
 about 4 s, so it is started lazily, once per CLI run or pytest(-xdist) worker, and stopped at exit.
 
-Ownership rules, because ``ray stop`` and name-based kills reach every Ray on the machine:
-- everything lives under ``<tmp>/rjh-<uid>/<id>/`` (Ray's ``--temp-dir``, the ``ray start`` output, a private
-  ``HOME``), kept short because Ray's unix socket paths must fit in ~107 characters;
-- every Ray process inherits ``RAYJOB_HARNESS_RUNTIME=<id>``; stopping sends SIGTERM/SIGKILL to the process
-  group we started and then to every process still carrying that marker (job drivers leave the group);
-- ``<id>/lock`` is flock-ed while the owner lives; a runtime whose lock is free was left by a crashed run and
-  is stopped by the next :meth:`RayRuntime.start` (:func:`sweep_stale`); a reaper process also stops it as
-  soon as its owner dies, even by SIGKILL;
-- ports come from a block of :data:`BLOCK_SIZE` ports below the kernel's ephemeral range, reserved with a lock
-  file per block, so parallel workers never collide.
+No one else can use it:
+- **token auth** (``RAY_AUTH_MODE=token``): a token made for this runtime, in its private directory (mode 0600),
+  read by every Ray process through ``RAY_AUTH_TOKEN_PATH``; the dashboard, the job agent and every gRPC server
+  refuse a request without it. The executor sends it (:attr:`RayRuntime.auth_headers`);
+- **loopback only**: Ray is told this is a single-machine runtime (``RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0``, which
+  makes Ray resolve its node address to 127.0.0.1 on Linux too, with ``--node-ip-address=127.0.0.1``), so the
+  GCS, the raylet, the agents, the client server, the metrics endpoints and the workers listen on 127.0.0.1;
+- **its own ports**: every port, including the two Ray otherwise fixes (autoscaler and dashboard metrics), comes
+  from a block of :data:`BLOCK_SIZE` ports reserved for this runtime, so concurrent runtimes never collide.
 
-Not here: submitting jobs (:mod:`.ray_executor`), running commands (:mod:`harness._util.procs`).
+Nothing is left behind, whatever ends the owner (layout and ownership rules in :mod:`.runtime_dirs`):
+- every Ray process inherits the runtime's marker; stopping sends SIGTERM/SIGKILL to the process group we started,
+  then to every process still carrying the marker (job drivers leave the group), and removes the directory with
+  the owner record last;
+- a reaper process, started before Ray, stays until every process of the runtime is gone; if the owner dies first
+  (SIGKILL, or SIGTERM then SIGKILL a second later) it stops them and removes the directory;
+- the next start recognises a runtime whose owner is gone at once and removes it (:func:`.runtime_dirs.housekeep`);
+- SIGINT, SIGTERM and SIGHUP stop the runtime before they take effect, and never interrupt a stop or a spawn
+  halfway (:mod:`harness._util.exitguard`).
+
+Not here: submitting jobs (:mod:`.ray_executor`), the flags and environment Ray gets (:mod:`.ray_config`), running
+commands (:mod:`harness._util.procs`).
 """
 
 from __future__ import annotations
 
-import atexit
-import fcntl
 import json
 import logging
 import os
-import random
+import re
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
-import sys
-import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
-from typing import IO, Any, Final
+from typing import Any, Final
 
-from .._util import procs
+from .._util import exitguard, procs
 from ..errors import ExecutorError, MissingDependencyError
-from .choice import ray_importable
+from .ray_config import (
+    BLOCK_SIZE,
+    INSTALL_HINT,
+    PORT_RANGE,
+    RayPorts,
+    ray_installed,
+    runtime_env,
+    start_command,
+)
+from .runtime_dirs import (
+    ENV_MARKER,
+    OWNER_FILE,
+    REAPER_LOG,
+    Owner,
+    PortBlock,
+    RuntimeDir,
+    create_runtime_dir,
+    housekeep,
+    marker_of,
+    reserve_ports,
+    runtime_root,
+    sweep_stale,
+    write_owner,
+    write_private,
+)
+
+__all__ = ["BLOCK_SIZE", "ENV_MARKER", "INSTALL_HINT", "PORT_RANGE", "RayPorts", "RayRuntime", "get_shared_runtime",
+           "ray_installed", "runtime_root", "stop_shared_runtime", "sweep_stale"]
 
 log = logging.getLogger(__name__)
 
-ENV_MARKER: Final = "RAYJOB_HARNESS_RUNTIME"
-INSTALL_HINT: Final = "pip install 'rayjob-harness[ray]'"
-PORT_RANGE: Final = (20000, 32000)  # below the usual ephemeral range (32768-60999), where clients get ports
-BLOCK_SIZE: Final = 128  # 9 fixed ports, then worker ports (one per worker process: supervisors, drivers)
-_FIXED_PORTS: Final = 16
-_MAX_ROOT_LEN: Final = 24  # leaves room for "<id>/r/session_<date>_<pid>/sockets/plasma_store" within 107
-STARTING_GRACE: Final = 30.0  # a runtime dir this young without owner.json is still being set up
+TOKEN_FILE: Final = "auth_token"
+# Ray's own daemons either exit within a fraction of a second of SIGTERM or wait for a GCS that is gone already
+# (the raylet, `ray start --block`): waiting longer only delays the SIGKILL they end with.
+RAY_GROUP_GRACE: Final = 1.0
+# Ways `ray start` fails that another attempt (on another block of ports) gets past: ports are reserved against
+# the runtimes of this user's root only, so another user's runtime or any other server may hold one; and on an
+# overloaded machine Ray's own start-up waits (30 s for the raylet, the agent's port file) can run out.
+START_ATTEMPTS: Final = 3
+_TRANSIENT: Final = ("already occupied", "Address already in use", "Failed to start the grpc server",
+                     "timed out during startup", "Timed out waiting for file")
+_FATAL: Final = re.compile(r"^\[[^]]* [CF] \d+ \d+\]|Check failed")  # Ray's glog CRITICAL/FATAL lines
 
 
-def runtime_root() -> Path:
-    """``<tmp>/rjh-<uid>``, or ``/tmp/rjh-<uid>`` when the temp dir path is too long for Ray's sockets."""
-    root = Path(tempfile.gettempdir()) / f"rjh-{os.getuid()}"
-    return root if len(str(root)) <= _MAX_ROOT_LEN else Path("/tmp") / f"rjh-{os.getuid()}"
-
-
-@dataclass(frozen=True)
-class RayPorts:
-    """The loopback ports of one runtime, all inside one reserved block."""
-
-    base: int
-
-    @property
-    def gcs(self) -> int:
-        return self.base
-
-    @property
-    def dashboard(self) -> int:
-        return self.base + 1
-
-    def flags(self) -> list[str]:
-        b = self.base
-        return [f"--port={b}", f"--dashboard-port={b + 1}", f"--ray-client-server-port={b + 2}",
-                f"--node-manager-port={b + 3}", f"--object-manager-port={b + 4}",
-                f"--metrics-export-port={b + 5}", f"--dashboard-agent-listen-port={b + 6}",
-                f"--dashboard-agent-grpc-port={b + 7}", f"--runtime-env-agent-port={b + 8}",
-                f"--min-worker-port={b + _FIXED_PORTS}", f"--max-worker-port={b + BLOCK_SIZE - 1}"]
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers bind: TIME_WAIT is fine
-        try:
-            sock.bind(("", port))
-        except OSError:
-            return False
-    return True
-
-
-def _reserve_ports(root: Path) -> tuple[RayPorts, IO[bytes]]:
-    """Lock a free block of ports; the returned file holds the reservation until it is closed."""
-    (root / "ports").mkdir(exist_ok=True)
-    bases = list(range(PORT_RANGE[0], PORT_RANGE[1] - BLOCK_SIZE + 1, BLOCK_SIZE))
-    random.SystemRandom().shuffle(bases)
-    for base in bases:
-        handle = (root / "ports" / str(base)).open("ab")
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            handle.close()
-            continue
-        if all(_port_free(port) for port in range(base, base + BLOCK_SIZE)):
-            return RayPorts(base), handle
-        handle.close()
-    raise ExecutorError(f"no free block of {BLOCK_SIZE} loopback ports range={PORT_RANGE[0]}-{PORT_RANGE[1]}",
-                        hint="stop other local servers or Ray runtimes using ports in that range")
-
-
-def _try_lock(path: Path) -> IO[bytes] | None:
-    try:
-        handle = path.open("ab")
-    except OSError:  # its directory went away meanwhile (another sweeper)
-        return None
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        handle.close()
-        return None
-    return handle
-
-
-def _marker(runtime_dir: Path) -> procs.Marker:
-    return procs.Marker(ENV_MARKER, runtime_dir.name, f"{runtime_dir}/")
-
-
-def _owner_gone(runtime_dir: Path) -> bool:
-    """owner.json names an owner process that no longer runs (PID reuse is told apart by start time)."""
-    try:
-        owner = json.loads((runtime_dir / "owner.json").read_text())
-        return not procs.pid_alive(int(owner["owner_pid"]), int(owner["owner_start_ticks"]))
-    except (OSError, ValueError, KeyError, TypeError):
-        return False
-
-
-def sweep_stale(root: Path | None = None, *, grace: float = 3.0) -> list[Path]:
-    """Stop and remove every runtime under ``root`` whose owner is gone; return their directories.
-
-    An owner is gone when the runtime's lock is free, or when owner.json names a dead process (a child forked
-    by the owner may still hold the lock's file descriptor).
-    """
-    root = root or runtime_root()
-    swept: list[Path] = []
-    if not root.is_dir():
-        return swept
-    for runtime_dir in sorted(root.iterdir()):
-        if runtime_dir.name == "ports" or not runtime_dir.is_dir():
-            continue
-        lock = _try_lock(runtime_dir / "lock")
-        try:
-            if lock is None and not _owner_gone(runtime_dir):
-                continue  # its owner is alive
-            try:
-                starting = time.time() - runtime_dir.stat().st_mtime < STARTING_GRACE
-            except FileNotFoundError:
-                continue
-            if not (runtime_dir / "owner.json").exists() and starting:
-                continue
-            left = procs.stop_marked(_marker(runtime_dir), grace=grace)
-            log.warning("stopped a Ray runtime left by a crashed run dir=%s left=%s", runtime_dir, left)
-            shutil.rmtree(runtime_dir, ignore_errors=True)
-            swept.append(runtime_dir)
-        finally:
-            if lock is not None:
-                lock.close()
-    return swept
+class _StartFailed(Exception):
+    """``ray start`` failed in a way another attempt may get past (see :data:`_TRANSIENT`)."""
 
 
 class RayRuntime:
@@ -178,8 +98,12 @@ class RayRuntime:
 
     def __init__(self, *, num_cpus: int = 2, object_store_memory: int = 100 * 1024 * 1024,
                  root: Path | None = None, cwd: Path | None = None, start_timeout: float = 90.0,
-                 stop_grace: float = 5.0, reaper: bool = True,
+                 stop_grace: float = 3.0, reaper: bool = True,
                  extra_env: dict[str, str] | None = None) -> None:
+        """``root``: the runtime root (default :func:`runtime_root`). ``stop_grace``: seconds a job process gets
+        between SIGTERM and SIGKILL. ``reaper``: start the watchdog that cleans up after a killed owner.
+        ``extra_env``: environment of the Ray processes, applied last (it can override the runtime's own
+        settings; the executor benchmark turns token auth off this way to price it)."""
         self.num_cpus = num_cpus
         self.object_store_memory = object_store_memory
         self.root = root or runtime_root()
@@ -196,9 +120,11 @@ class RayRuntime:
         self.start_seconds = 0.0
         self.leftovers: list[int] = []
         self._owner_pid = os.getpid()
+        self._rdir: RuntimeDir | None = None
+        self._block: PortBlock | None = None
+        self._token = ""
         self._proc: subprocess.Popen[bytes] | None = None  # `ray start --block`, leader of its group
         self._reaper: subprocess.Popen[bytes] | None = None
-        self._locks: list[IO[bytes]] = []
         self._head_log: list[str] = []
         self._claimed: set[str] = set()
         self._state = "new"  # new -> running -> stopped
@@ -214,13 +140,24 @@ class RayRuntime:
         return f"http://127.0.0.1:{self.dashboard_port}"
 
     @property
+    def auth_headers(self) -> dict[str, str]:
+        """What every request to this runtime's dashboard must carry."""
+        if not self._token:
+            raise ExecutorError("the Ray runtime is not started", hint="call RayRuntime.start() first")
+        return {"Authorization": f"Bearer {self._token}"}
+
+    @property
+    def token_path(self) -> Path:
+        return self._dir() / TOKEN_FILE
+
+    @property
     def temp_dir(self) -> Path:
         """Ray's ``--temp-dir`` (``/tmp/ray`` on a real head pod)."""
         return self._dir() / "r"
 
     @property
     def marker(self) -> procs.Marker:
-        return _marker(self._dir())
+        return marker_of(self._dir())
 
     @property
     def running(self) -> bool:
@@ -272,26 +209,32 @@ class RayRuntime:
         started = time.monotonic()
         log.info("starting a local Ray runtime (ray start --head; a few seconds)...")
         self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
-        sweep_stale(self.root)
-        self.dir = self._make_dir()
-        self._state = "running"  # from here on, stop() undoes whatever part of the start happened
-        _register(self)
+        housekeep(self.root)
+        owner = Owner.current()
+        exitguard.register(self.stop)
+        with exitguard.critical():  # from here on, stop() undoes whatever part of the start happened
+            self._rdir = create_runtime_dir(self.root, owner)
+            self.dir = self._rdir.path
+            self._state = "running"
         try:
-            self.ports, port_lock = _reserve_ports(self.root)
-            self._locks.append(port_lock)
-            self.env = self._child_env()
-            cmd = [*_ray_command(), "start", "--head", "--block", "--include-dashboard=true",
-                   "--dashboard-host=127.0.0.1", *self.ports.flags(), f"--temp-dir={self.temp_dir}",
-                   f"--num-cpus={self.num_cpus}", f"--object-store-memory={self.object_store_memory}",
-                   "--log-color=false", "--disable-usage-stats"]
-            self._proc = procs.spawn(cmd, env=self.env, cwd=self.cwd, output=self.dir / "head.log")
-            self._write_owner()
-            if self.reaper:
-                self._reaper = procs.spawn_reaper(
-                    owner_pid=self._owner_pid, owner_start_ticks=_start_ticks(self._owner_pid),
-                    marker=self.marker, cleanup_dir=self.dir, sentinel=self.dir / "owner.json",
-                    output=self.root / "reaper.log")
-            self._wait_healthy(started + self.start_timeout)
+            self._token = secrets.token_hex(32)
+            write_private(self.token_path, self._token)
+            if self.reaper:  # first, so that nothing started after it can outlive a killed owner
+                with exitguard.critical():
+                    self._reaper = procs.spawn_reaper(
+                        procs.ReaperOrders(owner.pid, owner.start_ticks, self.marker, self.dir, OWNER_FILE),
+                        output=self.root / REAPER_LOG)
+            for attempt in range(1, START_ATTEMPTS + 1):
+                try:
+                    self._start_ray(owner, time.monotonic() + self.start_timeout)
+                    break
+                except _StartFailed as failed:
+                    if attempt == START_ATTEMPTS:
+                        raise ExecutorError(f"ray start failed attempts={attempt}: {failed}",
+                                            hint=f"stop other servers using ports {PORT_RANGE[0]}-{PORT_RANGE[1]}, "
+                                                 "or retry on a less loaded machine") from None
+                    log.info("ray start failed (%s); starting again on another block of ports", failed)
+                    self._stop_ray()
         except ExecutorError as error:
             tail = self._diagnostics()
             self.stop()
@@ -305,35 +248,59 @@ class RayRuntime:
                  self.start_seconds)
         return self
 
+    def _start_ray(self, owner: Owner, deadline: float) -> None:
+        """One ``ray start`` on a freshly reserved block of ports, up to a job API that answers."""
+        self._block = reserve_ports(self.root, size=BLOCK_SIZE, span=PORT_RANGE)
+        self.ports = RayPorts(self._block.base)
+        self.env = runtime_env(self._dir(), self.ports, self.token_path, extra=self.extra_env)
+        cmd = start_command(self.ports, temp_dir=self.temp_dir, num_cpus=self.num_cpus,
+                            object_store_memory=self.object_store_memory)
+        with exitguard.critical():
+            self._proc = procs.spawn(cmd, env=self.env, cwd=self.cwd, output=self._dir() / "head.log")
+        write_owner(self._dir(), owner, ray_pid=self._proc.pid, dashboard=self.dashboard_url,
+                    marker=self._dir().name)
+        self._wait_healthy(deadline)
+
+    def _stop_ray(self) -> None:
+        """Undo one ``ray start`` (before another attempt): its processes, its block, its files."""
+        with exitguard.critical():
+            if self._proc is not None:
+                procs.stop_group(self._proc.pid, grace=RAY_GROUP_GRACE)
+                _reap(self._proc)
+                self._proc = None
+            procs.stop_marked(self.marker, grace=self.stop_grace)
+            if self._block is not None:
+                self._block.release()
+                self._block = None
+            shutil.rmtree(self.temp_dir, ignore_errors=True)
+            (self._dir() / "head.log").unlink(missing_ok=True)
+
     def stop(self) -> list[int]:
-        """Stop every process of this runtime, remove its directory; return PIDs that could not be stopped."""
-        global _stopping
-        if self._state != "running":
+        """Stop every process of this runtime, remove its directory; return PIDs that could not be stopped.
+
+        Signals are deferred meanwhile (a second Ctrl-C must not leave half a runtime). The owner record goes
+        last, and only once no process is left: until then the reaper and the next start can finish the job.
+        """
+        if self._state != "running" or os.getpid() != self._owner_pid:
             return self.leftovers
-        self._state = "stopped"
-        _stopping += 1  # a SIGTERM/SIGINT arriving now is delivered once we are done (see _on_signal)
-        try:
-            runtime_dir = self._dir()
+        with exitguard.critical():
+            self._state = "stopped"
+            exitguard.unregister(self.stop)
             self.head_log()  # keep the head log readable after the directory is gone
-            for child in (self._proc, self._reaper):
-                if child is not None:  # the reaper exits by itself once owner.json is gone
-                    (runtime_dir / "owner.json").unlink(missing_ok=True)
-                    procs.stop_group(child.pid, grace=self.stop_grace)
-                    _reap(child)
-            # Job drivers run in sessions of their own, found by the marker they inherit.
-            self.leftovers = procs.stop_marked(self.marker, grace=min(self.stop_grace, 3.0))
-            shutil.rmtree(runtime_dir, ignore_errors=True)
-            for handle in self._locks:
-                handle.close()
-            self._locks.clear()
-            _unregister(self)
+            if self._proc is not None:
+                procs.stop_group(self._proc.pid, grace=min(self.stop_grace, RAY_GROUP_GRACE))
+                _reap(self._proc)
+            # Job drivers run in sessions of their own, found by the marker they inherit; they get the grace Ray's
+            # stop_job gives them (3 s) to clean up.
+            self.leftovers = procs.stop_marked(self.marker, grace=self.stop_grace)
+            if self._block is not None:
+                self._block.release()
             if self.leftovers:
-                log.error("Ray runtime processes survived SIGKILL pids=%s dir=%s", self.leftovers,
-                          runtime_dir)
-        finally:
-            _stopping -= 1
-        if not _stopping and _deferred:
-            os.kill(os.getpid(), _deferred.pop())
+                log.error("Ray runtime processes survived SIGKILL pids=%s dir=%s; the reaper keeps watching them",
+                          self.leftovers, self.dir)
+            elif self._rdir is not None:
+                self._rdir.remove()
+                self._wait_for_reaper()
         return self.leftovers
 
     def __enter__(self) -> RayRuntime:
@@ -344,65 +311,34 @@ class RayRuntime:
 
     # -- helpers ---------------------------------------------------------------------------------------------------
 
-    def _make_dir(self) -> Path:
-        while True:
-            candidate = self.root / secrets.token_hex(4)
-            try:
-                candidate.mkdir(mode=0o700)
-            except FileExistsError:
-                continue
-            lock = (candidate / "lock").open("ab")
-            fcntl.flock(lock, fcntl.LOCK_EX)  # blocks only while a sweeper inspects the new, empty dir
-            self._locks.append(lock)
-            (candidate / "home").mkdir()
-            (candidate / "tmp").mkdir()
-            return candidate
-
-    def _child_env(self) -> dict[str, str]:
-        runtime_dir = self._dir()
-        env = {key: value for key, value in os.environ.items()
-               if key not in ("RAY_ADDRESS", "RAY_API_SERVER_ADDRESS")}
-        env.update({
-            # Explicit, so that a token left in the user's ~/.ray never switches token auth on.
-            "RAY_AUTH_MODE": "disabled",
-            "RAY_USAGE_STATS_ENABLED": "0",
-            "RAY_USAGE_STATS_CONFIG_PATH": str(runtime_dir / "usage_stats.json"),
-            # Ray 2.60 drains a node for up to 30 s on SIGTERM; a throwaway local head has nothing to drain.
-            "RAY_GRACEFUL_SHUTDOWN_DRAIN_TIMEOUT_S": "0",
-            # `ray start` writes to a file here, not a terminal: unbuffered, its log is complete as it happens.
-            "PYTHONUNBUFFERED": "1",
-            # Nothing Ray or a driver writes under ~ may land in the user's home; keep their user site though.
-            "HOME": str(runtime_dir / "home"),
-            # Ray's dashboard (multiprocessing forkserver) and drivers leave pymp-* dirs in the system temp dir.
-            "TMPDIR": str(runtime_dir / "tmp"),
-            "PYTHONUSERBASE": os.environ.get("PYTHONUSERBASE") or _user_base(),
-            # `python` in an entrypoint must be this interpreter (the one with ray installed).
-            "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
-            ENV_MARKER: runtime_dir.name,
-        })
-        if "PIP_CONFIG_FILE" not in env:  # runtime_env pip installs should still see the user's index settings
-            for candidate in (Path.home() / ".config" / "pip" / "pip.conf", Path.home() / ".pip" / "pip.conf"):
-                if candidate.is_file():
-                    env["PIP_CONFIG_FILE"] = str(candidate)
-                    break
-        env.update(self.extra_env)
-        return env
-
-    def _write_owner(self) -> None:
-        owner = {"owner_pid": self._owner_pid, "owner_start_ticks": _start_ticks(self._owner_pid),
-                 "ray_pid": self._proc.pid if self._proc is not None else None,
-                 "dashboard": self.dashboard_url, "marker": self._dir().name}
-        (self._dir() / "owner.json").write_text(json.dumps(owner))
+    def _wait_for_reaper(self) -> None:
+        """The reaper exits by itself once the owner record is gone and no process is left (within ~0.1 s)."""
+        if self._reaper is None:
+            return
+        try:
+            self._reaper.wait(timeout=5.0)
+        except subprocess.TimeoutExpired:
+            log.warning("the reaper pid=%s did not exit after the runtime stopped; killing it", self._reaper.pid)
+            procs.stop_group(self._reaper.pid, grace=0.0)
+            _reap(self._reaper)
 
     def _wait_healthy(self, deadline: float) -> None:
-        """The job API answers: ``/api/version`` (dashboard up), then ``/api/jobs/`` (job module loaded)."""
+        """The job API answers: ``/api/version`` (dashboard up), ``/api/jobs/`` (job module loaded), and the
+        dashboard agent that runs submissions is up (the dashboard waits only 10 s for it, and the agent can
+        come up later than that on a loaded machine)."""
         assert self._proc is not None
+        headers = self.auth_headers
+        agent = f"http://127.0.0.1:{self._ports().agent}/api/healthz"
         while True:
             if self._proc.poll() is not None:
+                reason = next((line for line in self.head_log() if any(s in line for s in _TRANSIENT)), "")
+                if reason:
+                    raise _StartFailed(reason.strip()[:300])
                 raise ExecutorError(f"ray start exited early exit_code={self._proc.returncode}",
                                     hint="read the ray start output below")
-            version = _http_json(f"{self.dashboard_url}/api/version")
-            if isinstance(version, dict) and _http_json(f"{self.dashboard_url}/api/jobs/") is not None:
+            version = _http_json(f"{self.dashboard_url}/api/version", headers)
+            if (isinstance(version, dict) and _http_json(f"{self.dashboard_url}/api/jobs/", headers) is not None
+                    and _http_ok(agent, headers)):
                 self.ray_version = str(version.get("ray_version", ""))
                 return
             if time.monotonic() >= deadline:
@@ -415,23 +351,18 @@ class RayRuntime:
     def _diagnostics(self) -> str:
         parts = ["--- ray start output (last 30 lines) ---", *self.head_log()[-30:]]
         logs = self.temp_dir / "session_latest" / "logs"
-        for name in ("dashboard.err", "dashboard.log", "raylet.err", "gcs_server.err"):
+        for name in ("dashboard.err", "dashboard.log", "raylet.err", "raylet.out", "gcs_server.err", "gcs_server.out"):
             path = logs / name
-            if path.is_file() and path.stat().st_size:
-                parts += [f"--- {name} (last 10 lines) ---",
-                          *path.read_text(errors="replace").splitlines()[-10:]]
+            if not path.is_file() or not path.stat().st_size:
+                continue
+            lines = path.read_text(errors="replace").splitlines()
+            # A crash ends in a stack trace: the line that says why comes first.
+            fatal = [line for line in lines if _FATAL.search(line)][:5]
+            if fatal:
+                parts += [f"--- {name} (fatal lines) ---", *fatal]
+            if not name.endswith(".out"):
+                parts += [f"--- {name} (last 10 lines) ---", *lines[-10:]]
         return "\n".join(parts)
-
-
-def ray_installed() -> bool:
-    """True when ``ray`` is a real installed package (a stray ``ray/`` folder on sys.path does not count)."""
-    return ray_importable()
-
-
-def _ray_command() -> list[str]:
-    """The ``ray`` CLI of this interpreter (not whatever ``ray`` a PATH shim resolves to)."""
-    beside = Path(sys.executable).parent / "ray"
-    return [str(beside)] if beside.exists() else [sys.executable, "-m", "ray.scripts.scripts"]
 
 
 def _reap(child: subprocess.Popen[bytes]) -> None:
@@ -442,73 +373,27 @@ def _reap(child: subprocess.Popen[bytes]) -> None:
         log.error("child pid=%s did not exit after SIGKILL", child.pid)
 
 
-def _user_base() -> str:
-    import site
-
-    return site.getuserbase() or ""
-
-
-def _start_ticks(pid: int) -> int:
-    info = procs.proc_info(pid)
-    return info.start_ticks if info is not None else 0
-
-
-def _http_json(url: str, timeout: float = 2.0) -> Any:
+def _http_ok(url: str, headers: dict[str, str], timeout: float = 2.0) -> bool:
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=timeout) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+def _http_json(url: str, headers: dict[str, str], timeout: float = 2.0) -> Any:
+    try:
+        request = urllib.request.Request(url, headers=headers)
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return json.loads(response.read() or b"null") if response.status == 200 else None
     except (urllib.error.URLError, OSError, ValueError):
         return None
 
 
-# -- process-wide bookkeeping: exit handlers and the shared runtime ------------------------------------------
+# -- the shared runtime of this process ----------------------------------------------------------------------------
 
-_live: list[RayRuntime] = []
-_live_lock = threading.Lock()
-_previous_handlers: dict[int, Any] = {}
-_installed_in: int | None = None  # pid that registered the handlers (a forked child must register its own)
-_shared: dict[int, RayRuntime] = {}
-_stopping = 0  # stop() calls in progress in this process
-_deferred: list[int] = []  # signals that arrived during a stop(), re-delivered when it ends
-
-
-def _stop_all() -> None:
-    # No lock: this also runs in a signal handler, possibly while the interrupted code holds _live_lock.
-    for runtime in [r for r in list(_live) if r._owner_pid == os.getpid()]:
-        runtime.stop()
-
-
-def _on_signal(signum: int, frame: FrameType | None) -> None:
-    if _stopping:
-        _deferred.append(signum)  # finish stopping first: dying halfway would leak what is not yet stopped
-        return
-    _stop_all()
-    previous = _previous_handlers.get(signum)
-    if callable(previous):
-        previous(signum, frame)
-    elif previous != signal.SIG_IGN:
-        signal.signal(signum, signal.SIG_DFL)  # die of the signal, with its usual exit status
-        os.kill(os.getpid(), signum)
-
-
-def _register(runtime: RayRuntime) -> None:
-    global _installed_in
-    with _live_lock:
-        _live.append(runtime)
-        if _installed_in == os.getpid():
-            return
-        _installed_in = os.getpid()
-    atexit.register(_stop_all)
-    if threading.current_thread() is threading.main_thread():
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            _previous_handlers[signum] = signal.getsignal(signum)
-            signal.signal(signum, _on_signal)
-
-
-def _unregister(runtime: RayRuntime) -> None:
-    with _live_lock:
-        if runtime in _live:
-            _live.remove(runtime)
+_shared: dict[int, RayRuntime] = {}  # by pid: a forked child starts a runtime of its own
+_shared_lock = threading.Lock()
 
 
 def get_shared_runtime(**options: Any) -> RayRuntime:
@@ -516,7 +401,7 @@ def get_shared_runtime(**options: Any) -> RayRuntime:
 
     ``options`` (RayRuntime keyword arguments) apply only to the call that starts it.
     """
-    with _live_lock:
+    with _shared_lock:
         runtime = _shared.get(os.getpid())
         if runtime is None or runtime._state == "stopped":
             runtime = _shared[os.getpid()] = RayRuntime(**options)
@@ -526,6 +411,6 @@ def get_shared_runtime(**options: Any) -> RayRuntime:
 def stop_shared_runtime() -> list[int]:
     """Stop this process's shared runtime now, if one runs (a pytest plugin calls it at session end, so that
     an xdist worker exits promptly); return PIDs that survived. Exit handlers would do it otherwise."""
-    with _live_lock:
+    with _shared_lock:
         runtime = _shared.pop(os.getpid(), None)
     return runtime.stop() if runtime is not None else []

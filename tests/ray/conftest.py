@@ -20,7 +20,8 @@ from harness.executors.ray_executor import RayExecutor
 from harness.executors.ray_runtime import RayRuntime, get_shared_runtime, ray_installed, stop_shared_runtime
 
 # Without Ray (pip install 'rayjob-harness[ray]') only the specifications that need no runtime are collected.
-collect_ignore = [] if ray_installed() else ["test_ray_runtime.py", "test_ray_executor.py"]
+collect_ignore = [] if ray_installed() else [
+    "test_ray_runtime.py", "test_ray_executor.py", "test_ray_runtime_access.py", "test_ray_signals.py"]
 
 
 @pytest.fixture(scope="session")

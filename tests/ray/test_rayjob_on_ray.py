@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from ray_sim_support import eventually
 
+from harness._util import procs
 from harness.executors.ray_executor import RayExecutor
 from harness.executors.ray_runtime import RayRuntime
 from harness.simulator import Simulator
@@ -43,20 +43,11 @@ def state(sim: Simulator, name: str = "demo") -> str | None:
     return sim.deployment_status(name)
 
 
-def drivers_with(marker: str) -> list[int]:
-    """PIDs of live processes whose command line contains ``marker`` (the entrypoints carry one)."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            status = (proc / "status").read_text()
-        except OSError:
-            continue
-        if marker in cmdline and "State:\tZ" not in status:
-            found.append(int(proc.name))
-    return found
+def drivers_with(sim: Simulator, token: str) -> list[int]:
+    """Processes of the simulator's Ray runtime (found by its marker) whose command line contains ``token``."""
+    executor = sim.executor
+    assert isinstance(executor, RayExecutor)
+    return [pid for pid in executor.runtime.processes() if token in procs.cmdline(pid)]
 
 
 def real_status(sim: Simulator, record: Any) -> str:
@@ -64,7 +55,8 @@ def real_status(sim: Simulator, record: Any) -> str:
     executor = sim.executor
     assert isinstance(executor, RayExecutor)
     url = f"{executor.runtime.dashboard_url}/api/jobs/{executor.real_submission_id(record)}"
-    with urllib.request.urlopen(url, timeout=5) as response:
+    request = urllib.request.Request(url, headers=executor.runtime.auth_headers)
+    with urllib.request.urlopen(request, timeout=5) as response:
         return str(json.load(response)["status"])
 
 
@@ -91,10 +83,10 @@ def test_deleting_the_rayjob_stops_the_ray_job_and_its_process_is_gone(sim):
     assert sim.run_until(lambda: (sim.get("RayJob", "demo") or {}).get("status", {}).get("jobStatus") == "RUNNING",
                          timeout="10m")
     record = sim.ray_job_record("demo")
-    assert drivers_with("sleeper-del")
+    assert drivers_with(sim, "sleeper-del")
     sim.delete("RayJob", "demo", wait=True)  # the finalizer calls StopJob before the cluster goes away
     assert eventually(lambda: real_status(sim, record) == "STOPPED", timeout=30)
-    assert eventually(lambda: not drivers_with("sleeper-del"), timeout=30)
+    assert eventually(lambda: not drivers_with(sim, "sleeper-del"), timeout=30)
 
 
 def test_a_long_job_with_active_deadline_seconds_fails_deadline_exceeded(sim):
@@ -113,8 +105,8 @@ def test_suspending_mid_run_stops_the_ray_job_with_its_cluster(sim):
     sim.suspend("demo")
     assert sim.run_until(lambda: state(sim) == "Suspended", timeout="5m")
     # The head pod terminates a moment after the RayCluster is gone; keep the world running meanwhile.
-    assert sim.run_until(lambda: not drivers_with("sleeper-susp"), timeout=60)
-    assert eventually(lambda: not drivers_with("sleeper-susp"), timeout=30)
+    assert sim.run_until(lambda: not drivers_with(sim, "sleeper-susp"), timeout=60)
+    assert eventually(lambda: not drivers_with(sim, "sleeper-susp"), timeout=30)
 
 
 def test_rerun_after_delete_runs_again_with_a_new_job_id(sim):
