@@ -38,7 +38,15 @@ from .kuberay.raycluster_controller import RayClusterController
 from .kuberay.raycronjob_controller import RayCronJobController
 from .kuberay.rayjob_controller import RayJobController
 from .kuberay.switches import cronjob_warning, network_policy_warning, unmodelled_use
-from .manifests import Manifest, load_manifests, parse_manifests, raise_for_errors, validate_manifest
+from .manifests import (
+    Manifest,
+    load_manifests,
+    parse_manifests,
+    raise_for_errors,
+    validate_manifest,
+    validate_status_update,
+)
+from .manifests.status_schema import STATUS_SCHEMAS
 from .model.enums import JobDeploymentStatus
 from .model.kinds import CONFIGMAP, POD, RAYCLUSTER, RAYCRONJOB, RAYJOB, ResourceType, resolve_kind
 from .model.rayjob import RayJob
@@ -290,19 +298,39 @@ class Simulator:
         self.journal.record_action("patch status" if subresource else "patch", kind=rtype.kind, namespace=namespace,
                                    name=name, detail=str(dict(patch)))
         current = self.store.get(rtype, namespace, name)
-        if subresource == "status" and not rtype.status_subresource:
-            raise NotFound("the server could not find the requested resource",
-                           hint=f"{rtype.kind} has no status subresource; patch the object itself")
+        if subresource == "status":
+            return self._patch_status(rtype, current, patch)
         # The API server decodes and validates the patched object as it would a new one (strict fields, types).
         patched = merge_patch(current, dict(patch))
-        if subresource == "status" and rtype.status_subresource:
-            # Only status is taken from a status write; the rest of the object is the stored one.
-            patched = {**deep_copy(current), "status": patched.get("status")}
         manifest = Manifest(obj=patched, source=f"<patch of {rtype.kind} {namespace}/{name}>", line=0)
         raise_for_errors(validate_manifest(manifest, field_validation=self.field_validation, old=current),
                          manifest)
         self._check_modelled(patched, None)
-        return self.store.patch(rtype, namespace, name, dict(patch), subresource=subresource)
+        return self.store.patch(rtype, namespace, name, dict(patch))
+
+    def _patch_status(self, rtype: ResourceType, current: Obj, patch: Mapping[str, Any]) -> Obj:
+        """A merge patch of the status subresource: only ``status`` is taken, decoded and validated."""
+        meta = current["metadata"]
+        if not rtype.status_subresource:
+            raise NotFound("the server could not find the requested resource",
+                           hint=f"{rtype.kind} has no status subresource; patch the object itself")
+        if rtype.kind not in STATUS_SCHEMAS:
+            raise InputError(f"a write to the status of a {rtype.kind} is not modelled by the simulator",
+                             hint=f"status writes are modelled for {', '.join(STATUS_SCHEMAS)}; the simulator's "
+                                  "own controllers own the other kinds' status")
+        patched = {**deep_copy(current), "status": merge_patch(current, dict(patch)).get("status")}
+        manifest = Manifest(obj=patched, source=f"<patch of {rtype.kind} {meta['namespace']}/{meta['name']} status>",
+                            line=0)
+        raise_for_errors(validate_status_update(manifest, field_validation=self.field_validation), manifest)
+        if rtype == RAYJOB:
+            try:
+                RayJob.from_raw(patched)
+            except (ValueError, TypeError) as exc:
+                # A value the CRD accepts but the simulated operator cannot hold (an unknown state name).
+                raise InputError(f"RayJob {meta['name']}: the status written is not modelled by the simulator "
+                                 f"({exc})", hint="write the states KubeRay v1.7.0 uses (Initializing, Running, "
+                                                  "Complete, Failed, Suspending, ...)") from None
+        return self.store.patch(rtype, meta["namespace"], meta["name"], dict(patch), subresource="status")
 
     def suspend(self, name: str, *, namespace: str = "default") -> Obj:
         return self.patch("RayJob", name, {"spec": {"suspend": True}}, namespace=namespace)

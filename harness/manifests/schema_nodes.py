@@ -43,6 +43,7 @@ class Schema:
     rules: tuple[Rule, ...] = ()
     list_map_keys: tuple[str, ...] = ()
     int_format: str = ""  # "int32" / "int64", as the CRD declares
+    format: str = ""  # a string's format the API server checks: "date-time" (RFC 3339)
 
     @property
     def modelled(self) -> bool:
@@ -75,6 +76,11 @@ def opaque() -> Schema:
 def string(*, enum: tuple[str, ...] = (), default: Any = NO_DEFAULT, rules: tuple[Rule, ...] = (),
            min_length: int | None = None) -> Schema:
     return Schema("string", enum=enum, default=default, rules=rules, min_length=min_length)
+
+
+def date_time() -> Schema:
+    """A ``format: date-time`` string (RFC 3339), as metav1.Time fields are declared."""
+    return Schema("string", format="date-time")
 
 
 def boolean() -> Schema:

@@ -19,6 +19,7 @@ Not here: metadata (:mod:`.names`), wording of whole responses (:mod:`.field_err
 
 from __future__ import annotations
 
+import re
 from typing import Any, Final
 
 from .._util.jsoncopy import deep_copy
@@ -92,6 +93,9 @@ def apply_defaults(value: Any, schema: Schema) -> None:
 # -- 3. OpenAPI validation ---------------------------------------------------------------------------------------
 
 
+_RFC3339: Final = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
+
+
 def _type_matches(value: Any, wanted: str) -> bool:
     actual = json_type(value)
     if wanted in ("", "int-or-string") or actual == wanted:
@@ -118,6 +122,9 @@ def _validate(value: Any, schema: Schema, path: str, errors: list[FieldError]) -
         return
     if schema.enum and value not in schema.enum:
         errors.append(not_supported(path, value, schema.enum))
+    if schema.format == "date-time" and isinstance(value, str) and _RFC3339.fullmatch(value) is None:
+        errors.append(FieldError(ErrorType.TYPE_INVALID, path, value,
+                                 f'{path} in body must be of type date-time: "{value}"'))
     if schema.minimum is not None and isinstance(value, (int, float)) and value < schema.minimum:
         errors.append(invalid(path, value, f"{path} in body should be greater than or equal to {schema.minimum}"))
     if schema.min_length is not None and isinstance(value, str) and len(value) < schema.min_length:

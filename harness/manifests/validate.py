@@ -37,6 +37,7 @@ from .placement import placement
 from .positions import split_path
 from .schema import CRD_VERSIONS, CrdVersion, crd_version, storage_version
 from .schema_nodes import Schema
+from .status_schema import validate_status_write
 from .structural import ABSENT, apply_defaults, list_map_duplicates, prune, validate, validate_rules
 
 FieldValidation = Literal["Strict", "Warn", "Ignore"]
@@ -120,6 +121,23 @@ def validate_manifest(m: Manifest, *, field_validation: FieldValidation | str = 
     if crd is not None:
         return _validate_custom(m, crd, field_validation, crds, old)
     return _validate_builtin(m, field_validation)
+
+
+def validate_status_update(m: Manifest, *, field_validation: FieldValidation | str = "Strict") -> ValidationResult:
+    """The API server's answer to a write of ``m``'s ``status`` through its status subresource.
+
+    Only the status is decoded and validated there (:mod:`.status_schema`); the rest of the object is the stored
+    one. Kinds without a status schema in :data:`~.status_schema.STATUS_SCHEMAS` are not checked.
+    """
+    rtype = resource_type(m.kind)
+    group = rtype.group if rtype is not None else ""
+    unknown, errors = validate_status_write(m.kind, m.obj.get("status"))
+    if unknown and field_validation == "Strict":
+        return _strict_result(m, m.obj, unknown, [], group)
+    warnings = [f"unknown field {go_quote(path)}" for path in unknown] if field_validation == "Warn" else []
+    issues = tuple(_issue(m, error) for error in errors)
+    return ValidationResult(m.obj, tuple(warnings), issues, m.kind, m.name, group, 422 if issues else 0,
+                            tuple(unknown))
 
 
 def _issue(m: Manifest, error: FieldError) -> ManifestIssue:

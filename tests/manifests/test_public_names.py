@@ -14,4 +14,4 @@ def test_the_public_surface_is_the_documented_one():
     assert set(manifests.__all__) == {
         "CRD_VERSIONS", "CrdVersion", "FieldValidation", "Manifest", "ManifestIssue", "PrinterColumn",
         "ValidationResult", "crd_version", "hint_for", "load_manifests", "parse_manifests", "raise_for_errors",
-        "validate_manifest"}
+        "validate_manifest", "validate_status_update"}

@@ -14,6 +14,8 @@ from harness.scenario import Scenario, load_text
 DATA = Path(__file__).parent / "data"
 WAITING = "- wait: {rayjob: notebook-job, until: {status.jobDeploymentStatus: Waiting}, timeout: 2m}"
 COMPLETE = "- wait: {rayjob: notebook-job, until: {status.jobDeploymentStatus: Complete}, timeout: 5m}"
+# The manifest shuts its cluster down as the job ends: the driver log on the head pod is read while it runs.
+RUNNING = "- wait: {rayjob: notebook-job, until: {status.jobStatus: RUNNING}, timeout: 2m}"
 
 
 def scenario_of(steps: str, executor: str = "{runtime: 30s, output: [\"done by hand\"]}") -> Scenario:
@@ -56,12 +58,13 @@ def test_bindings_are_filled_into_the_submission_id_and_the_entrypoint() -> None
             submission_id: "run-${{cluster}}"
             entrypoint: "python x.py ${{cluster}}"
         - patch: {{rayjob: notebook-job, merge: {{spec: {{jobId: "run-${{cluster}}"}}}}}}
-        {COMPLETE}
-        - expect: {{rayjob: notebook-job, status: {{jobId: {{$regex: "^run-notebook-job-"}}}}}}
+        {RUNNING}
         - expect_logs:
             rayjob: notebook-job
             source: driver
             regex: "Running entrypoint for job run-notebook-job-.*: python x.py notebook-job-"
+        {COMPLETE}
+        - expect: {{rayjob: notebook-job, status: {{jobId: {{$regex: "^run-notebook-job-"}}}}}}
     """)
     assert result.status == "passed", result.failure
 
@@ -72,8 +75,9 @@ def test_without_an_entrypoint_the_rayjobs_own_entrypoint_is_submitted() -> None
         - patch: {{rayjob: notebook-job, merge: {{spec: {{entrypoint: "python from_spec.py"}}}}}}
         - ray_job_submit: {{rayjob: notebook-job, submission_id: my-id-1}}
         - patch: {{rayjob: notebook-job, merge: {{spec: {{jobId: my-id-1}}}}}}
-        {COMPLETE}
+        {RUNNING}
         - expect_logs: {{rayjob: notebook-job, source: driver, contains: "python from_spec.py"}}
+        {COMPLETE}
     """)
     assert result.status == "passed", result.failure
 
