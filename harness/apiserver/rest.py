@@ -25,7 +25,7 @@ from .._util.jsoncopy import deep_copy
 from ..model.selectors import Requirement, matches, parse_selector
 from ..sim.store import ApiError
 from . import eventsv1, fields, patches, tables
-from .admission import admit, check_body, invalid_fields
+from .admission import admit, admit_status, check_body, invalid_fields
 from .request import (
     APPLY_PATCH,
     JSON,
@@ -179,7 +179,15 @@ class Rest:
                       "metadata.resourceVersion")])
         response = Response()
         status_only = target.subresource == "status"
-        stored = obj if status_only else admit(self.world, req, served, obj, response)
+        ns, name = self._key(target)
+        current = self._call(lambda: self.world.sim.store.find(served.rtype, ns, name), target)
+        if current is None:
+            raise self._not_found(target)
+        if status_only:
+            admit_status(req, obj, response)
+            stored = obj
+        else:
+            stored = admit(self.world, req, served, obj, response, old=current)
         if rv:
             stored["metadata"]["resourceVersion"] = rv
 
@@ -229,9 +237,11 @@ class Rest:
         served = target.served
         response = Response()
         status_only = target.subresource == "status"
-        stored = patched if status_only else admit(self.world, req, served, patched, response)
         if status_only:
             stored = {**current, "status": patched.get("status")}
+            admit_status(req, stored, response)
+        else:
+            stored = admit(self.world, req, served, patched, response, old=current)
         # a patch is checked against the stored resourceVersion only when it names one itself
         wanted = (body.get("metadata") or {}).get("resourceVersion") if isinstance(body, dict) else None
         stored["metadata"] = {**stored.get("metadata", {})}
