@@ -6,8 +6,7 @@ Each verb does what the Kubernetes API server does, in its order: admission (:mo
 Every store call runs on the world thread.
 
 Approximations, said here and in docs/serve.md: server-side apply is create-or-merge (no managedFields, no
-conflicts between field managers); ``fieldManager`` is accepted and not recorded; CEL transition rules are not
-evaluated on update.
+conflicts between field managers); ``fieldManager`` is accepted and not recorded.
 
 Not here: URLs and deprecation warnings (:mod:`.routes`), watch streams (:mod:`.watch`), pod logs
 (:mod:`.podlogs`).
