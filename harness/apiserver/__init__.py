@@ -6,7 +6,7 @@ API-server semantics, watch, server-side printing, pod logs, and the simulator's
 :mod:`.launch` (from command-line settings), :mod:`.world` (the simulator's thread and virtual time),
 :mod:`.http` and :mod:`.tls`, :mod:`.routes`, :mod:`.rest` and :mod:`.admission`, :mod:`.watch`,
 :mod:`.podlogs`, :mod:`.tables`, :mod:`.openapi`, :mod:`.resources`, :mod:`.patches`, :mod:`.fields`,
-:mod:`.eventsv1`, :mod:`.controls` and :mod:`.remote` (reaching them from another process),
+:mod:`.eventsv1`, :mod:`.reviews`, :mod:`.controls` and :mod:`.remote` (reaching them from another process),
 :mod:`.kubeconfig`, :mod:`.status`, :mod:`.request`. docs/serve.md is the reference.
 """
 

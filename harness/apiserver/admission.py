@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from ..kuberay.switches import network_policy_warning, unmodelled_use
-from ..manifests import Manifest, ValidationResult, validate_manifest
+from ..manifests import Manifest, ValidationResult, validate_manifest, validate_status_update
 from . import eventsv1
 from .request import Request, Response
 from .resources import Served
@@ -58,15 +58,17 @@ def check_body(served: Served, obj: Obj, namespace: str | None, name: str | None
         meta.setdefault("name", name)
 
 
-def admit(world: World, req: Request, served: Served, obj: Obj, response: Response) -> Obj:
+def admit(world: World, req: Request, served: Served, obj: Obj, response: Response, *,
+          old: Obj | None = None) -> Obj:
     """Decode, default and validate ``obj`` as the API server does on a write; the object to store.
 
-    Warnings go on ``response`` (and on a refusal too: kubectl prints them before the error).
+    ``old`` is the stored object on an update (transition rules compare with it). Warnings go on ``response``
+    (and on a refusal too: kubectl prints them before the error).
     """
     if served.shape == "events.k8s.io":
         obj = eventsv1.from_v1(obj)
     result = validate_manifest(Manifest(obj=obj, source="<request body>", line=0),
-                               field_validation=field_validation(req))
+                               field_validation=field_validation(req), old=old)
     for warning in result.warnings:
         if warning not in response.warnings:
             response.warnings.append(warning)
@@ -84,6 +86,20 @@ def admit(world: World, req: Request, served: Served, obj: Obj, response: Respon
     if notice:
         response.warnings.append(notice)
     return stored
+
+
+def admit_status(req: Request, obj: Obj, response: Response) -> None:
+    """A write to the status subresource: only ``status`` is decoded and validated (unknown fields, types,
+    formats, enums), against the kind's status schema."""
+    result = validate_status_update(Manifest(obj=obj, source="<request body>", line=0),
+                                    field_validation=field_validation(req))
+    response.warnings.extend(w for w in result.warnings if w not in response.warnings)
+    if result.code == 400:
+        raise StatusError(400, result.status_message, headers=tuple(("Warning", w) for w in response.warnings))
+    if result.code == 422:
+        raise invalid(result, headers=tuple(("Warning", w) for w in response.warnings))
+    if "status" in result.obj:
+        obj["status"] = result.obj["status"]
 
 
 def invalid(result: ValidationResult, headers: tuple[tuple[str, str], ...] = ()) -> StatusError:

@@ -1,7 +1,7 @@
 """The simulator's own controls: a small API group, ``simulator.rayjob-harness.io/v1alpha1``, on the same server.
 
 Real clusters do not serve this group; that is how a client tells the simulator from a cluster (discovery lists it).
-Resources, each a single cluster-scoped object (docs/serve.md is the reference a client codes against):
+Resources, all cluster-scoped, each one object except ``faults`` (docs/serve.md is the reference clients code against):
 
 - ``clocks/virtual`` (kind ``Clock``): ``spec.pacing`` (``WallClock`` or ``Manual``, see :mod:`.world`) and
   ``status`` (virtual ``now`` in seconds, the virtual ``time``, pending timers). ``PATCH`` (merge) changes the
@@ -11,8 +11,10 @@ Resources, each a single cluster-scoped object (docs/serve.md is the reference a
   ``spec.byRayJob``, ``spec.byEntrypoint``, ``spec.bySubmissionId``; each a script with ``runtime``,
   ``exitCode``, ``output``, ``stopped``, ``startup``). ``PUT`` replaces it. Refused (409) when Ray jobs run on a
   real Ray runtime.
-- ``operators/kuberay`` (kind ``Operator``): the simulated operator's release, environment and feature gates, read
-  only (they are chosen when ``serve`` starts; changing them is refused with 405 and says how).
+- ``operators/kuberay`` (kind ``Operator``): the simulated operator's release, environment and feature gates.
+  ``PUT`` (replace) or ``PATCH`` (merge; ``null`` removes) restarts the operator with other ones, as a pod restart
+  would (its in-memory state is lost); a setting the simulator does not model is 422 and leaves it running.
+- ``faults`` (kind ``Fault``): ``POST`` injects one fault at once (:mod:`.faults`).
 
 Not here: the HTTP routing (:mod:`.routes`), how time moves (:mod:`.world`).
 """
@@ -24,12 +26,14 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from .._util.durations import format_duration, parse_duration
+from ..errors import InputError
 from ..executors.scripted import ScriptedExecutor
 from ..executors.settings import JobScript, JobScripts
+from . import faults
 from .request import MERGE_PATCH, Request, Response, decode_body
 from .resources import CONTROLS_GROUP, CONTROLS_VERSION
 from .status import StatusError
-from .world import PACINGS, World
+from .world import CALL_TIMEOUT, PACINGS, World
 
 Obj = dict[str, Any]
 API_VERSION: Final = f"{CONTROLS_GROUP}/{CONTROLS_VERSION}"
@@ -47,7 +51,8 @@ def resource_list() -> Obj:
         entry("clocks/advance", "Clock", ["create"]),
         entry("clocks/settle", "Clock", ["create"]),
         entry("jobscripts", "JobScripts", ["get", "list", "update"]),
-        entry("operators", "Operator", ["get", "list"]),
+        entry("operators", "Operator", ["get", "list", "patch", "update"]),
+        entry("faults", "Fault", ["create"]),
     ]}
 
 
@@ -116,6 +121,8 @@ class Controls:
         if not rest or rest == [""]:
             return Response(body=resource_list())
         resource, name = rest[0], rest[1] if len(rest) > 1 else None
+        if resource == "faults" and name is None:
+            return faults.inject(self.world, req, API_VERSION)
         action = rest[2] if len(rest) > 2 else None
         handlers = {"clocks": ("virtual", self._clock), "jobscripts": ("default", self._jobscripts),
                     "operators": ("kuberay", self._operator)}
@@ -164,7 +171,8 @@ class Controls:
                 raise StatusError(405, "clocks/settle accepts POST only")
             body = decode_body(req) if req.body.strip() else {}
             timeout = _seconds(body.get("timeout", "24h") if isinstance(body, Mapping) else "24h", "timeout")
-            settled = self.world.call(lambda: self.world.sim.settle(timeout))
+            # virtual time follows the wall clock while real Ray work runs, so the wait may take that long
+            settled = self.world.call(lambda: self.world.sim.settle(timeout), timeout=timeout + CALL_TIMEOUT)
             clock = self.clock()
             clock["status"]["settled"] = settled
             return clock
@@ -217,15 +225,63 @@ class Controls:
     def _operator(self, req: Request, action: str | None) -> Obj:
         if action is not None:
             raise StatusError(404, "the server could not find the requested resource")
-        if req.method != "GET":
-            raise StatusError(405, "the operator's release, environment and feature gates are chosen when the "
-                                   "server starts: restart 'rayjob-harness serve' with --kuberay-version, "
-                                   "--operator-env or --feature-gates")
+        if req.method in ("PUT", "PATCH"):
+            self._restart(req)
+        elif req.method != "GET":
+            raise StatusError(405, f"{req.method} is not supported on operators")
         sim = self.world.sim
-        gates = {name: sim.config.gate(name, sim.profile) for name in sorted(sim.profile.gate_defaults)}
-        return {"apiVersion": API_VERSION, "kind": "Operator", "metadata": {"name": "kuberay"},
-                "spec": {"version": sim.profile.version, "env": dict(sim.config.env), "featureGates": gates,
-                         "executor": sim.executor.name}}
+
+        def read() -> Obj:
+            gates = {name: sim.config.gate(name, sim.profile) for name in sorted(sim.profile.gate_defaults)}
+            return {"apiVersion": API_VERSION, "kind": "Operator", "metadata": {"name": "kuberay"},
+                    "spec": {"version": sim.profile.version, "env": dict(sim.config.env), "featureGates": gates,
+                             "executor": sim.executor.name}}
+
+        return self.world.call(read)
+
+    def _restart(self, req: Request) -> None:
+        """Restart the operator with the environment and gates asked for: PUT replaces them, PATCH (a merge patch)
+        changes some (``null`` removes a variable, or returns a gate to its default)."""
+        body = decode_body(req, allowed=(MERGE_PATCH, "application/json") if req.method == "PATCH"
+                           else ("application/json",))
+        spec = body.get("spec") if isinstance(body, Mapping) else None
+        if not isinstance(spec, Mapping):
+            raise StatusError(422, "an Operator needs a spec with env and featureGates")
+        sim = self.world.sim
+        if spec.get("version") not in (None, sim.profile.version):
+            raise StatusError(422, f"spec.version: the release is chosen when the server starts "
+                                   f"(--kuberay-version); this one runs {sim.profile.version}")
+        env = _mapping(spec.get("env"), "spec.env", str)
+        gates = _mapping(spec.get("featureGates"), "spec.featureGates", bool)
+
+        def restart() -> None:
+            new_env = dict(sim.config.env) if req.method == "PATCH" else {}
+            new_gates = dict(sim.config.feature_gates) if req.method == "PATCH" else {}
+            for target, changes in ((new_env, env), (new_gates, gates)):
+                for key, value in changes.items():
+                    if value is None:
+                        target.pop(key, None)
+                    else:
+                        target[key] = value
+            if req.method == "PUT":  # gates equal to the release's defaults are not settings of their own
+                new_gates = {k: v for k, v in new_gates.items() if sim.profile.gate_defaults.get(k) != v}
+            sim.restart_operator(operator_env=new_env, feature_gates=new_gates)
+
+        try:
+            self.world.call(restart)
+        except InputError as exc:
+            raise StatusError(422, exc.message + (f" ({exc.hint})" if exc.hint else "")) from None
+
+
+def _mapping(value: Any, where: str, kind: type) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise StatusError(422, f"{where}: must be an object")
+    for key, item in value.items():
+        if item is not None and not isinstance(item, kind):
+            raise StatusError(422, f"{where}.{key}: must be a {kind.__name__} or null")
+    return dict(value)
 
 
 def _scripts(spec: Mapping[str, Any]) -> JobScripts:

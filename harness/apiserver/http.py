@@ -14,6 +14,7 @@ Not here: what a path means (:mod:`.routes`).
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import hmac
 import logging
@@ -52,7 +53,6 @@ class ApiHttpServer(ThreadingHTTPServer):
         self._lock = threading.Lock()
         self._connections: set[Any] = set()
         self.open_streams = 0
-        self.requests_served = 0
 
     def finish_request(self, request: Any, client_address: Any) -> None:
         """The TLS handshake happens here, on the connection's own thread, never on the accepting one."""
@@ -172,7 +172,6 @@ class _Handler(BaseHTTPRequestHandler):
             self.rfile.readline()
 
     def _serve(self) -> None:
-        self.server.requests_served += 1
         try:
             if not self._authorised():
                 raise StatusError(401, "Unauthorized")
@@ -184,6 +183,9 @@ class _Handler(BaseHTTPRequestHandler):
         except StatusError as exc:
             response = Response(code=exc.code, body=exc.to_json(),
                                 warnings=[v for k, v in exc.headers if k == "Warning"])
+        except concurrent.futures.TimeoutError:
+            response = Response(code=504, body=status_body(504, "the simulator did not answer in time (a long settle "
+                                                                "or advance with real Ray work in flight?)", "Timeout"))
         except WorldStopped:
             response = Response(code=503, body=status_body(503, "the simulator is shutting down",
                                                            "ServiceUnavailable"))

@@ -24,6 +24,7 @@ from ..model.kinds import (
     NETWORKPOLICY,
     POD,
     RAYCLUSTER,
+    RAYCRONJOB,
     RAYJOB,
     SECRET,
     SERVICE,
@@ -105,6 +106,7 @@ def _crd_served(rtype: ResourceType) -> list[Served]:
 SERVED: Final[tuple[Served, ...]] = (
     *_crd_served(RAYJOB),
     *_crd_served(RAYCLUSTER),
+    *_crd_served(RAYCRONJOB),  # the CRD is installed whatever the gate; only the gate runs its controller
     Served(POD, "v1", subresources=("log", "status")),
     Served(SERVICE, "v1"),
     Served(EVENT, "v1", subresources=()),

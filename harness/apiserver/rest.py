@@ -6,8 +6,7 @@ Each verb does what the Kubernetes API server does, in its order: admission (:mo
 Every store call runs on the world thread.
 
 Approximations, said here and in docs/serve.md: server-side apply is create-or-merge (no managedFields, no
-conflicts between field managers); ``fieldManager`` is accepted and not recorded; CEL transition rules are not
-evaluated on update.
+conflicts between field managers); ``fieldManager`` is accepted and not recorded.
 
 Not here: URLs and deprecation warnings (:mod:`.routes`), watch streams (:mod:`.watch`), pod logs
 (:mod:`.podlogs`).
@@ -25,7 +24,7 @@ from .._util.jsoncopy import deep_copy
 from ..model.selectors import Requirement, matches, parse_selector
 from ..sim.store import ApiError
 from . import eventsv1, fields, patches, tables
-from .admission import admit, check_body, invalid_fields
+from .admission import admit, admit_status, check_body, invalid_fields
 from .request import (
     APPLY_PATCH,
     JSON,
@@ -179,7 +178,15 @@ class Rest:
                       "metadata.resourceVersion")])
         response = Response()
         status_only = target.subresource == "status"
-        stored = obj if status_only else admit(self.world, req, served, obj, response)
+        ns, name = self._key(target)
+        current = self._call(lambda: self.world.sim.store.find(served.rtype, ns, name), target)
+        if current is None:
+            raise self._not_found(target)
+        if status_only:
+            admit_status(req, obj, response)
+            stored = obj
+        else:
+            stored = admit(self.world, req, served, obj, response, old=current)
         if rv:
             stored["metadata"]["resourceVersion"] = rv
 
@@ -229,9 +236,11 @@ class Rest:
         served = target.served
         response = Response()
         status_only = target.subresource == "status"
-        stored = patched if status_only else admit(self.world, req, served, patched, response)
         if status_only:
             stored = {**current, "status": patched.get("status")}
+            admit_status(req, stored, response)
+        else:
+            stored = admit(self.world, req, served, patched, response, old=current)
         # a patch is checked against the stored resourceVersion only when it names one itself
         wanted = (body.get("metadata") or {}).get("resourceVersion") if isinstance(body, dict) else None
         stored["metadata"] = {**stored.get("metadata", {})}

@@ -14,7 +14,7 @@ import platform
 from typing import Any, Final
 
 from .. import __version__
-from . import openapi, resources
+from . import openapi, resources, reviews
 from .controls import Controls, aggregated_group
 from .podlogs import PodLogs
 from .request import Request, Response
@@ -61,6 +61,12 @@ class Router:
             return self._resource(req, "", parts[1], parts[2:])
         if parts[0] == "apis" and len(parts) >= 2:
             group = parts[1]
+            if group in dict(reviews.groups()):
+                if len(parts) == 2:
+                    return Response(body=_group(group, [reviews.VERSION]))
+                if parts[2] != reviews.VERSION:
+                    raise unknown_path()
+                return reviews.handle(req, group, parts[3:])
             if group == CONTROLS_GROUP:
                 if len(parts) == 2:
                     return Response(body=_group(CONTROLS_GROUP, [CONTROLS_VERSION]))
@@ -83,12 +89,12 @@ class Router:
 
     def _root_discovery(self, req: Request, *, core: bool) -> Response:
         if "as=apigroupdiscoverylist" in req.accept.replace(" ", "").lower():
-            body = resources.aggregated(core, extra=[aggregated_group()])
+            body = resources.aggregated(core, extra=[aggregated_group(), *reviews.aggregated_groups()])
             return Response(body=body, content_type=AGGREGATED_CONTENT_TYPE,
                             headers=[("Vary", "Accept")])
         if core:
             return Response(body=resources.api_versions(self.address))
-        return Response(body=resources.api_group_list(extra=[(CONTROLS_GROUP, [CONTROLS_VERSION])]))
+        return Response(body=resources.api_group_list(extra=[(CONTROLS_GROUP, [CONTROLS_VERSION]), *reviews.groups()]))
 
     def _openapi(self, parts: list[str]) -> Response:
         if parts[1:] == ["v3"]:

@@ -165,13 +165,14 @@ def _event_cells(event: Mapping[str, Any], now: float) -> list[Any]:
     source = (event.get("source") or event.get("deprecatedSource") or {}).get("component") or \
         event.get("reportingComponent") or event.get("reportingController") or ""
     return [seen, event.get("type", ""), event.get("reason", ""),
-            f"{str(target.get('kind', '')).lower()}/{target.get('name', '')}",
-            event.get("message") or event.get("note") or "", target.get("fieldPath", ""), source,
-            _since(first, now), count, (event.get("metadata") or {}).get("name", "")]
+            f"{str(target.get('kind', '')).lower()}/{target.get('name', '')}", target.get("fieldPath", ""), source,
+            event.get("message") or event.get("note") or "", _since(first, now), count,
+            (event.get("metadata") or {}).get("name", "")]
 
 
-EVENT_COLUMNS: Final = (Column("Last Seen"), Column("Type"), Column("Reason"), Column("Object"), Column("Message"),
-                        Column("Subobject", priority=1), Column("Source", priority=1),
+# the event printer has no leading Name column: the name comes last, with -o wide only
+EVENT_COLUMNS: Final = (Column("Last Seen"), Column("Type"), Column("Reason"), Column("Object"),
+                        Column("Subobject", priority=1), Column("Source", priority=1), Column("Message"),
                         Column("First Seen", priority=1), Column("Count", "integer", priority=1),
                         Column("Name", priority=1))
 
@@ -260,8 +261,13 @@ def cells_for(served: Served, obj: Mapping[str, Any], now: float) -> list[Any]:
     return [_age(obj, now)]
 
 
+def _named(served: Served) -> bool:
+    return served.kind != "Event"
+
+
 def row(served: Served, obj: Mapping[str, Any], now: float, include: str) -> Obj:
-    out: Obj = {"cells": [obj["metadata"]["name"], *cells_for(served, obj, now)]}
+    cells = cells_for(served, obj, now)
+    out: Obj = {"cells": [obj["metadata"]["name"], *cells] if _named(served) else cells}
     if include == "Object":
         out["object"] = obj
     elif include != "None":
@@ -275,6 +281,7 @@ def table(served: Served, objs: Sequence[Mapping[str, Any]], now: float, *, reso
     """A Table of ``objs``; ``include`` is the request's ``includeObject`` (Metadata, Object or None)."""
     out: Obj = {"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": {"resourceVersion": resource_version}}
     if with_columns:
-        out["columnDefinitions"] = [c.to_json() for c in (NAME, *columns_for(served))]
+        columns = (NAME, *columns_for(served)) if _named(served) else columns_for(served)
+        out["columnDefinitions"] = [c.to_json() for c in columns]
     out["rows"] = [row(served, obj, now, include) for obj in objs]
     return out

@@ -10,8 +10,10 @@ How virtual time moves while serving (``Pacing``):
 - ``WallClock`` (the default): virtual time follows the wall clock at one virtual second per second, so that
   ``kubectl get rayjob -w`` shows a lifecycle at the pace of a real cluster. With the real Ray executor, the clock
   itself also paces while Ray works (:mod:`harness.sim.clock`); nothing else changes.
-- ``Manual``: virtual time stands still between requests; only :meth:`World.advance` moves it. A test harness
-  that drives the server gets the same event order as the in-process simulator, whatever the wall clock does.
+- ``Manual``: virtual time stands still between requests; only :meth:`World.advance` moves it, and nothing runs
+  in between, not even what a request made due at the current instant (a controller's first reconcile): an
+  advance, of 0 s too, runs it. A program that drives the server gets the event order of the in-process
+  simulator, whose world also runs only when asked to, whatever the wall clock does.
 
 In both modes :meth:`World.advance` fast-forwards: everything due in the span runs at once (an hour of TTL costs
 microseconds with the scripted executor). Requests keep being served while a long span runs, because the clock
@@ -208,7 +210,8 @@ class World:
     def _catch_up(self) -> None:
         target = self._target()
         clock = self.sim.clock
-        if clock.now < target:
+        # what a request made due at the current instant waits for time to move, or for an advance (even of 0 s)
+        if clock.now < target or (self._waiters and clock.next_event_time() <= target):
             clock.run(until=target, stop=self._requests_waiting)
         if self._waiters:
             reached = [w for w in self._waiters if w.virtual_time <= clock.now + 1e-9]

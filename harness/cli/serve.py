@@ -97,9 +97,11 @@ def command(args: argparse.Namespace) -> int:
                          hint="choose another --port (0 picks a free one)") from None
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     kubeconfig: Path | None = None
+    written = ""
     try:
         server.start()
         kubeconfig = server.write_kubeconfig(args.kubeconfig_out)
+        written = kubeconfig.read_text()
         _banner(server.url, kubeconfig, server.sim.profile.version, server.sim.executor.name, args.pacing,
                 args.address)
         threading.Event().wait()
@@ -109,8 +111,17 @@ def command(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, previous)
         server.stop()
         if kubeconfig is not None:
-            kubeconfig.unlink(missing_ok=True)
+            _remove_if_ours(kubeconfig, written)
     return 0
+
+
+def _remove_if_ours(path: Path, written: str) -> None:
+    """Remove the kubeconfig unless something else (another server in the same folder) has rewritten it since."""
+    try:
+        if path.read_text() == written:
+            path.unlink()
+    except OSError:
+        pass
 
 
 def _banner(url: str, kubeconfig: Path, release: str, executor: str, pacing: str, address: str) -> None:

@@ -1,11 +1,11 @@
-"""API-server admission for built-in kinds: the defaults the server fills in, and the checks controllers can fail.
+"""API-server admission for built-in kinds: the defaults the server fills in, and what controllers can trip.
 
-Defaults: a Job gets the selector the batch strategy generates (``batch.kubernetes.io/controller-uid``) and the
-matching labels on its pod template, so that ``kubectl logs job/<name>`` and ``kubectl describe job`` find
-exactly its pods; a Secret's ``stringData`` is merged into ``data`` (base64) and ``type`` defaults to ``Opaque``,
-as the API server stores every Secret whoever writes it. Checks: only those a RayJob user can actually trip are
-modelled: a Job's pod template must use ``restartPolicy`` ``Never`` or ``OnFailure`` (a ``submitterPodTemplate``
-without one is refused, and KubeRay then reports FailedToCreateRayJobSubmitter).
+Only what a RayJob user can actually trip or see is modelled: a Job gets the selector the batch strategy
+generates (``batch.kubernetes.io/controller-uid``) and the matching labels on its pod template, so that ``kubectl
+logs job/<name>`` and ``kubectl describe job`` find exactly its pods; a Job's pod template must use
+``restartPolicy`` ``Never`` or ``OnFailure`` (a ``submitterPodTemplate`` without one is refused, and KubeRay then
+reports FailedToCreateRayJobSubmitter); a Secret's ``stringData`` is merged into ``data`` (base64) and ``type``
+defaults to ``Opaque``, as the API server stores every Secret whoever writes it.
 """
 
 from __future__ import annotations

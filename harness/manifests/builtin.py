@@ -120,14 +120,7 @@ def _configmap_decode(obj: Mapping[str, Any]) -> str | None:
 
 
 def _secret(obj: Mapping[str, Any]) -> list[FieldError]:
-    errors: list[FieldError] = []
-    for block in ("data", "stringData"):
-        data = obj.get(block)
-        for key in data if isinstance(data, Mapping) else ():
-            if not re.fullmatch(_CONFIG_KEY, key):
-                errors.append(invalid(f"{block}[{key}]", key,
-                                      regex_error(_CONFIG_KEY_MSG, _CONFIG_KEY, "key.name", "KEY_NAME", "key-name")))
-    return errors
+    return _config_keys(obj, ("data", "stringData"))
 
 
 def _secret_decode(obj: Mapping[str, Any]) -> str | None:

@@ -171,3 +171,8 @@ def test_stopping_the_server_ends_its_threads_even_with_idle_clients_connected()
 def test_a_method_the_api_does_not_have_is_a_json_status(client: Client):
     answer = client.request("OPTIONS", "/version")
     assert answer.status == 405 and answer.body["kind"] == "Status"
+
+
+def test_a_malformed_yaml_body_is_400_naming_the_line(client: Client, ns: str):
+    answer = client.post(RAYJOBS.format(ns=ns), b"metadata:\n  name: [unclosed\n", content_type="application/yaml")
+    assert answer.status == 400 and answer.body["message"].startswith("error converting YAML to JSON: yaml: line")

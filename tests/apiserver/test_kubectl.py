@@ -270,3 +270,18 @@ def test_logs_follow_of_the_head_pod_streams_until_kubectl_is_stopped(kubectl: K
     while server.http.open_streams and time.monotonic() < deadline:
         time.sleep(0.1)
     assert server.http.open_streams == 0
+
+
+def test_auth_can_i_says_yes_for_the_simulators_one_user(kubectl: Kubectl):
+    assert kubectl("kubectl auth can-i create rayjobs").stdout.strip() == "yes"
+
+
+def test_auth_whoami_names_the_simulators_user(kubectl: Kubectl):
+    assert "rayjob-harness-admin" in kubectl("kubectl auth whoami").stdout
+
+
+def test_get_events_prints_the_event_printers_columns(kubectl: Kubectl):
+    _running(kubectl)
+    header, *rows = kubectl("kubectl get events").stdout.splitlines()
+    assert header.split() == ["LAST", "SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]
+    assert any("rayjob/rayjob-sample" in row and "CreatedRayCluster" in row for row in rows)

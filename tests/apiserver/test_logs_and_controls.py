@@ -138,11 +138,77 @@ def test_a_job_script_with_an_unknown_field_is_refused(client: Client):
     assert answer.status == 422 and "unknown field 'runtim'" in answer.body["message"]
 
 
-def test_the_operator_is_read_only_and_says_how_to_change_it(client: Client):
+def test_the_operator_shows_its_release_settings_and_executor(client: Client):
     operator = client.get(f"{CONTROLS}/operators/kuberay").body
     assert operator["spec"]["version"] == "1.7.0" and operator["spec"]["executor"] == "scripted"
-    answer = client.put(f"{CONTROLS}/operators/kuberay", operator)
-    assert answer.status == 405 and "--operator-env" in answer.body["message"]
+    assert operator["spec"]["featureGates"]["RayJobDeletionPolicy"] is True
+
+
+def test_patching_the_operator_restarts_it_with_the_new_environment(server: ApiServer, client: Client):
+    change = {"spec": {"env": {"DELETE_RAYJOB_CR_AFTER_JOB_FINISHES": "true"}}}
+    try:
+        answer = client.patch(f"{CONTROLS}/operators/kuberay", change)
+        assert answer.status == 200
+        assert answer.body["spec"]["env"] == {"DELETE_RAYJOB_CR_AFTER_JOB_FINISHES": "true"}
+        assert server.sim.config.delete_rayjob_after_finish
+    finally:
+        client.patch(f"{CONTROLS}/operators/kuberay", {"spec": {"env": {"DELETE_RAYJOB_CR_AFTER_JOB_FINISHES": None}}})
+    assert not server.sim.config.delete_rayjob_after_finish
+
+
+def test_an_operator_setting_the_simulator_does_not_model_is_422_and_changes_nothing(client: Client):
+    before = client.get(f"{CONTROLS}/operators/kuberay").body
+    answer = client.patch(f"{CONTROLS}/operators/kuberay", {"spec": {"featureGates": {"NoSuchGate": True}}})
+    assert answer.status == 422 and "NoSuchGate" in answer.body["message"]
+    assert client.get(f"{CONTROLS}/operators/kuberay").body == before
+
+
+def test_a_failed_next_create_refuses_whoever_creates_next(client: Client, ns: str):
+    fault = {"spec": {"failNext": {"verb": "create", "kind": "ConfigMap", "namespace": ns,
+                                   "reason": "ServiceUnavailable"}}}
+    assert client.post(f"{CONTROLS}/faults", fault).status == 201
+    body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "unlucky"}}
+    refused = client.post(f"/api/v1/namespaces/{ns}/configmaps", body)
+    assert refused.status == 503 and refused.body["reason"] == "ServiceUnavailable"
+    assert client.post(f"/api/v1/namespaces/{ns}/configmaps", body).status == 201
+
+
+def test_killing_the_head_container_makes_the_kubelet_restart_it(client: Client, ns: str):
+    client.post(RAYJOBS.format(ns=ns), rayjob("killed", ttlSecondsAfterFinished=3600))
+    client.advance(20)
+    pods = client.get(f"/api/v1/namespaces/{ns}/pods?labelSelector=ray.io/node-type%3Dhead").body["items"]
+    head = pods[0]["metadata"]["name"]
+    answer = client.post(f"{CONTROLS}/faults", {"spec": {"killContainer": {"namespace": ns, "pod": head}}})
+    assert answer.status == 201 and answer.body["status"]["virtualTime"] > 0
+    client.advance(30)
+    status = client.get(f"/api/v1/namespaces/{ns}/pods/{head}").body["status"]["containerStatuses"][0]
+    assert status["restartCount"] == 1 and status["lastState"]["terminated"]["exitCode"] == 137
+
+
+def test_an_unpullable_image_leaves_the_head_waiting(client: Client, ns: str):
+    fault = {"spec": {"image": {"image": "rayproject/ray:9.9.9", "pullable": False}}}
+    assert client.post(f"{CONTROLS}/faults", fault).status == 201
+    try:
+        body = rayjob("stuck")
+        body["spec"]["rayClusterSpec"]["headGroupSpec"]["template"]["spec"]["containers"][0]["image"] = \
+            "rayproject/ray:9.9.9"
+        client.post(RAYJOBS.format(ns=ns), body)
+        client.advance(60)
+        pods = client.get(f"/api/v1/namespaces/{ns}/pods?labelSelector=ray.io/node-type%3Dhead").body["items"]
+        waiting = pods[0]["status"]["containerStatuses"][0]["state"]["waiting"]["reason"]
+        assert waiting in ("ErrImagePull", "ImagePullBackOff")
+    finally:
+        client.post(f"{CONTROLS}/faults", {"spec": {"image": {"image": "rayproject/ray:9.9.9", "pullable": True}}})
+
+
+def test_a_fault_that_names_no_known_fault_is_422(client: Client):
+    answer = client.post(f"{CONTROLS}/faults", {"spec": {"meteor": {}}})
+    assert answer.status == 422 and "killContainer" in answer.body["message"]
+
+
+def test_a_fault_with_a_missing_field_is_422_naming_it(client: Client):
+    answer = client.post(f"{CONTROLS}/faults", {"spec": {"killContainer": {"namespace": "default"}}})
+    assert answer.status == 422 and answer.body["message"] == "spec.killContainer.pod: Required value"
 
 
 def test_the_controls_group_is_in_discovery(client: Client):
@@ -154,3 +220,10 @@ def test_previous_logs_of_a_container_that_never_restarted_are_400(client: Clien
     _run_to_completion(client, ns, "prev")
     answer = client.get(f"/api/v1/namespaces/{ns}/pods/{_submitter_pod(client, ns, 'prev')}/log?previous=true")
     assert answer.status == 400 and "previous terminated container" in answer.body["message"]
+
+
+def test_under_manual_pacing_nothing_runs_until_an_advance_even_of_zero_seconds(client: Client, ns: str):
+    client.post(RAYJOBS.format(ns=ns), rayjob("frozen"))
+    assert "status" not in client.get(f"{RAYJOBS.format(ns=ns)}/frozen").body  # the first reconcile is due now
+    client.post(f"{CONTROLS}/clocks/virtual/advance", {"seconds": 0})
+    assert client.get(f"{RAYJOBS.format(ns=ns)}/frozen").body["status"]["jobDeploymentStatus"] == "Initializing"

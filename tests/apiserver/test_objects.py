@@ -326,3 +326,17 @@ def test_events_k8s_io_shows_the_core_events_in_the_newer_shape(client: Client, 
     assert first["eventTime"].endswith(".000000Z")
     selected = client.get(f"/apis/events.k8s.io/v1/namespaces/{ns}/events?fieldSelector=regarding.kind%3DRayJob")
     assert selected.status == 200 and {e["regarding"]["kind"] for e in selected.body["items"]} == {"RayJob"}
+
+
+def test_a_status_write_is_validated_against_the_status_schema(client: Client, ns: str):
+    client.post(RAYJOBS.format(ns=ns), rayjob("st", suspend=True))
+    answer = client.patch(f"{RAYJOBS.format(ns=ns)}/st/status", {"status": {"succeeded": "many"}})
+    assert answer.status == 422 and answer.body["details"]["causes"][0]["field"] == "status.succeeded"
+    unknown = client.patch(f"{RAYJOBS.format(ns=ns)}/st/status?fieldValidation=Strict", {"status": {"bogus": 1}})
+    assert unknown.status == 400 and 'unknown field "status.bogus"' in unknown.body["message"]
+
+
+def test_an_immutable_field_cannot_change_on_update(client: Client, ns: str):
+    client.post(RAYJOBS.format(ns=ns), rayjob("managed", suspend=True, managedBy="ray.io/kuberay-operator"))
+    answer = client.patch(f"{RAYJOBS.format(ns=ns)}/managed", {"spec": {"managedBy": "kueue.x-k8s.io/multikueue"}})
+    assert answer.status == 422 and "the managedBy field is immutable" in answer.body["message"]

@@ -126,3 +126,17 @@ def test_serve_leaves_no_temporary_tls_files_behind(tmp_path: Path, monkeypatch:
     running.process.send_signal(signal.SIGTERM)
     running.process.wait(timeout=30)
     assert not any(env_tmp.iterdir())
+
+
+def test_a_server_stopping_leaves_a_kubeconfig_another_server_rewrote(tmp_path: Path):
+    first = _start(tmp_path, "--executor", "scripted")
+    second = _start(tmp_path, "--executor", "scripted")  # the same --kubeconfig-out: it now points at the second
+    try:
+        second_config = first.kubeconfig.read_text()
+        first.process.send_signal(signal.SIGTERM)
+        first.process.wait(timeout=30)
+        assert first.kubeconfig.read_text() == second_config
+    finally:
+        second.process.send_signal(signal.SIGTERM)
+        second.process.wait(timeout=30)
+    assert not second.kubeconfig.exists()
