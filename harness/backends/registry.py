@@ -85,11 +85,14 @@ BACKENDS: Final[Mapping[str, BackendInfo]] = {
                                 "restart_operator"}), load=_load_sim),
     # Virtual time on the simulator's server (rayjob-harness serve), the wall clock on a cluster; Ray jobs run where
     # the target runs them: on a cluster its own Ray, on the server its executor. The releases are those kind
-    # provisioning installs (clusters/kuberay/).
+    # provisioning installs (clusters/kuberay/). Faults only on the server (its controls); ray_job_submit where
+    # the API server proxies services.
     "kube": BackendInfo(
         name="kube", summary="any Kubernetes API server through a kubeconfig: a cluster, or rayjob-harness serve",
         kuberay_versions={"1.5": "1.5.2", "1.6": "1.6.2", "1.7": "1.7.0"}, default_kuberay_version="1.7",
-        virtual_time=None, executors=("cluster", "scripted", "ray"), capabilities=frozenset({"ray_job_submit"}),
+        virtual_time=None, executors=("cluster", "scripted", "ray"),
+        capabilities=frozenset({"ray_job_submit", "kill_container", "dashboard_answers", "fail_next",
+                                "hold_submitter", "unpullable_image", "restart_operator"}),
         load=_load_kube, target_decides=True),
 }
 

@@ -45,6 +45,7 @@ class SimBackend:
 
     def __init__(self, settings: BackendSettings | None = None, *, simulator: Simulator | None = None) -> None:
         settings = settings or BackendSettings()
+        _refuse_a_target(settings)
         self.executor_name: ExecutorName = settings.executor.name
         if simulator is None:
             origin = wall_clock_origin() if settings.wall_clock_timestamps else None
@@ -233,11 +234,16 @@ class _Factory:
         return operator_problems(env, feature_gates)
 
     def check_target(self, settings: BackendSettings) -> None:
-        flags = [flag for flag, value in (("--kubeconfig", settings.kubeconfig), ("--context", settings.context))
-                 if value is not None]
-        if flags:
-            raise InputError(f"{' and '.join(flags)} name a Kubernetes API server; backend=sim is in-process",
-                             hint="add --backend kube to run against that server, or leave the flag out")
+        _refuse_a_target(settings)
+
+
+def _refuse_a_target(settings: BackendSettings) -> None:
+    """A kubeconfig or context names an API server; the simulator is in-process and would ignore them."""
+    flags = [flag for flag, value in (("--kubeconfig", settings.kubeconfig), ("--context", settings.context))
+             if value is not None]
+    if flags:
+        raise InputError(f"{' and '.join(flags)} name a Kubernetes API server; backend=sim is in-process",
+                         hint="add --backend kube to run against that server, or leave the flag out")
 
 
 FACTORY = _Factory()

@@ -51,6 +51,8 @@ def check_options(options: RunOptions) -> None:
     info = backend_info(options.backend)
     if options.executor not in EXECUTOR_CHOICES:
         raise InputError(f"executor={options.executor!r} is unknown", hint=f"use {', '.join(EXECUTOR_CHOICES)}")
+    if not info.target_decides and (options.kubeconfig is not None or options.context is not None):
+        check_target(options)  # the backend says which flags it does not take, before anything is loaded
     if options.executor != "auto" and info.target_decides:
         raise InputError(f"executor={options.executor} cannot be chosen on backend={info.name}: Ray jobs run where "
                          "its target runs them (a cluster's own Ray, or the executor rayjob-harness serve was "

@@ -50,8 +50,9 @@ from . import dashboard
 from .api import KubeApi
 from .clock import SteppedTime, TimeSource, VersionLedger, WallTime
 from .controls import GROUP as CONTROLS_GROUP
-from .controls import ControlsRefused, SimulatorControls, find_controls
+from .controls import ControlsRefused, OperatorState, SimulatorControls, find_controls
 from .events import core_event
+from .faults import ServerFaults
 from .observed import Observed
 from .operator import OperatorLocation, find_operator, lines_about, operator_log, operator_mismatches
 from .resources import EVENTS_V1, ApiResource, known
@@ -96,6 +97,7 @@ class KubeBackend:
         self._closed = False
         self._restore: list[Callable[[], None]] = []
         self.operator: OperatorLocation | None = None
+        self._faults: ServerFaults | None = None
         self.controls = find_controls(self._api) if use_controls else None
         try:
             if settings.executor.path_map:
@@ -113,7 +115,10 @@ class KubeBackend:
         self.virtual_time = self._time_source.virtual
         # A user's `ray job submit` goes to the dashboard through the API server's service proxy.
         submit = self if self._api.serves_subresource("services/proxy") else None
-        self._capabilities = Capabilities(ray_job_submit=submit)
+        faults = self._faults  # the simulator's server only
+        self._capabilities = Capabilities(ray_job_submit=submit, kill_container=faults, dashboard_answers=faults,
+                                          fail_next=faults, hold_submitter=faults, unpullable_image=faults,
+                                          restart_operator=faults)
 
     # -- what the backend talks to ---------------------------------------------------------------------------------
 
@@ -127,14 +132,7 @@ class KubeBackend:
         self.kuberay_version = state.version
         self._check_release(state.version, "the simulator's server")
         self.executor_name: ExecutorName = "scripted" if state.executor == "scripted" else "ray"
-        problems = operator_mismatches(self.settings.operator_env, self.settings.feature_gates, state.env,
-                                       state.feature_gates)
-        if problems:
-            raise ScenarioNotRunnable(
-                "the server's simulated operator runs with other settings than the scenario's: "
-                + "; ".join(problems),
-                hint="start a server with them: rayjob-harness serve --operator-env NAME=VALUE --feature-gates "
-                     "NAME=true")
+        self._configure_operator(controls, state)
         self._hand_over_job_scripts(controls, state.executor)
         ledger = VersionLedger()
         self._watch_everything(ledger)
@@ -142,6 +140,36 @@ class KubeBackend:
                               max_step=None if state.executor == "scripted" else 1.0)
         self._restore.append(stepped.restore)
         self._time = stepped
+
+    def _configure_operator(self, controls: SimulatorControls, state: OperatorState) -> None:
+        """Restart the server's operator with the scenario's settings where they differ (given back on close)."""
+        env = {name: value for name, value in self.settings.operator_env.items() if state.env.get(name) != value}
+        gates = {name: on for name, on in self.settings.feature_gates.items()
+                 if state.feature_gates.get(name) is not on}
+        faults = ServerFaults(controls, self.observed.record_action, self._deliver_all,
+                              env={**state.env, **self.settings.operator_env},
+                              feature_gates=self.settings.feature_gates)
+        self._faults = faults
+
+        def give_back() -> None:
+            faults.undo()
+            if env or gates or faults.restarted:
+                controls.replace_operator(state.env, state.feature_gates)
+
+        self._restore.append(give_back)
+        if env or gates:
+            try:
+                controls.restart_operator(env, gates)
+            except ControlsRefused as exc:
+                env.clear()
+                gates.clear()
+                raise ScenarioNotRunnable(f"the server's operator cannot run with the scenario's settings: "
+                                          f"{exc.message}", hint="run the scenario on the in-process simulator "
+                                                                 "(--backend sim)") from None
+
+    def _deliver_all(self) -> None:
+        if isinstance(self._time, SteppedTime):
+            self._time.deliver()
 
     def _hand_over_job_scripts(self, controls: SimulatorControls, executor: str) -> None:
         scripts = self.settings.executor.scripts

@@ -4,8 +4,8 @@
 A real cluster does not serve the group; :func:`find_controls` asking discovery for it is how the backend tells the
 simulator's server from a cluster. Through it the backend reads and moves virtual time (``clocks/virtual``:
 its pacing, ``now``, when the next timer is due, ``advance``), sets the scripted executor's behaviour
-(``jobscripts/default``) and reads the simulated operator's release, environment, feature gates and executor
-(``operators/kuberay``).
+(``jobscripts/default``), reads and restarts the simulated operator with its release, environment, feature gates
+and executor (``operators/kuberay``), and injects faults (``faults``).
 
 Not here: stepping time so that a wait sees every change (:mod:`.clock`).
 """
@@ -105,6 +105,25 @@ class SimulatorControls:
         return OperatorState(version=str(spec.get("version", "")), env=dict(spec.get("env") or {}),
                              feature_gates={str(k): bool(v) for k, v in (spec.get("featureGates") or {}).items()},
                              executor=str(spec.get("executor", "")))
+
+    def restart_operator(self, env: Mapping[str, str | None], feature_gates: Mapping[str, bool | None]) -> None:
+        """Restart the simulated operator with these changes (None removes a variable, or returns a gate to its
+        default); ControlsRefused for a setting the simulator does not model."""
+        self._request("PATCH", f"{PREFIX}/operators/kuberay",
+                      {"spec": {"env": dict(env), "featureGates": dict(feature_gates)}},
+                      content_type="application/merge-patch+json")
+
+    def replace_operator(self, env: Mapping[str, str], feature_gates: Mapping[str, bool]) -> None:
+        """Restart the simulated operator with exactly this environment and these gates."""
+        self._request("PUT", f"{PREFIX}/operators/kuberay", {
+            "apiVersion": f"{GROUP}/{VERSION}", "kind": "Operator", "metadata": {"name": "kuberay"},
+            "spec": {"env": dict(env), "featureGates": dict(feature_gates)}})
+
+    def inject(self, fault: str, spec: Mapping[str, Any]) -> None:
+        """Inject one fault at once (``killContainer``, ``dashboardAnswer``, ``failNext``, ``holdSubmitter``,
+        ``image``); ControlsRefused when it cannot be (a container not running, bad input)."""
+        self._request("POST", f"{PREFIX}/faults", {"apiVersion": f"{GROUP}/{VERSION}", "kind": "Fault",
+                                                   "spec": {fault: dict(spec)}})
 
     def job_scripts(self) -> Obj:
         return self._request("GET", f"{PREFIX}/jobscripts/default")

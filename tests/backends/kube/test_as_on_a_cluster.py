@@ -77,3 +77,8 @@ def test_operator_settings_a_cluster_cannot_confirm_are_not_runnable(paced_serve
     with pytest.raises(ScenarioNotRunnable, match="was not installed with the scenario's settings"):
         KubeBackend(BackendSettings(kubeconfig=paced_server.kubeconfig, feature_gates={"RayCronJob": True}),
                     use_controls=False)
+
+
+def test_a_cluster_offers_no_faults(backend):
+    assert not backend.capabilities.names & {"kill_container", "dashboard_answers", "fail_next", "hold_submitter",
+                                             "unpullable_image", "restart_operator"}

@@ -26,6 +26,13 @@ steps:
 ---
 scenario: needs-another-operator
 operator: {env: {DELETE_RAYJOB_CR_AFTER_JOB_FINISHES: "true"}}
+executor: {runtime: 10s}
+apply: [manifests/rayjob.yaml]
+steps:
+  - wait: {rayjob: sample-job, until: {status.jobDeploymentStatus: Complete}, timeout: 10m}
+---
+scenario: needs-an-operator-the-simulator-does-not-model
+operator: {feature_gates: {KubernetesWAS: true}}
 apply: [manifests/rayjob.yaml]
 steps:
   - wait: {rayjob: sample-job, until: {status.jobDeploymentStatus: Complete}, timeout: 10m}
@@ -55,8 +62,9 @@ def test_run_against_the_simulators_server_passes_and_skips_what_it_cannot_run(s
     result = _run(scenarios, "--backend", "kube", "--kubeconfig", simulator_server.kubeconfig)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "PASSED  completes-on-the-server" in result.stdout
-    assert "SKIPPED needs-another-operator" in result.stdout
-    assert "DELETE_RAYJOB_CR_AFTER_JOB_FINISHES='true' (the operator has unset)" in result.stdout
+    assert "PASSED  needs-another-operator" in result.stdout
+    assert "SKIPPED needs-an-operator-the-simulator-does-not-model" in result.stdout
+    assert "KubernetesWAS=true is not modelled by the simulator" in result.stdout
 
 
 def test_run_with_a_missing_kubeconfig_is_bad_input_naming_it(scenarios, tmp_path):
@@ -87,8 +95,8 @@ def test_pytest_runs_scenario_files_against_the_kubeconfigs_server(pytester, sce
     pytester.makefile(".yaml", **{"scenarios/manifests/rayjob": MANIFEST, "scenarios/on-the-server": SCENARIO})
     result = pytester.runpytest_subprocess(*plugin_args(), "scenarios", "--rayjob-backend", "kube",
                                            "--rayjob-kubeconfig", str(simulator_server.kubeconfig), "-rs")
-    result.assert_outcomes(passed=1, skipped=1)
-    result.stdout.fnmatch_lines(["*DELETE_RAYJOB_CR_AFTER_JOB_FINISHES='true' (the operator has unset)*"])
+    result.assert_outcomes(passed=2, skipped=1)
+    result.stdout.fnmatch_lines(["*KubernetesWAS=true is not modelled by the simulator*"])
 
 
 def test_pytest_with_a_kubeconfig_that_cannot_work_stops_before_collecting(pytester, tmp_path):

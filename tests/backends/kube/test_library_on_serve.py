@@ -1,8 +1,8 @@
 """The shipped scenario library through the Kubernetes backend against ``rayjob-harness serve`` gives what the
 in-process simulator gives: the same verdict for every scenario, and the same normalised journal.
 
-Both sides run the scripted executor. A scenario whose operator settings are not the defaults runs on a server
-started with them (a server's operator is chosen when it starts).
+Both sides run the scripted executor, on one server: the backend restarts the server's operator with each
+scenario's settings, and injects its faults through the server's controls.
 
 The journal is compared with the in-process run in which a wait ends with the instant its condition came true
 (:class:`WholeInstantWaits`): the server's clock moves by whole instants, with no way to stop between two timers
@@ -14,14 +14,11 @@ Where the server lacks what a scenario needs, the verdict may differ only by say
 - the driver log (a file on the head pod) needs ``services/proxy`` or ``pods/exec``, which the server lacks;
 - the server does not serve RayCronJobs;
 - a user's ``ray job submit`` needs ``services/proxy`` too: the scenario is skipped, saying so;
-- scripted ``attempts`` are refused by the server's job-scripts control: the scenario is skipped, saying so;
-- injected faults (a killed container, a dashboard's answers, a refused request...) need controls the server
-  does not offer: the scenario is skipped, saying which capability it lacks.
+- scripted ``attempts`` are refused by the server's job-scripts control: the scenario is skipped, saying so.
 """
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -37,7 +34,7 @@ from harness.journal import diff_runs
 from harness.runner import RunOptions, ScenarioResult, create_backend, run_scenario
 from harness.scenario import Scenario
 
-from ..servers import ServeProcess, serve
+from ..servers import serve
 
 LIBRARY = Path(__file__).resolve().parents[3] / "scenarios"
 SCENARIOS, _ = load_all([LIBRARY])
@@ -51,12 +48,10 @@ SERVER_GAPS = {  # what the Kubernetes run says when it meets one, and what is m
         "no driver log on the server, whose head pod is already being deleted when the wait's instant ends",
     r"the API server does not serve kind=\w+ in apiVersion=":
         "a kind the server does not serve (RayCronJob)",
-    r"submits a Ray job as a user \(ray_job_submit\), which backend=kube cannot do here":
+    r"backend=kube cannot run the ray_job_submit step at \S+ \(it lacks the ray_job_submit capability\)":
         "no services/proxy to submit a Ray job through",
     r"the server refused the scenario's job scripts: .*unknown field 'attempts'":
         "no scripted attempts in the server's job scripts",
-    r"backend=kube cannot run the \w+ step at \S+ \(it lacks the \w+ capability\)":
-        "no fault injection among the server's controls",
 }
 
 
@@ -75,16 +70,6 @@ def _whole_instants(scenario: Scenario, options: RunOptions) -> SimBackend:
     return WholeInstantWaits(BackendSettings(kuberay_version="1.7", executor=executor,
                                              operator_env=scenario.operator.env,
                                              feature_gates=scenario.operator.feature_gates))
-
-
-def _server_args(scenario: Scenario) -> tuple[str, ...]:
-    args: list[str] = []
-    for name, value in sorted(scenario.operator.env.items()):
-        args += ["--operator-env", f"{name}={value}"]
-    if scenario.operator.feature_gates:
-        args += ["--feature-gates", ",".join(f"{name}={str(value).lower()}"
-                                             for name, value in sorted(scenario.operator.feature_gates.items()))]
-    return tuple(args)
 
 
 @dataclass(frozen=True)
@@ -109,21 +94,16 @@ class Runs:
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[Scenario], Runs]]:
-    """Each scenario run three ways, once; a server per distinct operator setting, started when first needed."""
+    """Each scenario run three ways, once, against one server."""
     done: dict[str, Runs] = {}
-    servers: dict[tuple[str, ...], ServeProcess] = {}
-    with contextlib.ExitStack() as stack:
+    with serve(Path(tmp_path_factory.mktemp("serve"))) as server:
 
         def run(scenario: Scenario) -> Runs:
             if scenario.name not in done:
-                args = _server_args(scenario)
-                if args not in servers:
-                    servers[args] = stack.enter_context(serve(Path(tmp_path_factory.mktemp("serve")), *args))
                 done[scenario.name] = Runs(
                     in_process=run_scenario(scenario, RunOptions(executor="scripted"), create_backend),
                     whole_instants=run_scenario(scenario, RunOptions(executor="scripted"), _whole_instants),
-                    through_kube=run_scenario(scenario, RunOptions(backend="kube",
-                                                                   kubeconfig=servers[args].kubeconfig),
+                    through_kube=run_scenario(scenario, RunOptions(backend="kube", kubeconfig=server.kubeconfig),
                                               create_backend))
             return done[scenario.name]
 

@@ -11,14 +11,15 @@ from typing import Any
 import pytest
 from kubernetes import client
 
-from harness.backends.base import Backend, BackendSettings, LogUnavailable, ScenarioNotRunnable
+from harness.backends.base import Backend, BackendSettings, LogUnavailable, Refused, ScenarioNotRunnable
+from harness.backends.faults import FaultNotApplicable
 from harness.backends.kube import KubeBackend
 from harness.backends.kube.controls import GROUP, VERSION
 from harness.backends.sim import SimBackend
 from harness.errors import InputError
 from harness.executors import ExecutorSettings, JobScript, JobScripts
 
-from ..manifests import GREETING, rayjob
+from ..manifests import GREETING, configmap, rayjob
 from ..servers import ServeProcess
 
 SCRIPTS = JobScripts(default=JobScript(runtime=30.0, output=(GREETING,)))
@@ -163,15 +164,32 @@ def test_events_read_through_events_k8s_io_are_what_core_v1_shows(make, server_a
     assert seen == expected and len(seen) >= 3
 
 
-def test_operator_settings_other_than_the_servers_make_a_scenario_not_runnable_there(make):
-    with pytest.raises(ScenarioNotRunnable, match=r"DELETE_RAYJOB_CR_AFTER_JOB_FINISHES='true' \(the operator has "
-                                                  r"unset\)") as caught:
-        make(operator_env={"DELETE_RAYJOB_CR_AFTER_JOB_FINISHES": "true"})
-    assert "rayjob-harness serve --operator-env" in (caught.value.hint or "")
+def _operator(api_client: client.ApiClient) -> dict[str, Any]:
+    found: dict[str, Any] = client.CustomObjectsApi(api_client).get_cluster_custom_object(GROUP, VERSION, "operators",
+                                                                                          "kuberay")["spec"]
+    return found
 
 
-def test_operator_settings_the_server_runs_with_are_fine(make):
-    assert make(feature_gates={"RayJobDeletionPolicy": True}).kuberay_version == "1.7.0"
+def test_the_scenarios_operator_settings_are_the_servers_while_it_runs_and_given_back_after(make, server_api):
+    backend = make(operator_env={"DELETE_RAYJOB_CR_AFTER_JOB_FINISHES": "true"},
+                   feature_gates={"RayJobDeletionPolicy": False})
+    running = _operator(server_api)
+    assert running["env"] == {"DELETE_RAYJOB_CR_AFTER_JOB_FINISHES": "true"}
+    assert running["featureGates"]["RayJobDeletionPolicy"] is False
+    backend.close()
+    after = _operator(server_api)
+    assert after["env"] == {} and after["featureGates"]["RayJobDeletionPolicy"] is True
+
+
+def test_operator_settings_the_server_cannot_run_make_a_scenario_not_runnable_there(make):
+    with pytest.raises(ScenarioNotRunnable, match=r"the server's operator cannot run with the scenario's settings: "
+                                                  r".*KubernetesWAS=true is not modelled by the simulator"):
+        make(feature_gates={"KubernetesWAS": True})
+
+
+def test_operator_settings_the_server_runs_with_need_no_restart(make, server_api):
+    make(feature_gates={"RayJobDeletionPolicy": True})
+    assert _operator(server_api)["env"] == {}
 
 
 def test_mapped_container_paths_make_a_scenario_not_runnable(make):
@@ -205,3 +223,42 @@ def test_the_operator_log_where_no_operator_runs_says_so(make):
 
 def test_without_a_services_proxy_a_user_cannot_submit_ray_jobs_here(make):
     assert make().capabilities.ray_job_submit is None
+
+
+def test_faults_are_injected_through_the_servers_controls_and_journaled_as_in_process(make):
+    backend = make()
+    namespace = _namespace(backend)
+    faults = backend.capabilities.fail_next
+    assert faults is not None
+    faults.fail_next("create", "ConfigMap", namespace=namespace, reason="Conflict", message="try again")
+    with pytest.raises(Refused) as refused:
+        backend.apply(configmap("settings"), namespace=namespace)
+    assert (refused.value.code, refused.value.reason) == (409, "Conflict")
+    [action] = [e for e in backend.journal.entries if e.action.startswith("fail next")]
+    assert (action.action, action.kind, action.detail) == ("fail next create", "ConfigMap", "1x Conflict")
+
+
+def test_killing_a_container_that_does_not_run_is_not_applicable(make):
+    backend = make()
+    namespace = _namespace(backend)
+    assert backend.capabilities.kill_container is not None
+    with pytest.raises(FaultNotApplicable, match="cannot kill a container of pod nobody"):
+        backend.capabilities.kill_container.kill_container("nobody", namespace=namespace)
+
+
+def test_a_killed_head_container_is_restarted_as_its_pod_says(make):
+    backend = make()
+    namespace = _namespace(backend)
+    backend.apply(rayjob(), namespace=namespace)
+    assert backend.wait_until(lambda: _state(backend, namespace) == "Running", 600)
+    [head] = backend.list("Pod", namespace=namespace, selector="ray.io/node-type=head")
+    assert backend.capabilities.kill_container is not None
+    backend.capabilities.kill_container.kill_container(head["metadata"]["name"], namespace=namespace)
+    backend.advance(60)
+    restarted = backend.get("Pod", head["metadata"]["name"], namespace=namespace)
+    assert restarted is not None and restarted["status"]["containerStatuses"][0]["restartCount"] == 1
+
+
+def test_on_the_simulators_server_every_fault_can_be_injected(make):
+    assert make().capabilities.names >= {"kill_container", "dashboard_answers", "fail_next", "hold_submitter",
+                                         "unpullable_image", "restart_operator"}
