@@ -10,6 +10,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .backends.kube import KubeBackend, KubeTarget
     from .backends.sim import SimBackend
     from .errors import (
         ExecutorError,
@@ -44,6 +45,7 @@ _EXPORTS = {
     "Manifest": "manifests", "load_manifests": "manifests", "validate_manifest": "manifests",
     "Simulator": "simulator",
     "JobScripts": "executors.settings", "SimBackend": "backends.sim",
+    "KubeBackend": "backends.kube", "KubeTarget": "backends.kube",
     "Scenario": "scenario", "load_file": "scenario",
     "RunOptions": "runner", "ScenarioResult": "runner", "run_scenario": "runner",
 }

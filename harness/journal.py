@@ -209,14 +209,18 @@ _UID: Final = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-
 _TIMESTAMP: Final = re.compile(r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z| \+0000 UTC)?")
 _IPV4: Final = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
 _CONTAINER_ID: Final = re.compile(r"\b(containerd|docker|cri-o)://[^\s\"']+")
+# An Event's name is its object's name, a dot, and a hexadecimal stamp of when it was recorded (client-go's recorder).
+_EVENT_STAMP: Final = re.compile(r"\.[0-9a-f]{8,16}(?![0-9a-z])")
 
 
 class _Placeholders:
-    """Replaces each distinct generated suffix by ``-<n>``, numbered in order of first appearance."""
+    """Replaces each distinct generated suffix by ``-<n>`` and each Event stamp by ``.<e n>``, numbered in order
+    of first appearance."""
 
     def __init__(self, namespace: str | None) -> None:
         self.namespace = namespace
         self.suffixes: dict[str, str] = {}
+        self.stamps: dict[str, str] = {}
 
     def text(self, value: str) -> str:
         if self.namespace:
@@ -225,6 +229,7 @@ class _Placeholders:
         value = _CONTAINER_ID.sub(r"\1://<id>", value)
         value = _TIMESTAMP.sub("<time>", value)
         value = _IPV4.sub("<ip>", value)
+        value = _EVENT_STAMP.sub(lambda m: self.stamps.setdefault(m.group(0), f".<e{len(self.stamps) + 1}>"), value)
         return _GENERATED_SUFFIX.sub(lambda m: self.suffixes.setdefault(m.group(0), f"-<{len(self.suffixes) + 1}>"),
                                      value)
 
@@ -238,16 +243,29 @@ class _Placeholders:
         return value
 
 
+def _versionless(path: str, change: list[Any]) -> list[Any]:
+    """A resourceVersion (an Event's ``involvedObject.resourceVersion``) is the server's count of writes."""
+    if path.endswith("resourceVersion"):
+        return [None if value is None else "<rv>" for value in change]
+    return change
+
+
 def comparable(entries: Iterable[JournalEntry], *, namespace: str | None = None,
                times: bool = True) -> list[dict[str, Any]]:
     """The entries as two runs of one scenario share them, for diffing (see :func:`diff_runs`).
 
-    Wall times, sequence numbers and resourceVersions are dropped; ``namespace`` (a run's own namespace),
-    generated name suffixes, uids, timestamps and IPs become placeholders. With ``times=False`` the virtual
+    Wall times, sequence numbers and resourceVersions are dropped (also those an object holds, such as an Event's
+    ``involvedObject.resourceVersion``); ``namespace`` (a run's own namespace), generated name suffixes, Event name
+    stamps, uids, timestamps and IPs become placeholders. With ``times=False`` the virtual
     time is dropped too (for comparing against a backend whose time is real).
+
+    Changes of the same type to several objects of one kind at one instant (a garbage collector deleting a
+    RayCluster's pods) are listed by name: which of them went first follows their generated names, which differ
+    between runs, and no observer can tell anyway. Each object's own changes keep their order.
     """
     names = _Placeholders(namespace)
     out: list[dict[str, Any]] = []
+    groups: list[tuple[Any, ...]] = []
     for entry in entries:
         item: dict[str, Any] = {"type": entry.type, "kind": entry.kind,
                                 "namespace": names.text(entry.namespace), "name": names.text(entry.name)}
@@ -258,9 +276,23 @@ def comparable(entries: Iterable[JournalEntry], *, namespace: str | None = None,
         if entry.detail:
             item["detail"] = names.text(entry.detail)
         if entry.changes:
-            item["changes"] = {names.text(path): names.value(list(change)) for path, change in entry.changes.items()}
+            item["changes"] = {names.text(path): _versionless(path, names.value(list(change)))
+                               for path, change in entry.changes.items()}
         out.append(item)
-    return out
+        groups.append((round(entry.t, 3) if times else None, entry.type, entry.kind))
+    return _siblings_by_name(out, groups)
+
+
+def _siblings_by_name(items: list[dict[str, Any]], groups: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    """Each run of consecutive items of one group (instant, type, kind) sorted by name, stably."""
+    ordered: list[dict[str, Any]] = []
+    start = 0
+    for end in range(1, len(items) + 1):
+        if end == len(items) or groups[end] != groups[start]:
+            run = items[start:end]
+            ordered.extend(sorted(run, key=lambda item: str(item["name"])) if groups[start][1] != "ACTION" else run)
+            start = end
+    return ordered
 
 
 def diff_runs(first: Iterable[JournalEntry], second: Iterable[JournalEntry], *, first_namespace: str | None = None,

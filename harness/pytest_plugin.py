@@ -12,8 +12,10 @@ anything runs; a mistake inside one scenario fails that scenario's item with the
 other scenarios run.
 
 Options (group "rayjob-harness"): ``--rayjob-backend``, ``--kuberay-version``, ``--rayjob-executor``,
-``--rayjob-report DIR``. Markers: ``rayjob`` (every scenario item), ``ray`` (a scenario item whose Ray jobs run on
-a local Ray runtime, resolved as ``run`` resolves ``auto``; skipped with a reason where Ray is not installed),
+``--rayjob-report DIR``, and for ``--rayjob-backend kube`` ``--rayjob-kubeconfig FILE`` and
+``--rayjob-context NAME`` (checked when pytest starts: a bad kubeconfig is a usage error). Markers: ``rayjob``
+(every scenario item), ``ray`` (a scenario item whose Ray jobs run on a local Ray runtime, resolved as ``run``
+resolves ``auto``; skipped with a reason where Ray is not installed),
 ``kuberay(spec)`` and ``rayjob_backends(*names)`` for Python tests. Safe under pytest-xdist: every scenario gets
 its own backend and namespace (shared clusters add the worker id and a random suffix), and report folders are
 per file.
@@ -52,14 +54,18 @@ class _Settings:
     executor: ExecutorChoice
     report_dir: Path | None
     worker: str
+    kubeconfig: Path | None = None
+    context: str | None = None
 
     def options(self) -> RunOptions:
         from .report import report_dir
-        from .runner import RunOptions, default_kuberay_version
+        from .runner import RunOptions
+        from .runner.backend_factory import kuberay_version_for
 
         base = self.report_dir
         return RunOptions(backend=self.backend, executor=self.executor, worker=self.worker,
-                          kuberay_version=self.kuberay_version or default_kuberay_version(self.backend),
+                          kubeconfig=self.kubeconfig, context=self.context,
+                          kuberay_version=kuberay_version_for(self.backend, self.kuberay_version),
                           # The journal is streamed into the report folder as the scenario runs.
                           journal_path=(lambda s: report_dir(s.name, _report_folder(base, s.file)) / "journal.jsonl")
                           if base is not None else None)
@@ -80,6 +86,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "scripted or ray")
     group.addoption("--rayjob-report", default=None, metavar="DIR",
                     help="write a report folder (journal, timeline, HTML) per scenario under DIR")
+    group.addoption("--rayjob-kubeconfig", default=None, metavar="FILE",
+                    help="with --rayjob-backend kube: the kubeconfig (default: $KUBECONFIG, else ~/.kube/config)")
+    group.addoption("--rayjob-context", default=None, metavar="NAME",
+                    help="with --rayjob-backend kube: the kubeconfig context (default: its current context)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -88,11 +98,30 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "kuberay(spec): holds only for these KubeRay releases, e.g. kuberay('>=1.5')")
     config.addinivalue_line("markers", "rayjob_backends(*names): runs only on these backends, e.g. 'sim'")
     report = config.getoption("--rayjob-report")
-    config.stash[_SETTINGS] = _Settings(
+    kubeconfig = config.getoption("--rayjob-kubeconfig")
+    settings = _Settings(
         backend=config.getoption("--rayjob-backend"), kuberay_version=config.getoption("--kuberay-version"),
         executor=config.getoption("--rayjob-executor"),
         report_dir=Path(report).absolute() if report else None,
-        worker=os.environ.get("PYTEST_XDIST_WORKER", ""))
+        worker=os.environ.get("PYTEST_XDIST_WORKER", ""),
+        kubeconfig=Path(kubeconfig).expanduser().absolute() if kubeconfig else None,
+        context=config.getoption("--rayjob-context"))
+    config.stash[_SETTINGS] = settings
+    if settings.backend != "sim" or settings.kubeconfig is not None or settings.context is not None:
+        _check_target(settings)
+
+
+def _check_target(settings: _Settings) -> None:
+    """A backend other than the default, or a target, is checked once when pytest starts (not per item)."""
+    from .errors import InputError
+    from .runner.backend_factory import check_options, check_target
+
+    try:
+        options = settings.options()
+        check_options(options)
+        check_target(options)
+    except InputError as exc:
+        raise pytest.UsageError(f"rayjob-harness: {exc}") from None
 
 
 def _is_scenario_file(file_path: Path, parent: pytest.Collector) -> bool:
@@ -290,8 +319,17 @@ _CALL_REPORT = pytest.StashKey[pytest.TestReport]()
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item: pytest.Item,
                               call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """Keep the call-phase report on the item, so the fixture can put the outcome in its scenario report."""
+    """Keep the call-phase report on the item, so the fixture can put the outcome in its scenario report; a
+    Python scenario whose backend cannot run it there (ScenarioNotRunnable) is reported skipped, with the reason."""
     report: pytest.TestReport = yield
+    if call.excinfo is not None and call.when in ("setup", "call") and _not_runnable(call.excinfo.value):
+        report.outcome = "skipped"
+        report.longrepr = (str(item.path), (item.location[1] or 0) + 1, f"Skipped: {call.excinfo.value}")
     if report.when == "call":
         item.stash[_CALL_REPORT] = report
     return report
+
+
+def _not_runnable(exc: BaseException) -> bool:
+    runner = sys.modules.get("harness.backends.base")
+    return runner is not None and isinstance(exc, runner.ScenarioNotRunnable)

@@ -61,6 +61,11 @@ class RayJobSubmitRefused(HarnessError):
     """A user's ``ray job submit`` did not go through: the dashboard is not serving, or the id is taken."""
 
 
+class ScenarioNotRunnable(HarnessError):
+    """The backend's target cannot do what a scenario needs (scripted Ray jobs, operator settings, a simulator
+    control) and has no way to: the scenario is skipped with this reason, not failed."""
+
+
 class LogUnavailable(HarnessError):
     """A log source cannot be read now: no cluster yet, pod gone, a submission mode without a submitter."""
 
@@ -252,6 +257,9 @@ class BackendSettings:
     seed: int = 0  # generated names (simulator)
     wall_clock_timestamps: bool = False  # object timestamps start at today instead of a fixed origin (simulator)
     on_warning: Callable[[str], None] | None = None  # told each warning as it is reported
+    kubeconfig: Path | None = None  # the API server to use (Kubernetes backend); None: as kubectl would
+    context: str | None = None  # the kubeconfig's context (Kubernetes backend); None: its current one
+    keep_namespaces: bool = False  # leave the namespaces the backend created when it closes
 
 
 class BackendFactory(Protocol):
@@ -264,4 +272,9 @@ class BackendFactory(Protocol):
     def operator_problems(self, env: Mapping[str, str],
                           feature_gates: Mapping[str, bool]) -> list[tuple[str, str]]:
         """Why these operator settings cannot be honoured: (env var or gate name, one sentence) per problem."""
+        ...
+
+    def check_target(self, settings: BackendSettings) -> None:
+        """InputError when the settings cannot lead anywhere (a kubeconfig that cannot be read, a context that is
+        not there, a server that does not answer, a flag that does not apply), before any scenario runs."""
         ...

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .._util.jsoncopy import deep_copy
-from ..errors import ManifestRefused
+from ..errors import InputError, ManifestRefused
 from ..executors import ExecutorName
 from ..executors.build import build_executor
 from ..journal import Journal
@@ -45,6 +45,7 @@ class SimBackend:
 
     def __init__(self, settings: BackendSettings | None = None, *, simulator: Simulator | None = None) -> None:
         settings = settings or BackendSettings()
+        _refuse_a_target(settings)
         self.executor_name: ExecutorName = settings.executor.name
         if simulator is None:
             origin = wall_clock_origin() if settings.wall_clock_timestamps else None
@@ -231,6 +232,18 @@ class _Factory:
     def operator_problems(self, env: Mapping[str, str],
                           feature_gates: Mapping[str, bool]) -> builtins.list[tuple[str, str]]:
         return operator_problems(env, feature_gates)
+
+    def check_target(self, settings: BackendSettings) -> None:
+        _refuse_a_target(settings)
+
+
+def _refuse_a_target(settings: BackendSettings) -> None:
+    """A kubeconfig or context names an API server; the simulator is in-process and would ignore them."""
+    flags = [flag for flag, value in (("--kubeconfig", settings.kubeconfig), ("--context", settings.context))
+             if value is not None]
+    if flags:
+        raise InputError(f"{' and '.join(flags)} name a Kubernetes API server; backend=sim is in-process",
+                         hint="add --backend kube to run against that server, or leave the flag out")
 
 
 FACTORY = _Factory()

@@ -35,6 +35,13 @@ COMMANDS: Final = {
                  "validate", "add_arguments", "command"),
     "cluster": ("create, inspect or delete kind clusters running the real KubeRay operator", "", "cluster",
                 "register", ""),
+    "serve": ("serve the simulator behind a Kubernetes-compatible API, for kubectl and Kubernetes clients",
+              "Start a simulated cluster running KubeRay behind a Kubernetes-compatible HTTPS API on loopback, write "
+              "a kubeconfig for it, and serve until Ctrl-C. kubectl apply, get, describe, logs, delete, patch and "
+              "wait work against it unchanged.", "serve", "add_arguments", "command"),
+    "advance": ("fast-forward the virtual time of a running 'serve'",
+                "Fast-forward the virtual time of a running 'rayjob-harness serve' (a TTL, a deadline), through "
+                "its kubeconfig.", "serve", "add_advance_arguments", "advance_command"),
 }
 
 

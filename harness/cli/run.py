@@ -13,6 +13,7 @@ Also here: turning runner results into ``harness.report`` records (the pytest pl
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -33,9 +34,11 @@ from ..backends.registry import available_backends
 from ..errors import InputError
 from ..executors import EXECUTOR_CHOICES
 from ..report import ScenarioReport, StepRecord, report_dir, summary_table, write_junit_xml, write_scenario_report
-from ..runner import RunOptions, ScenarioResult, StepEvent, default_kuberay_version, run_scenario, select
-from ..runner.backend_factory import check_options, check_scenario, create_backend
+from ..runner import RunOptions, ScenarioResult, StepEvent, run_scenario, select
+from ..runner.backend_factory import check_options, check_scenario, check_target, create_backend, kuberay_version_for
+from ..runner.runner import decided_before_connecting
 from ..scenario import Scenario, discover, load_file
+from .signals import sigterm_interrupts
 
 STATUS_STYLE = {"passed": "green", "failed": "red", "error": "magenta", "skipped": "yellow"}
 
@@ -43,9 +46,15 @@ STATUS_STYLE = {"passed": "green", "failed": "red", "error": "magenta", "skipped
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH", help="scenario files, or folders to search for them")
     parser.add_argument("--backend", default="sim", choices=available_backends(),
-                        help="where scenarios run (default: sim, the in-process simulator)")
+                        help="where scenarios run (default: sim, the in-process simulator; kube: the Kubernetes API "
+                             "server of a kubeconfig, a cluster or rayjob-harness serve)")
+    parser.add_argument("--kubeconfig", type=Path, default=None, metavar="FILE",
+                        help="with --backend kube: the kubeconfig (default: $KUBECONFIG, else ~/.kube/config)")
+    parser.add_argument("--context", default=None, metavar="NAME",
+                        help="with --backend kube: the kubeconfig context (default: its current context)")
     parser.add_argument("--kuberay-version", default=None, metavar="V",
-                        help="KubeRay release to run against (default: the newest simulated one)")
+                        help="KubeRay release to run against (default: the newest simulated one; with --backend "
+                             "kube the release the target runs, which this then must match)")
     parser.add_argument("--executor", default="auto", choices=EXECUTOR_CHOICES,
                         help="how Ray jobs run on the simulator: auto (default: scripted when the scenario "
                              "declares 'executor:' settings, ray when it allows only ray, else a local Ray runtime "
@@ -126,7 +135,8 @@ def _result_line(result: ScenarioResult) -> str:
 def run_command(args: argparse.Namespace) -> int:
     console = Console()
     options = RunOptions(backend=args.backend, executor=args.executor, seed=args.seed,
-                         kuberay_version=args.kuberay_version or default_kuberay_version(args.backend),
+                         kuberay_version=kuberay_version_for(args.backend, args.kuberay_version),
+                         kubeconfig=args.kubeconfig, context=args.context,
                          journal_path=(lambda s: report_dir(s.name, args.report) / "journal.jsonl")
                          if args.report else None)
     check_options(options)
@@ -152,7 +162,12 @@ def run_command(args: argparse.Namespace) -> int:
                 console.print(f"{escape(scenario.name)} [dim]{escape(str(scenario.pos))}[/] "
                               f"{escape(scenario.description)}", highlight=False)
         return 2 if broken else 0
-    results = _run_all(chosen, options, console, fail_fast=args.fail_fast, report=args.report)
+    check_target(options)
+    # On a cluster or a server, a killed run cleans up (its namespaces) like an interrupted one; the in-process
+    # simulator's local Ray runtime has handlers of its own.
+    external = not decided_before_connecting(options)
+    with sigterm_interrupts() if external else contextlib.nullcontext():
+        results = _run_all(chosen, options, console, fail_fast=args.fail_fast, report=args.report)
     reports = [scenario_report(result) for result in results]
     table = summary_table(reports)
     if console.is_terminal:

@@ -48,6 +48,27 @@ def restart_delay(base: float, restarts: int) -> float:
     return min(base * float(2 ** min(restarts, 64)), MAX_RESTART_DELAY)
 
 
+@dataclass(frozen=True, slots=True)
+class LogLine:
+    t: float
+    text: str
+
+
+@dataclass(frozen=True)
+class LogView:
+    """A container's log as read now: its newest lines (as many as the kubelet keeps), how many lines this run of
+    the container wrote in all (a follower's bookmark), whether it is running, and which run it is."""
+
+    lines: tuple[LogLine, ...]
+    total: int
+    running: bool
+    restart_count: int
+
+
+def _lines(entries: list[tuple[float, str]]) -> tuple[LogLine, ...]:
+    return tuple(LogLine(t, text) for t, text in entries)
+
+
 @dataclass
 class _Container:
     name: str
@@ -142,7 +163,31 @@ class Kubelet:
     # -- reading logs ----------------------------------------------------------------------------------------------
 
     def logs(self, namespace: str, pod: str, container: str | None = None, *, previous: bool = False) -> str:
-        """``kubectl logs`` text. Raises NotFound for an unknown pod or container, as the API server does."""
+        """``kubectl logs`` text (at most the kubelet's log size, the newest lines). Raises NotFound for an
+        unknown pod or container, as the API server does."""
+        c = self._container_to_read(namespace, pod, container, previous)
+        text = (c.previous_logs if previous else c.logs).text()
+        if c.live is not None and not previous:
+            text += "".join(line + "\n" for line in c.live())
+        return text
+
+    def log_view(self, namespace: str, pod: str, container: str | None = None, *,
+                 previous: bool = False) -> LogView:
+        """The lines of one container's log with the virtual time each was written (the newest that fit in the
+        kubelet's log size), how many it wrote in all, and whether it still runs (what ``kubectl logs -f``
+        follows). Errors as :meth:`logs`."""
+        c = self._container_to_read(namespace, pod, container, previous)
+        if previous:
+            return LogView(_lines(c.previous_logs.tail()), len(c.previous_logs), False, c.restart_count)
+        lines = _lines(c.logs.tail())
+        total = len(c.logs)
+        if c.live is not None:
+            live = c.live()
+            lines += tuple(LogLine(self.clock.now, line) for line in live)
+            total += len(live)
+        return LogView(lines, total, c.running, c.restart_count)
+
+    def _container_to_read(self, namespace: str, pod: str, container: str | None, previous: bool) -> _Container:
         state = self._pods.get((namespace, pod))
         if state is None:
             raw = self.store.find(POD, namespace, pod)
@@ -160,10 +205,9 @@ class Kubelet:
             raise BadRequest(f"container {container} is not valid for pod {pod}")
         if c.started_at is None:
             raise BadRequest(f'container "{container}" in pod "{pod}" is waiting to start: ContainerCreating')
-        text = (c.previous_logs if previous else c.logs).text()
-        if c.live is not None and not previous:
-            text += "".join(line + "\n" for line in c.live())
-        return text
+        if previous and c.restart_count == 0:
+            raise BadRequest(f'previous terminated container "{container}" in pod "{pod}" not found')
+        return c
 
     def program(self, namespace: str, pod: str, container: str) -> ContainerProgram | None:
         state = self._pods.get((namespace, pod))

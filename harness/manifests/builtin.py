@@ -87,8 +87,12 @@ _CONFIG_KEY_MSG: Final = "a valid config key must consist of alphanumeric charac
 
 
 def _configmap(obj: Mapping[str, Any]) -> list[FieldError]:
+    return _config_keys(obj, ("data", "binaryData"))
+
+
+def _config_keys(obj: Mapping[str, Any], blocks: tuple[str, ...]) -> list[FieldError]:
     errors: list[FieldError] = []
-    for block in ("data", "binaryData"):
+    for block in blocks:
         data = obj.get(block)
         for key in data if isinstance(data, Mapping) else ():
             if not re.fullmatch(_CONFIG_KEY, key):
@@ -98,14 +102,7 @@ def _configmap(obj: Mapping[str, Any]) -> list[FieldError]:
 
 
 def _secret(obj: Mapping[str, Any]) -> list[FieldError]:
-    errors: list[FieldError] = []
-    for block in ("data", "stringData"):
-        data = obj.get(block)
-        for key in data if isinstance(data, Mapping) else ():
-            if not re.fullmatch(_CONFIG_KEY, key):
-                errors.append(invalid(f"{block}[{key}]", key,
-                                      regex_error(_CONFIG_KEY_MSG, _CONFIG_KEY, "key.name", "KEY_NAME", "key-name")))
-    return errors
+    return _config_keys(obj, ("data", "stringData"))
 
 
 @dataclass(frozen=True)

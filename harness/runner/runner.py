@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Literal
 
-from ..backends.base import Backend
+from ..backends.base import Backend, ScenarioNotRunnable
 from ..backends.registry import BACKENDS
 from ..errors import HarnessError
 from ..executors import ExecutorChoice, ExecutorName, ray_missing_reason
@@ -44,6 +44,8 @@ class RunOptions:
     worker: str = ""  # pytest-xdist worker id ("gw3"), part of namespaces on shared clusters
     keep_namespace: bool = False
     journal_path: Callable[[Scenario], Path] | None = None  # stream the journal here while running
+    kubeconfig: Path | None = None  # the Kubernetes API server of backend=kube (None: as kubectl would)
+    context: str | None = None  # its kubeconfig context (None: the current one)
 
 
 @dataclass(frozen=True)
@@ -94,12 +96,20 @@ StepListener = Callable[[StepEvent], None]
 
 
 def executor_for(scenario: Scenario, options: RunOptions) -> ExecutorName:
-    """The executor the scenario's Ray jobs run on, on the options' backend (one that runs jobs on its own Ray,
-    such as a real cluster, has a single executor; the simulator resolves ``auto`` by the scenario)."""
+    """The executor the scenario's Ray jobs run on, on the options' backend, as far as it is known before the
+    backend is made: a backend whose target decides (a cluster runs its own Ray) says ``cluster`` until then; the
+    simulator resolves ``auto`` by the scenario."""
     info = BACKENDS.get(options.backend)
-    if info is not None and not {"scripted", "ray"} & set(info.executors):
+    if info is not None and (info.target_decides or not {"scripted", "ray"} & set(info.executors)):
         return info.executors[0]
     return scenario.resolve_executor(options.executor)
+
+
+def decided_before_connecting(options: RunOptions) -> bool:
+    """Whether the release and executor are known from the options alone (not for a backend whose target
+    decides them), so that a scenario can be skipped before a backend is made."""
+    info = BACKENDS.get(options.backend)
+    return info is None or not info.target_decides
 
 
 def namespace_for(scenario: Scenario, options: RunOptions, *, shared: bool) -> str:
@@ -111,6 +121,12 @@ def namespace_for(scenario: Scenario, options: RunOptions, *, shared: bool) -> s
     suffix = f"-{worker}" if worker else ""
     suffix += "-" + secrets.token_hex(3)
     return f"rh-{slug[: 63 - 3 - len(suffix)].rstrip('-')}{suffix}"
+
+
+def world_is_shared(backend: Backend, options: RunOptions) -> bool:
+    """Whether others may see the backend's world (a cluster, a server): then namespaces are made unique. Only the
+    in-process simulator's world is private: virtual, and made for this scenario alone."""
+    return not (backend.virtual_time and decided_before_connecting(options))
 
 
 def _failure_headline(scenario: Scenario, result: StepResult, total: int) -> str:
@@ -218,7 +234,7 @@ def run_scenario(scenario: Scenario, options: RunOptions, factory: BackendFactor
     executor = executor_for(scenario, options)
     reason = ray_missing_reason(executor)
     info = BACKENDS.get(options.backend)
-    if reason is None and options.kuberay_version is not None:
+    if reason is None and options.kuberay_version is not None and decided_before_connecting(options):
         reason = scenario.skip_reason(backend=options.backend, kuberay_version=options.kuberay_version,
                                       executor=executor, capabilities=info.capabilities if info else None)
     if reason is not None:
@@ -226,6 +242,10 @@ def run_scenario(scenario: Scenario, options: RunOptions, factory: BackendFactor
                               kuberay_version=version, summary=reason)
     try:
         backend = factory(scenario, options)
+    except ScenarioNotRunnable as exc:  # the target cannot do what the scenario needs: a skip, saying why
+        why = f"{exc.message} (hint: {exc.hint})" if exc.hint else exc.message
+        return ScenarioResult(scenario=scenario, status="skipped", backend=options.backend, executor=executor,
+                              kuberay_version=version, summary=why, duration_wall=time.monotonic() - wall)
     except HarnessError as exc:
         return ScenarioResult(scenario=scenario, status="error", backend=options.backend, executor=executor,
                               kuberay_version=version, summary=exc.message, failure=str(exc),
@@ -244,7 +264,7 @@ def run_scenario(scenario: Scenario, options: RunOptions, factory: BackendFactor
             return ScenarioResult(scenario=scenario, status="skipped", backend=backend.name,
                                   executor=backend.executor_name, kuberay_version=version, summary=reason,
                                   duration_wall=time.monotonic() - wall)
-        namespace = namespace_for(scenario, options, shared=not backend.virtual_time)
+        namespace = namespace_for(scenario, options, shared=world_is_shared(backend, options))
         if options.journal_path is not None:
             path = options.journal_path(scenario)
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -29,7 +29,16 @@ from ..scenario.source import SourceFile, node_from_value
 from .bindings import Bindings
 from .context import RunContext, StepFailed
 from .diagnostics import render_failure
-from .runner import RunOptions, ScenarioResult, Status, StepResult, executor_for, namespace_for
+from .runner import (
+    RunOptions,
+    ScenarioResult,
+    Status,
+    StepResult,
+    decided_before_connecting,
+    executor_for,
+    namespace_for,
+    world_is_shared,
+)
 from .steps import run_step
 
 SETTINGS_KEYS = tuple(key for key in SCENARIO_KEYS if key not in ("scenario", "apply", "steps", "finally",
@@ -106,7 +115,7 @@ class ScenarioSession:
         """Why this session's scenario does not run here (backend, executor, release, Ray missing), or None."""
         executor = executor_for(self.scenario, self.options)
         reason = ray_missing_reason(executor)
-        if reason is None and self.options.kuberay_version:
+        if reason is None and self.options.kuberay_version and decided_before_connecting(self.options):
             reason = self.scenario.skip_reason(backend=self.options.backend,
                                                kuberay_version=self.options.kuberay_version, executor=executor)
         return reason
@@ -115,7 +124,7 @@ class ScenarioSession:
     def context(self) -> RunContext:
         if self._ctx is None:
             backend = self._factory(self.scenario, self.options)
-            namespace = namespace_for(self.scenario, self.options, shared=not backend.virtual_time)
+            namespace = namespace_for(self.scenario, self.options, shared=world_is_shared(backend, self.options))
             backend.create_namespace(namespace)
             self._t0 = backend.now()
             self._ctx = RunContext(backend, namespace,

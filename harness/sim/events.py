@@ -18,7 +18,7 @@ from typing import Any, Final
 from .._util.jsoncopy import deep_copy
 from ..model.kinds import EVENT
 from .clock import Clock
-from .store import NotFound, ObjectStore
+from .store import Forbidden, NotFound, ObjectStore
 
 NORMAL: Final = "Normal"
 WARNING: Final = "Warning"
@@ -62,8 +62,8 @@ class EventRecorder:
             event["action"] = action
         try:
             self.store.create(event)
-        except NotFound:
-            return  # the namespace is gone; the real recorder drops the event too
+        except (NotFound, Forbidden):
+            return  # the namespace is gone or terminating; the real recorder drops the event too
         self._index[key] = (namespace, name)
 
     def list_for(self, obj: Mapping[str, Any]) -> list[dict[str, Any]]:

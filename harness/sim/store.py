@@ -66,6 +66,10 @@ class BadRequest(ApiError):
     code, reason = 400, "BadRequest"
 
 
+class Forbidden(ApiError):
+    code, reason = 403, "Forbidden"
+
+
 class InjectedFailure(ApiError):
     """A refusal a scenario asked for (:mod:`.faults`); its code and reason are the ones it was set with."""
 
@@ -104,6 +108,14 @@ Key = tuple[str, str]
 def _meta(obj: Obj) -> dict[str, Any]:
     meta = obj.get("metadata")
     return meta if isinstance(meta, dict) else {}
+
+
+def _held(rtype: ResourceType, meta: Mapping[str, Any], obj: Obj) -> bool:
+    """Whether something still holds an object being deleted: its finalizers, or for a Namespace the
+    ``spec.finalizers`` the namespace controller clears once the namespace is empty."""
+    if meta.get("finalizers"):
+        return True
+    return rtype == NAMESPACE and bool((obj.get("spec") or {}).get("finalizers"))
 
 
 def _outside_meta_and_status(obj: Obj) -> Obj:
@@ -208,8 +220,13 @@ class ObjectStore:
                 raise BadRequest("the namespace of the provided object does not match the namespace sent on "
                                  "the request")
             meta["namespace"] = ns
-            if self.find(NAMESPACE, "", ns) is None:
+            namespace_obj = self.find(NAMESPACE, "", ns)
+            if namespace_obj is None:
                 raise NotFound(f'namespaces "{ns}" not found')
+            if namespace_obj["metadata"].get("deletionTimestamp"):
+                raise Forbidden(f'{rtype.qualified} "{meta.get("name") or meta.get("generateName", "")}" is '
+                                f"forbidden: unable to create new content in namespace {ns} because it is being "
+                                "terminated")
         else:
             ns = ""
             meta.pop("namespace", None)
@@ -234,6 +251,9 @@ class ObjectStore:
         meta["resourceVersion"] = self._next_rv()
         if rtype.status_subresource:
             new.pop("status", None)
+        if rtype == NAMESPACE:  # the namespace strategy's PrepareForCreate
+            new["spec"] = {**(new.get("spec") or {}), "finalizers": ["kubernetes"]}
+            new["status"] = {"phase": "Active"}
         for check in self.admission:
             check(rtype, new)
         table[key] = new
@@ -329,7 +349,7 @@ class ObjectStore:
         for uid in new_owners - old_owners:
             self._dependents.setdefault(uid, set()).add(entry)
         self._emit(WatchEventType.MODIFIED, rtype, new, current)
-        if new_meta.get("deletionTimestamp") and not new_meta.get("finalizers"):
+        if new_meta.get("deletionTimestamp") and not _held(rtype, new_meta, new):
             self._remove(rtype, new)
             return self.find(rtype, key[0], key[1]) or new
         return new
@@ -349,6 +369,8 @@ class ObjectStore:
             raise InjectedFailure(failure, name)
         meta = current["metadata"]
         finalizers = list(meta.get("finalizers") or [])
+        if rtype == NAMESPACE and (current.get("spec") or {}).get("finalizers"):
+            return self._terminate_namespace(current)
         if propagation == "Foreground" and FOREGROUND_FINALIZER not in finalizers and self._has_dependents(meta):
             finalizers.append(FOREGROUND_FINALIZER)
         if propagation == "Orphan":
@@ -381,6 +403,19 @@ class ObjectStore:
             return new
         self._remove(rtype, current)
         return current
+
+    def _terminate_namespace(self, current: Obj) -> Obj:
+        """A Namespace is deleted in two steps: Terminating now, gone once the namespace controller emptied it."""
+        if current["metadata"].get("deletionTimestamp"):
+            return current
+        new = dict(current)
+        new["metadata"] = {**current["metadata"], "deletionTimestamp": self.clock.timestamp(),
+                           "deletionGracePeriodSeconds": 0}
+        new["status"] = {**(current.get("status") or {}), "phase": "Terminating"}
+        new["metadata"]["resourceVersion"] = self._next_rv()
+        self._objects[NAMESPACE][("", current["metadata"]["name"])] = new
+        self._emit(WatchEventType.MODIFIED, NAMESPACE, new, current)
+        return new
 
     def _has_dependents(self, meta: Mapping[str, Any]) -> bool:
         return bool(self._dependents.get(meta["uid"]))

@@ -136,6 +136,34 @@ class Transcript:
             budget -= len(line)
         return "".join(reversed(chunks))
 
+    def tail(self, max_bytes: int = MAX_LOG_BYTES) -> list[tuple[float, str]]:
+        """The (instant, item) pairs of :meth:`text`: the last whole lines that fit in ``max_bytes``, oldest
+        first."""
+        chunks: list[list[tuple[float, str]]] = []  # newest first
+        budget = max_bytes
+        for part in reversed(self._parts):
+            if isinstance(part, Series):
+                run = sum(len(item) + 1 for item in part.items)
+                whole = min(part.count, budget // run)
+                chunks.append(list(part.entries(part.count - whole)))
+                budget -= whole * run
+                if whole == part.count:
+                    continue
+                t = nth(part.first, part.period, part.count - whole - 1)  # the run before those kept
+                partial = []
+                for item in reversed(part.items):
+                    if len(item) + 1 > budget:
+                        break
+                    partial.append((t, item))
+                    budget -= len(item) + 1
+                chunks.append(partial[::-1])
+                break
+            if len(part[1]) + 1 > budget:
+                break
+            chunks.append([part])
+            budget -= len(part[1]) + 1
+        return [entry for chunk in reversed(chunks) for entry in chunk]
+
     def latest(self, limit: int) -> list[tuple[float, str]]:
         """The last ``limit`` (instant, line) pairs by instant (ties by line), oldest first."""
         if limit <= 0:

@@ -1,9 +1,9 @@
 """The package layout is the architecture: imports point downward only (DESIGN.md, "Layers").
 
 Entry points (python -m harness; the pytest plugin, which reuses the CLI) → reports, runner → backends →
-scenario language → simulator facade, static validation before deployment → KubeRay controllers, manifest
-validation, executors → the Ray side in pods → built-in Kubernetes controllers → simulated machinery → journal,
-object model → small utilities. Layers of one rank do not import each other.
+scenario language, the API server over a simulator → simulator facade, static validation before deployment →
+KubeRay controllers, manifest validation, executors → the Ray side in pods → built-in Kubernetes controllers →
+simulated machinery → journal, object model → small utilities. Layers of one rank do not import each other.
 
 The backend-neutral front (runner, scenario language, reports, CLI, pytest plugin) never imports the simulator or
 the operator model, neither directly nor through what it imports: it reaches them only through the backend
@@ -25,7 +25,7 @@ RANK = {
     "cli": 9,
     "report": 7, "runner": 7,
     "backends": 6,
-    "scenario": 5,
+    "scenario": 5, "apiserver": 5,
     "simulator": 4, "validate": 4,
     "kuberay": 3, "manifests": 3, "executors": 3,
     "raysim": 2.5,

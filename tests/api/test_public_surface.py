@@ -9,7 +9,8 @@ import harness
 
 EXPECTED = [
     "ExecutorError", "HarnessError", "InputError", "JobDeploymentStatus", "JobFailedReason", "JobScript",
-    "JobScripts", "JobStatus", "Journal", "JournalEntry", "Latencies", "Manifest", "ManifestError",
+    "JobScripts", "JobStatus", "Journal", "JournalEntry", "KubeBackend", "KubeTarget", "Latencies", "Manifest",
+    "ManifestError",
     "MissingDependencyError", "RayTimings", "RunOptions", "Scenario", "ScenarioError", "ScenarioResult",
     "ScriptedExecutor", "SimBackend", "SimulationError", "Simulator", "SubmissionMode", "__version__",
     "load_file", "load_manifests", "run_scenario", "validate_manifest",

@@ -48,7 +48,8 @@ def test_events_are_listed_oldest_first_and_name_what_the_operator_did(backend, 
     assert reasons.index("CreatedRayCluster") < reasons.index("CreatedRayJobSubmitter")
 
 
-def test_the_driver_log_holds_what_the_entrypoint_printed(backend, finished):
+def test_the_driver_log_holds_what_the_entrypoint_printed(backend, finished, target):
+    target.skip_unless_it_serves("driver")
     log = backend.logs(namespace=finished, source="driver", rayjob="contract")
     assert GREETING in log.text and log.subject == "driver log of RayJob/contract"
 
@@ -72,7 +73,8 @@ def test_the_worker_log_is_the_worker_pods_ray_output(backend, finished):
     assert "Ray runtime started" in backend.logs(namespace=finished, source="worker", rayjob="contract").text
 
 
-def test_the_operator_log_is_readable_for_a_rayjob(backend, finished):
+def test_the_operator_log_is_readable_for_a_rayjob(backend, finished, target):
+    target.skip_unless_it_serves("operator")
     log = backend.logs(namespace=finished, source="operator", rayjob="contract")
     assert log.subject == "operator log about RayJob/contract"
 
@@ -146,15 +148,19 @@ def test_a_captured_driver_log_is_the_log_as_it_was_marked_as_a_copy_where_the_b
     assert log.note.startswith(f"captured before head pod {copy.pod} was deleted at ")
 
 
-def test_reading_the_driver_log_prefers_the_live_one_to_any_copy(backend, finished):
+def test_reading_the_driver_log_prefers_the_live_one_to_any_copy(backend, finished, target):
+    target.skip_unless_it_serves("driver")
     log = read_driver_log(backend, namespace=finished, rayjob="contract")
     assert GREETING in log.text and log.note == ""
 
 
 def test_a_backend_is_what_its_registry_entry_declares(backend):
     info = backend_info(backend.name)
-    assert backend.capabilities.names == info.capabilities
-    assert backend.virtual_time == info.virtual_time
+    if info.target_decides:  # what it offers depends on the server it reached
+        assert backend.capabilities.names <= info.capabilities
+    else:
+        assert backend.capabilities.names == info.capabilities
+        assert backend.virtual_time == info.virtual_time
     assert backend.executor_name in info.executors
     assert backend.kuberay_version == info.kuberay_versions[info.default_kuberay_version]
 
@@ -162,7 +168,7 @@ def test_a_backend_is_what_its_registry_entry_declares(backend):
 def test_a_user_can_submit_to_an_interactive_mode_rayjob_where_the_backend_can(backend, namespace):
     submit = backend.capabilities.ray_job_submit
     if submit is None:
-        pytest.skip(f"backend={backend.name} does not declare ray_job_submit")
+        pytest.skip(f"backend={backend.name} offers no ray_job_submit here")
     backend.apply(rayjob(submissionMode="InteractiveMode"), namespace=namespace)
     assert backend.wait_until(lambda: _state(backend, namespace) == "Waiting", TIMEOUT)
     submit.submit_ray_job("contract", "by-hand", namespace=namespace)
@@ -173,7 +179,7 @@ def test_a_user_can_submit_to_an_interactive_mode_rayjob_where_the_backend_can(b
 def test_settling_runs_until_every_rayjob_is_done_where_the_backend_can(backend, namespace):
     settle = backend.capabilities.settle
     if settle is None:
-        pytest.skip(f"backend={backend.name} does not declare settle")
+        pytest.skip(f"backend={backend.name} offers no settle here")
     backend.apply(rayjob(shutdownAfterJobFinishes=True, ttlSecondsAfterFinished=10), namespace=namespace)
     assert settle.settle(TIMEOUT)
     assert _state(backend, namespace) == "Complete"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from harness.journal import comparable, diff_runs
+from harness.journal import JournalEntry, comparable, diff_runs
 from harness.simulator import Simulator
 
 from .builders import rayjob
@@ -48,3 +48,40 @@ def test_times_can_be_left_out_for_a_backend_whose_time_is_real(make_sim):
     slow, fast = _run(make_sim, runtime=60.0), _run(make_sim, runtime=5.0)
     assert diff_runs(slow.journal, fast.journal) != []
     assert all("t" not in entry for entry in comparable(slow.journal, times=False))
+
+
+def _entry(seq: int, type_: str, kind: str, name: str, t: float = 1.0, **changes: list[object]) -> JournalEntry:
+    return JournalEntry(t=t, wall=0.0, seq=seq, type=type_, kind=kind, namespace="ns", name=name, changes=changes)
+
+
+def test_event_names_compare_equal_whatever_stamp_their_recorder_gave_them():
+    first = [_entry(0, "ADDED", "Event", "demo.17f3a0c2b4d5e6f7", reason=[None, "Created"])]
+    second = [_entry(0, "ADDED", "Event", "demo.6474846204001", reason=[None, "Created"])]
+    assert comparable(first)[0]["name"] == "demo.<e1>"
+    assert diff_runs(first, second) == []
+
+
+def test_resource_versions_held_in_an_object_compare_equal():
+    first = [_entry(0, "ADDED", "Event", "demo.1234567890ab", **{"involvedObject.resourceVersion": [None, "41"]})]
+    second = [_entry(0, "ADDED", "Event", "demo.1234567890ab", **{"involvedObject.resourceVersion": [None, "9"]})]
+    assert diff_runs(first, second) == []
+
+
+def test_siblings_changed_at_one_instant_compare_equal_in_any_order():
+    pods = ("demo-worker-x7k2p", "demo-worker-b9zqn")
+    created = [_entry(i, "ADDED", "Pod", name, t=0.0) for i, name in enumerate(pods)]
+    deleted = [_entry(2 + i, "DELETED", "Pod", name, t=5.0) for i, name in enumerate(pods)]
+    swapped = [_entry(2 + i, "DELETED", "Pod", name, t=5.0) for i, name in enumerate(reversed(pods))]
+    assert diff_runs(created + deleted, created + swapped) == []
+
+
+def test_one_objects_changes_keep_their_order_at_one_instant():
+    first = [_entry(0, "MODIFIED", "RayJob", "demo", state=["Running", "Suspending"]),
+             _entry(1, "MODIFIED", "RayJob", "demo", state=["Suspending", "Suspended"])]
+    assert diff_runs(first, list(reversed(first))) != []
+
+
+def test_the_same_changes_at_different_instants_keep_their_order():
+    first = [_entry(0, "DELETED", "Pod", "a-x7k2p", t=1.0), _entry(1, "DELETED", "Pod", "b-b9zqn", t=2.0)]
+    second = [_entry(0, "DELETED", "Pod", "b-b9zqn", t=1.0), _entry(1, "DELETED", "Pod", "a-x7k2p", t=2.0)]
+    assert diff_runs(first, second) != []

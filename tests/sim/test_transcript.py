@@ -60,6 +60,8 @@ def test_reading_a_log_with_series_gives_what_the_lines_one_by_one_give(
     assert len(log) == len(flat)
     assert log.lines() == flat.lines()
     assert log.text(max_bytes) == flat.text(max_bytes)
+    assert log.tail(max_bytes) == flat.tail(max_bytes)
+    assert "".join(f"{item}\n" for _, item in log.tail(max_bytes)) == log.text(max_bytes)
     assert log.latest(limit) == flat.latest(limit)
 
 
