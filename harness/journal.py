@@ -28,9 +28,9 @@ import difflib
 import json
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, ItemsView, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import IO, Any, Final
+from typing import IO, Any, Final, Literal
 
 TRACKED_METADATA = ("generation", "labels", "annotations", "finalizers", "deletionTimestamp", "ownerReferences")
 # Keys of kinds without a status that still say what happened (core/v1 Event, ConfigMap data).
@@ -39,11 +39,20 @@ TOP_LEVEL_FIELDS = ("reason", "message", "type", "count", "involvedObject", "dat
 
 def flatten(value: Any, prefix: str, out: dict[str, Any]) -> None:
     """Flatten nested dicts into dotted paths; lists are kept whole (they change as a unit)."""
-    if isinstance(value, Mapping) and value:
+    # Objects from the store are plain dicts: test for them first, the ABC check only for other mappings.
+    if (type(value) is dict or isinstance(value, Mapping)) and value:
         for key, item in value.items():
-            flatten(item, f"{prefix}.{key}", out)
+            if type(item) is dict and item:
+                flatten(item, f"{prefix}.{key}", out)
+            elif type(item) in _LEAVES or not isinstance(item, Mapping) or not item:
+                out[f"{prefix}.{key}"] = item
+            else:
+                flatten(item, f"{prefix}.{key}", out)
     else:
         out[prefix] = value
+
+
+_LEAVES: Final = frozenset({str, int, float, bool, list, type(None)})
 
 
 def tracked_fields(obj: Mapping[str, Any]) -> dict[str, Any]:
@@ -113,28 +122,112 @@ class JournalEntry:
         return json.dumps(self.to_dict(), sort_keys=False, default=str)
 
 
-class Journal:
-    """An append-only list of entries, optionally streamed to a file as it grows (evidence survives crashes)."""
+class LazyChanges(Mapping[str, list[Any]]):
+    """An entry's ``changes``, computed from the two object versions the first time they are read.
 
-    def __init__(self, now: Callable[[], float], *, stream: IO[str] | None = None) -> None:
+    Stored objects are immutable snapshots (see ``harness.sim.store``), so holding the two versions and diffing
+    later gives exactly what diffing at once would; most entries of a run are never read field by field.
+    """
+
+    __slots__ = ("_new", "_old", "_type", "_value")
+
+    def __init__(self, type_: str, obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> None:
+        self._type, self._new, self._old = type_, obj, old
+        self._value: dict[str, list[Any]] | None = None
+
+    @property
+    def value(self) -> dict[str, list[Any]]:
+        if self._value is None:
+            if self._type == "DELETED":
+                self._value = diff_fields(self._new, None)
+            elif self._type == "ADDED" or self._old is None:
+                self._value = diff_fields(None, self._new)
+            else:
+                self._value = diff_fields(self._old, self._new)
+            self._new = self._old = None  # type: ignore[assignment]
+        return self._value
+
+    def __getitem__(self, path: str) -> list[Any]:
+        return self.value[path]
+
+    def __contains__(self, path: object) -> bool:
+        return path in self.value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.value)
+
+    def __len__(self) -> int:
+        return len(self.value)
+
+    def __bool__(self) -> bool:
+        return bool(self.value)
+
+    def items(self) -> ItemsView[str, list[Any]]:
+        return self.value.items()
+
+    def __repr__(self) -> str:
+        return repr(self.value)
+
+
+# How a journal keeps what it records:
+# - "eager": entries kept, ``changes`` computed as each change is recorded;
+# - "lazy" (the default): entries kept, ``changes`` computed when first read (the same values, later);
+# - "stream": nothing kept; each entry goes to the stream as a JSON line (buffered; see Journal.flush).
+JournalMode = Literal["eager", "lazy", "stream"]
+JOURNAL_MODES: Final = ("eager", "lazy", "stream")
+
+
+class Journal:
+    """An append-only record of entries, optionally streamed to a file as it grows (evidence survives crashes).
+
+    The stream is written as entries come and flushed by :meth:`flush` (the simulator flushes when each run of
+    its clock returns), not after every entry. Listeners see every entry in every mode, so a reader that needs a
+    few facts (a RayJob's outcome) can keep them while a ``stream`` journal keeps nothing.
+    """
+
+    def __init__(self, now: Callable[[], float], *, stream: IO[str] | None = None,
+                 mode: JournalMode = "lazy") -> None:
+        if mode not in JOURNAL_MODES:
+            raise ValueError(f"journal mode={mode!r} is unknown; use one of {', '.join(JOURNAL_MODES)}")
+        if mode == "stream" and stream is None:
+            raise ValueError("a journal in mode='stream' keeps nothing, so it needs a stream to write to")
         self._now = now
         self._wall0 = time.monotonic()
+        self.mode: JournalMode = mode
         self.entries: list[JournalEntry] = []
+        self._by_object: dict[tuple[str, str, str], list[JournalEntry]] = {}
+        self._count = 0
         self._stream = stream
         self._listeners: list[Callable[[JournalEntry], None]] = []
-        self._fields: dict[str, tuple[str, dict[str, Any]]] = {}  # uid -> (resourceVersion, tracked fields)
+        # eager and stream: uid -> (resourceVersion, tracked fields) of the last version recorded
+        self._fields: dict[str, tuple[str, dict[str, Any]]] = {}
 
     def attach_stream(self, stream: IO[str] | None) -> None:
+        self.flush()
+        if stream is None and self.mode == "stream":
+            raise ValueError("a journal in mode='stream' cannot be detached from its stream")
         self._stream = stream
+
+    def flush(self) -> None:
+        """Push what was streamed so far to the file (cheap when nothing is pending)."""
+        if self._stream is not None:
+            self._stream.flush()
 
     def listen(self, listener: Callable[[JournalEntry], None]) -> None:
         self._listeners.append(listener)
 
     def _append(self, entry: JournalEntry) -> JournalEntry:
-        self.entries.append(entry)
+        self._count += 1
+        if self.mode != "stream":
+            self.entries.append(entry)
+            key = (entry.kind, entry.namespace, entry.name)
+            same = self._by_object.get(key)
+            if same is None:
+                self._by_object[key] = [entry]
+            else:
+                same.append(entry)
         if self._stream is not None:
             self._stream.write(entry.to_json() + "\n")
-            self._stream.flush()
         for listener in self._listeners:
             listener(entry)
         return entry
@@ -142,12 +235,15 @@ class Journal:
     def record_change(self, type_: str, obj: Mapping[str, Any], old: Mapping[str, Any] | None, *,
                       t: float | None = None) -> JournalEntry:
         meta = obj.get("metadata") or {}
-        uid = str(meta.get("uid", ""))
         rv = str(meta.get("resourceVersion", ""))
-        if type_ == "DELETED":
-            self._fields.pop(uid, None)
+        changes: Mapping[str, list[Any]]
+        if self.mode == "lazy":
+            changes = LazyChanges(type_, obj, old)
+        elif type_ == "DELETED":
+            self._fields.pop(str(meta.get("uid", "")), None)
             changes = diff_fields(obj, None)
         else:
+            uid = str(meta.get("uid", ""))
             # The previous version's fields were flattened when it was recorded: reuse them (a hot path).
             cached = self._fields.get(uid)
             if type_ == "ADDED" or old is None:
@@ -160,24 +256,29 @@ class Journal:
             self._fields[uid] = (rv, after)
             changes = _diff(before, after)
         return self._append(JournalEntry(
-            t=self._now() if t is None else t, wall=time.monotonic() - self._wall0, seq=len(self.entries),
+            t=self._now() if t is None else t, wall=time.monotonic() - self._wall0, seq=self._count,
             type=type_, kind=str(obj.get("kind", "")), namespace=str(meta.get("namespace", "")),
-            name=str(meta.get("name", "")), changes=changes, rv=str(meta.get("resourceVersion", "")), obj=obj))
+            name=str(meta.get("name", "")), changes=changes, rv=rv,
+            obj=obj if self.mode != "stream" else None))
 
     def record_action(self, action: str, *, kind: str = "", namespace: str = "", name: str = "",
                       detail: str = "") -> JournalEntry:
         return self._append(JournalEntry(
-            t=self._now(), wall=time.monotonic() - self._wall0, seq=len(self.entries), type="ACTION",
+            t=self._now(), wall=time.monotonic() - self._wall0, seq=self._count, type="ACTION",
             kind=kind, namespace=namespace, name=name, action=action, detail=detail))
 
     def __iter__(self) -> Iterator[JournalEntry]:
         return iter(self.entries)
 
     def __len__(self) -> int:
-        return len(self.entries)
+        """Entries recorded so far (in ``stream`` mode too, where none is kept)."""
+        return self._count
 
     def select(self, *, kind: str | None = None, namespace: str | None = None, name: str | None = None,
                types: tuple[str, ...] | None = None) -> list[JournalEntry]:
+        if kind is not None and namespace is not None and name is not None:
+            # One object's entries: served from the per-object index (a fleet's outcomes would be quadratic).
+            return [e for e in self._by_object.get((kind, namespace, name), ()) if types is None or e.type in types]
         return [e for e in self.entries
                 if (kind is None or e.kind == kind) and (namespace is None or e.namespace == namespace)
                 and (name is None or e.name == name) and (types is None or e.type in types)]

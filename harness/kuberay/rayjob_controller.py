@@ -352,7 +352,7 @@ class RayJobController:
         except SubmitCommandError as exc:
             raise ReconcileError(str(exc)) from exc
         try:
-            created = self.store.create(cluster)
+            created = self.store.create(cluster, owned=True)
         except ApiError as exc:
             self._event(raw, WARNING, "FailedToCreateRayCluster",
                         f"Failed to create RayCluster {job.namespace}/{name}: {exc}", "Create")
@@ -371,7 +371,7 @@ class RayJobController:
         except SubmitCommandError as exc:
             raise ReconcileError(str(exc)) from exc
         try:
-            self.store.create(submitter)
+            self.store.create(submitter, owned=True)
         except ApiError as exc:
             self._event(raw, WARNING, "FailedToCreateRayJobSubmitter",
                         f"Failed to create new Kubernetes Job {job.namespace}/{job.name}: {exc}", "Create")
@@ -611,7 +611,7 @@ class RayJobController:
         wanted = build_rayjob_head_service(raw, build_head_service(cluster))
         if existing is None:
             try:
-                self.store.create(wanted)
+                self.store.create(wanted, owned=True)
             except ApiError as exc:
                 self._event(raw, WARNING, "FailedToCreateService",
                             f"Failed to create the service {job.namespace}/{name}, {exc}", "Create")

@@ -44,7 +44,7 @@ class RealWork(Protocol):
         ...
 
 
-@dataclass(order=True)
+@dataclass(order=True, slots=True)
 class Timer:
     """A scheduled callback. ``cancel()`` makes it a no-op; it stays in the heap until its time comes."""
 
@@ -59,6 +59,11 @@ class Timer:
         self.cancelled = True
 
 
+# The heap holds (when, priority, seq, timer): tuples of numbers compare in C, where the dataclass's generated
+# ordering would run Python code for every comparison. ``seq`` is unique, so the timer itself is never compared.
+_Slot = tuple[float, int, int, Timer]
+
+
 class Clock:
     """The virtual clock and its event queue.
 
@@ -70,7 +75,7 @@ class Clock:
         # Default origin 2026-01-01T00:00:00Z: fixed, so that runs are byte-for-byte repeatable.
         self.origin = int(origin)
         self._now = 0.0
-        self._queue: list[Timer] = []
+        self._queue: list[_Slot] = []
         self._seq = 0
         self._real: list[RealWork] = []
         self.poll_interval = poll_interval
@@ -102,7 +107,7 @@ class Clock:
         """Run ``callback`` at virtual time ``when`` (never earlier than now)."""
         self._seq += 1
         timer = Timer(max(when, self._now), priority, self._seq, callback, label)
-        heapq.heappush(self._queue, timer)
+        heapq.heappush(self._queue, (timer.when, priority, self._seq, timer))
         return timer
 
     def call_later(self, delay: float, callback: Callable[[], None], *, priority: int = PRIORITY_CONTROLLER,
@@ -120,12 +125,13 @@ class Clock:
 
     def next_event_time(self) -> float:
         """Time of the next pending (not cancelled) event, or ``inf``."""
-        while self._queue and self._queue[0].cancelled:
-            heapq.heappop(self._queue)
-        return self._queue[0].when if self._queue else math.inf
+        queue = self._queue
+        while queue and queue[0][3].cancelled:
+            heapq.heappop(queue)
+        return queue[0][0] if queue else math.inf
 
     def pending(self) -> int:
-        return sum(1 for timer in self._queue if not timer.cancelled)
+        return sum(1 for slot in self._queue if not slot[3].cancelled)
 
     # -- running ---------------------------------------------------------------------------------------------------
 
@@ -133,7 +139,7 @@ class Clock:
         """Run the next event (advancing time to it). False when the queue is empty."""
         if self.next_event_time() == math.inf:
             return False
-        timer = heapq.heappop(self._queue)
+        timer = heapq.heappop(self._queue)[3]
         self._now = max(self._now, timer.when)
         self.events_run += 1
         timer.callback()

@@ -61,7 +61,7 @@ class EventRecorder:
         if action:
             event["action"] = action
         try:
-            self.store.create(event)
+            self.store.create(event, owned=True)
         except NotFound:
             return  # the namespace is gone; the real recorder drops the event too
         self._index[key] = (namespace, name)
