@@ -174,6 +174,6 @@ def finish(backend: Backend, args: argparse.Namespace, settled: bool, rayjobs: d
 
 
 def render_journal(entries: list[JournalEntry]) -> str:
-    from ..report import render_text_timeline
+    from ..report.timeline_text import render_text_timeline  # the module alone: not the HTML, SVG and tables
 
     return render_text_timeline(entries)

@@ -26,8 +26,10 @@ def test_shipped_scenario_journal_equals_its_golden_journal(name: str,
     if actual is None:
         pytest.skip(f"scenario {name} does not run on the scripted executor")
     expected = read_golden(name)
-    assert expected is not None, f"no golden journal for {name}: run PYTHONPATH=. python -m tests.golden.journals --write"
-    first = next((i for i, (a, b) in enumerate(zip(expected, actual)) if a != b), min(len(expected), len(actual)))
+    assert expected is not None, (f"no golden journal for {name}: "
+                                  "run PYTHONPATH=. python -m tests.golden.journals --write")
+    first = next((i for i, (a, b) in enumerate(zip(expected, actual, strict=False)) if a != b),
+                 min(len(expected), len(actual)))
     assert actual == expected, (f"journal of {name} differs from line {first + 1}: "
                                 "PYTHONPATH=. python -m tests.golden.journals shows the diff")
 
