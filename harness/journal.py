@@ -172,7 +172,8 @@ class LazyChanges(Mapping[str, list[Any]]):
 # How a journal keeps what it records:
 # - "eager": entries kept, ``changes`` computed as each change is recorded;
 # - "lazy" (the default): entries kept, ``changes`` computed when first read (the same values, later);
-# - "stream": nothing kept; each entry goes to the stream as a JSON line (buffered; see Journal.flush).
+# - "stream": each entry goes to the stream as a JSON line (buffered; see Journal.flush) and only the entries of
+#   the kinds in ``keep_kinds`` are kept (none by default), without the object they saw.
 JournalMode = Literal["eager", "lazy", "stream"]
 JOURNAL_MODES: Final = ("eager", "lazy", "stream")
 
@@ -186,7 +187,7 @@ class Journal:
     """
 
     def __init__(self, now: Callable[[], float], *, stream: IO[str] | None = None,
-                 mode: JournalMode = "lazy") -> None:
+                 mode: JournalMode = "lazy", keep_kinds: Iterable[str] = ()) -> None:
         if mode not in JOURNAL_MODES:
             raise ValueError(f"journal mode={mode!r} is unknown; use one of {', '.join(JOURNAL_MODES)}")
         if mode == "stream" and stream is None:
@@ -194,6 +195,7 @@ class Journal:
         self._now = now
         self._wall0 = time.monotonic()
         self.mode: JournalMode = mode
+        self.keep_kinds = frozenset(keep_kinds)
         self.entries: list[JournalEntry] = []
         self._by_object: dict[tuple[str, str, str], list[JournalEntry]] = {}
         self._count = 0
@@ -208,6 +210,22 @@ class Journal:
             raise ValueError("a journal in mode='stream' cannot be detached from its stream")
         self._stream = stream
 
+    def stream_only(self, stream: IO[str], *, keep_kinds: Iterable[str] = ()) -> None:
+        """Switch to mode ``stream``: write every entry to ``stream`` from now on, keep only ``keep_kinds``'.
+
+        Entries already recorded are written first (and dropped unless of a kind kept), so the stream holds the
+        whole run; a listener (:meth:`listen`) sees every entry as before.
+        """
+        self.flush()
+        self.mode, self._stream, self.keep_kinds = "stream", stream, frozenset(keep_kinds)
+        kept = [entry for entry in self.entries if entry.kind in self.keep_kinds]
+        for entry in self.entries:
+            stream.write(entry.to_json() + "\n")
+        self.entries = kept
+        self._by_object = {}
+        for entry in kept:
+            self._by_object.setdefault((entry.kind, entry.namespace, entry.name), []).append(entry)
+
     def flush(self) -> None:
         """Push what was streamed so far to the file (cheap when nothing is pending)."""
         if self._stream is not None:
@@ -218,7 +236,7 @@ class Journal:
 
     def _append(self, entry: JournalEntry) -> JournalEntry:
         self._count += 1
-        if self.mode != "stream":
+        if self.mode != "stream" or entry.kind in self.keep_kinds:
             self.entries.append(entry)
             key = (entry.kind, entry.namespace, entry.name)
             same = self._by_object.get(key)

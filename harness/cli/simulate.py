@@ -141,6 +141,10 @@ def command(args: argparse.Namespace) -> int:
     expectations: list[Expectation] = expectations_for(args.expect, list(rayjobs))
     backend = build_backend(args)
     try:
+        if args.format == "json":
+            # Streamed as the run goes, nothing kept but what the summary reads: the RayJobs' and RayClusters'
+            # entries (their outcomes, and why a RayJob did not end as asked).
+            backend.journal.stream_only(sys.stdout, keep_kinds=("RayJob", "RayCluster"))
         for path in args.manifests:
             backend.apply_manifests(path)
         settle = backend.capabilities.settle
@@ -149,8 +153,7 @@ def command(args: argparse.Namespace) -> int:
         settled = settle.settle(args.duration)
         backend.warnings()  # reports the executor's notes through on_warning
         if args.format == "json":
-            for entry in backend.journal:
-                print(entry.to_json())
+            backend.journal.flush()
         else:
             print(render_journal(list(backend.journal)))
         return finish(backend, args, settled, rayjobs, expectations)
