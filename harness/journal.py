@@ -82,7 +82,7 @@ def _diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list
     return changes
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a fleet's journal holds hundreds of thousands of entries
 class JournalEntry:
     t: float
     wall: float
@@ -95,6 +95,7 @@ class JournalEntry:
     rv: str = ""
     action: str = ""
     detail: str = ""
+    # The object as recorded, kept by an "eager" journal only (the other modes keep what the changes need).
     obj: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
     def new(self, path: str) -> Any:
@@ -122,29 +123,49 @@ class JournalEntry:
         return json.dumps(self.to_dict(), sort_keys=False, default=str)
 
 
+def tracked_parts(obj: Mapping[str, Any], previous: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
+    """The parts of ``obj`` that :func:`tracked_fields` reads, by reference: ``tracked_fields`` of the result equals
+    ``tracked_fields(obj)``, and keeping it keeps alive neither the object's spec nor its other metadata.
+
+    ``previous`` (the parts of the version before) lends its metadata when every tracked value is the same object,
+    as after a status write, so that a run's entries share one small dict per object version of its metadata.
+    """
+    meta = obj.get("metadata") or {}
+    tracked = {key: meta[key] for key in TRACKED_METADATA if key in meta}
+    if previous is not None:
+        before = previous["metadata"]
+        if before.keys() == tracked.keys() and all(before[key] is value for key, value in tracked.items()):
+            tracked = before
+    parts: dict[str, Any] = {"metadata": tracked}
+    if "status" in obj:
+        parts["status"] = obj["status"]
+    elif obj.get("kind") in ("Event", "ConfigMap"):
+        parts["kind"] = obj["kind"]
+        for key in TOP_LEVEL_FIELDS:
+            if key in obj:
+                parts[key] = obj[key]
+    return parts
+
+
 class LazyChanges(Mapping[str, list[Any]]):
     """An entry's ``changes``, computed from the two object versions the first time they are read.
 
-    Stored objects are immutable snapshots (see ``harness.sim.store``), so holding the two versions and diffing
-    later gives exactly what diffing at once would; most entries of a run are never read field by field.
+    Stored objects are immutable snapshots (see ``harness.sim.store``), so holding the parts of the two versions
+    that are tracked (:func:`tracked_parts`) and diffing later gives exactly what diffing at once would; most
+    entries of a run are never read field by field.
     """
 
-    __slots__ = ("_new", "_old", "_type", "_value")
+    __slots__ = ("_new", "_old", "_value")
 
-    def __init__(self, type_: str, obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> None:
-        self._type, self._new, self._old = type_, obj, old
+    def __init__(self, before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> None:
+        self._old, self._new = before, after  # tracked parts; None: nothing (before an ADDED, after a DELETED)
         self._value: dict[str, list[Any]] | None = None
 
     @property
     def value(self) -> dict[str, list[Any]]:
         if self._value is None:
-            if self._type == "DELETED":
-                self._value = diff_fields(self._new, None)
-            elif self._type == "ADDED" or self._old is None:
-                self._value = diff_fields(None, self._new)
-            else:
-                self._value = diff_fields(self._old, self._new)
-            self._new = self._old = None  # type: ignore[assignment]
+            self._value = diff_fields(self._old, self._new)
+            self._old = self._new = None
         return self._value
 
     def __getitem__(self, path: str) -> list[Any]:
@@ -203,6 +224,7 @@ class Journal:
         self._listeners: list[Callable[[JournalEntry], None]] = []
         # eager and stream: uid -> (resourceVersion, tracked fields) of the last version recorded
         self._fields: dict[str, tuple[str, dict[str, Any]]] = {}
+        self._parts: dict[str, tuple[str, Mapping[str, Any]]] = {}  # lazy: uid -> (resourceVersion, tracked parts)
 
     def attach_stream(self, stream: IO[str] | None) -> None:
         self.flush()
@@ -256,7 +278,7 @@ class Journal:
         rv = str(meta.get("resourceVersion", ""))
         changes: Mapping[str, list[Any]]
         if self.mode == "lazy":
-            changes = LazyChanges(type_, obj, old)
+            changes = self._lazy_changes(type_, obj, old)
         elif type_ == "DELETED":
             self._fields.pop(str(meta.get("uid", "")), None)
             changes = diff_fields(obj, None)
@@ -277,7 +299,23 @@ class Journal:
             t=self._now() if t is None else t, wall=time.monotonic() - self._wall0, seq=self._count,
             type=type_, kind=str(obj.get("kind", "")), namespace=str(meta.get("namespace", "")),
             name=str(meta.get("name", "")), changes=changes, rv=rv,
-            obj=obj if self.mode != "stream" else None))
+            obj=obj if self.mode == "eager" else None))
+
+    def _lazy_changes(self, type_: str, obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> LazyChanges:
+        meta = obj.get("metadata") or {}
+        uid = str(meta.get("uid", ""))
+        if type_ == "DELETED":
+            self._parts.pop(uid, None)
+            return LazyChanges(tracked_parts(obj), None)
+        before: Mapping[str, Any] | None = None
+        if type_ != "ADDED" and old is not None:
+            # The previous version's parts were taken when it was recorded: share them (memory, not only time).
+            cached = self._parts.get(uid)
+            old_rv = str((old.get("metadata") or {}).get("resourceVersion", ""))
+            before = cached[1] if cached is not None and cached[0] == old_rv else tracked_parts(old)
+        after = tracked_parts(obj, before)
+        self._parts[uid] = (str(meta.get("resourceVersion", "")), after)
+        return LazyChanges(before, after)
 
     def record_action(self, action: str, *, kind: str = "", namespace: str = "", name: str = "",
                       detail: str = "") -> JournalEntry:

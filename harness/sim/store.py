@@ -75,7 +75,7 @@ class InjectedFailure(ApiError):
         self.reason = failure.reason
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WatchEvent:
     """One change, as a watch stream delivers it. ``old`` is the previous state (None for ADDED)."""
 

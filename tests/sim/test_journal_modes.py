@@ -46,8 +46,8 @@ def test_lazy_changes_equal_the_changes_recorded_eagerly(clock: Clock, store: Ob
     eager, lazy = fed(clock, store, "eager"), fed(clock, store, "lazy")
     lifecycle(store)
     assert [e.to_json() for e in lazy.entries] == [
-        json.dumps({**json.loads(e.to_json()), "wall": json.loads(l.to_json())["wall"]})
-        for e, l in zip(eager.entries, lazy.entries, strict=True)]
+        json.dumps({**json.loads(e.to_json()), "wall": json.loads(l_.to_json())["wall"]})
+        for e, l_ in zip(eager.entries, lazy.entries, strict=True)]
     assert [dict(e.changes) for e in lazy.entries] == [dict(e.changes) for e in eager.entries]
 
 
