@@ -95,7 +95,7 @@ class JournalEntry:
     rv: str = ""
     action: str = ""
     detail: str = ""
-    # The object as recorded, kept by an "eager" journal only (the other modes keep what the changes need).
+    # The object as recorded (kept by "eager" and "lazy" journals; a "stream" journal keeps nothing of it).
     obj: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
     def new(self, path: str) -> Any:
@@ -299,7 +299,7 @@ class Journal:
             t=self._now() if t is None else t, wall=time.monotonic() - self._wall0, seq=self._count,
             type=type_, kind=str(obj.get("kind", "")), namespace=str(meta.get("namespace", "")),
             name=str(meta.get("name", "")), changes=changes, rv=rv,
-            obj=obj if self.mode == "eager" else None))
+            obj=obj if self.mode != "stream" else None))
 
     def _lazy_changes(self, type_: str, obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> LazyChanges:
         meta = obj.get("metadata") or {}
