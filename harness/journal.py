@@ -28,9 +28,9 @@ import difflib
 import json
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, ItemsView, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import IO, Any, Final
+from typing import IO, Any, Final, Literal
 
 TRACKED_METADATA = ("generation", "labels", "annotations", "finalizers", "deletionTimestamp", "ownerReferences")
 # Keys of kinds without a status that still say what happened (core/v1 Event, ConfigMap data).
@@ -39,11 +39,20 @@ TOP_LEVEL_FIELDS = ("reason", "message", "type", "count", "involvedObject", "dat
 
 def flatten(value: Any, prefix: str, out: dict[str, Any]) -> None:
     """Flatten nested dicts into dotted paths; lists are kept whole (they change as a unit)."""
-    if isinstance(value, Mapping) and value:
+    # Objects from the store are plain dicts: test for them first, the ABC check only for other mappings.
+    if (type(value) is dict or isinstance(value, Mapping)) and value:
         for key, item in value.items():
-            flatten(item, f"{prefix}.{key}", out)
+            if type(item) is dict and item:
+                flatten(item, f"{prefix}.{key}", out)
+            elif type(item) in _LEAVES or not isinstance(item, Mapping) or not item:
+                out[f"{prefix}.{key}"] = item
+            else:
+                flatten(item, f"{prefix}.{key}", out)
     else:
         out[prefix] = value
+
+
+_LEAVES: Final = frozenset({str, int, float, bool, list, type(None)})
 
 
 def tracked_fields(obj: Mapping[str, Any]) -> dict[str, Any]:
@@ -73,7 +82,7 @@ def _diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list
     return changes
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a fleet's journal holds hundreds of thousands of entries
 class JournalEntry:
     t: float
     wall: float
@@ -86,6 +95,7 @@ class JournalEntry:
     rv: str = ""
     action: str = ""
     detail: str = ""
+    # The object as recorded (kept by "eager" and "lazy" journals; a "stream" journal keeps nothing of it).
     obj: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
     def new(self, path: str) -> Any:
@@ -113,28 +123,151 @@ class JournalEntry:
         return json.dumps(self.to_dict(), sort_keys=False, default=str)
 
 
-class Journal:
-    """An append-only list of entries, optionally streamed to a file as it grows (evidence survives crashes)."""
+def tracked_parts(obj: Mapping[str, Any], previous: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
+    """The parts of ``obj`` that :func:`tracked_fields` reads, by reference: ``tracked_fields`` of the result equals
+    ``tracked_fields(obj)``, and keeping it keeps alive neither the object's spec nor its other metadata.
 
-    def __init__(self, now: Callable[[], float], *, stream: IO[str] | None = None) -> None:
+    ``previous`` (the parts of the version before) lends its metadata when every tracked value is the same object,
+    as after a status write, so that a run's entries share one small dict per object version of its metadata.
+    """
+    meta = obj.get("metadata") or {}
+    tracked = {key: meta[key] for key in TRACKED_METADATA if key in meta}
+    if previous is not None:
+        before = previous["metadata"]
+        if before.keys() == tracked.keys() and all(before[key] is value for key, value in tracked.items()):
+            tracked = before
+    parts: dict[str, Any] = {"metadata": tracked}
+    if "status" in obj:
+        parts["status"] = obj["status"]
+    elif obj.get("kind") in ("Event", "ConfigMap"):
+        parts["kind"] = obj["kind"]
+        for key in TOP_LEVEL_FIELDS:
+            if key in obj:
+                parts[key] = obj[key]
+    return parts
+
+
+class LazyChanges(Mapping[str, list[Any]]):
+    """An entry's ``changes``, computed from the two object versions the first time they are read.
+
+    Stored objects are immutable snapshots (see ``harness.sim.store``), so holding the parts of the two versions
+    that are tracked (:func:`tracked_parts`) and diffing later gives exactly what diffing at once would; most
+    entries of a run are never read field by field.
+    """
+
+    __slots__ = ("_new", "_old", "_value")
+
+    def __init__(self, before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> None:
+        self._old, self._new = before, after  # tracked parts; None: nothing (before an ADDED, after a DELETED)
+        self._value: dict[str, list[Any]] | None = None
+
+    @property
+    def value(self) -> dict[str, list[Any]]:
+        if self._value is None:
+            self._value = diff_fields(self._old, self._new)
+            self._old = self._new = None
+        return self._value
+
+    def __getitem__(self, path: str) -> list[Any]:
+        return self.value[path]
+
+    def __contains__(self, path: object) -> bool:
+        return path in self.value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.value)
+
+    def __len__(self) -> int:
+        return len(self.value)
+
+    def __bool__(self) -> bool:
+        return bool(self.value)
+
+    def items(self) -> ItemsView[str, list[Any]]:
+        return self.value.items()
+
+    def __repr__(self) -> str:
+        return repr(self.value)
+
+
+# How a journal keeps what it records:
+# - "eager": entries kept, ``changes`` computed as each change is recorded;
+# - "lazy" (the default): entries kept, ``changes`` computed when first read (the same values, later);
+# - "stream": each entry goes to the stream as a JSON line (buffered; see Journal.flush) and only the entries of
+#   the kinds in ``keep_kinds`` are kept (none by default), without the object they saw.
+JournalMode = Literal["eager", "lazy", "stream"]
+JOURNAL_MODES: Final = ("eager", "lazy", "stream")
+
+
+class Journal:
+    """An append-only record of entries, optionally streamed to a file as it grows (evidence survives crashes).
+
+    The stream is written as entries come and flushed by :meth:`flush` (the simulator flushes when each run of
+    its clock returns), not after every entry. Listeners see every entry in every mode, so a reader that needs a
+    few facts (a RayJob's outcome) can keep them while a ``stream`` journal keeps nothing.
+    """
+
+    def __init__(self, now: Callable[[], float], *, stream: IO[str] | None = None,
+                 mode: JournalMode = "lazy", keep_kinds: Iterable[str] = ()) -> None:
+        if mode not in JOURNAL_MODES:
+            raise ValueError(f"journal mode={mode!r} is unknown; use one of {', '.join(JOURNAL_MODES)}")
+        if mode == "stream" and stream is None:
+            raise ValueError("a journal in mode='stream' keeps nothing, so it needs a stream to write to")
         self._now = now
         self._wall0 = time.monotonic()
+        self.mode: JournalMode = mode
+        self.keep_kinds = frozenset(keep_kinds)
         self.entries: list[JournalEntry] = []
+        self._by_object: dict[tuple[str, str, str], list[JournalEntry]] = {}
+        self._count = 0
         self._stream = stream
         self._listeners: list[Callable[[JournalEntry], None]] = []
-        self._fields: dict[str, tuple[str, dict[str, Any]]] = {}  # uid -> (resourceVersion, tracked fields)
+        # eager and stream: uid -> (resourceVersion, tracked fields) of the last version recorded
+        self._fields: dict[str, tuple[str, dict[str, Any]]] = {}
+        self._parts: dict[str, tuple[str, Mapping[str, Any]]] = {}  # lazy: uid -> (resourceVersion, tracked parts)
 
     def attach_stream(self, stream: IO[str] | None) -> None:
+        self.flush()
+        if stream is None and self.mode == "stream":
+            raise ValueError("a journal in mode='stream' cannot be detached from its stream")
         self._stream = stream
+
+    def stream_only(self, stream: IO[str], *, keep_kinds: Iterable[str] = ()) -> None:
+        """Switch to mode ``stream``: write every entry to ``stream`` from now on, keep only ``keep_kinds``'.
+
+        Entries already recorded are written first (and dropped unless of a kind kept), so the stream holds the
+        whole run; a listener (:meth:`listen`) sees every entry as before.
+        """
+        self.flush()
+        self.mode, self._stream, self.keep_kinds = "stream", stream, frozenset(keep_kinds)
+        kept = [entry for entry in self.entries if entry.kind in self.keep_kinds]
+        for entry in self.entries:
+            stream.write(entry.to_json() + "\n")
+        self.entries = kept
+        self._by_object = {}
+        for entry in kept:
+            self._by_object.setdefault((entry.kind, entry.namespace, entry.name), []).append(entry)
+
+    def flush(self) -> None:
+        """Push what was streamed so far to the file (cheap when nothing is pending)."""
+        if self._stream is not None:
+            self._stream.flush()
 
     def listen(self, listener: Callable[[JournalEntry], None]) -> None:
         self._listeners.append(listener)
 
     def _append(self, entry: JournalEntry) -> JournalEntry:
-        self.entries.append(entry)
+        self._count += 1
+        if self.mode != "stream" or entry.kind in self.keep_kinds:
+            self.entries.append(entry)
+            key = (entry.kind, entry.namespace, entry.name)
+            same = self._by_object.get(key)
+            if same is None:
+                self._by_object[key] = [entry]
+            else:
+                same.append(entry)
         if self._stream is not None:
             self._stream.write(entry.to_json() + "\n")
-            self._stream.flush()
         for listener in self._listeners:
             listener(entry)
         return entry
@@ -142,12 +275,15 @@ class Journal:
     def record_change(self, type_: str, obj: Mapping[str, Any], old: Mapping[str, Any] | None, *,
                       t: float | None = None) -> JournalEntry:
         meta = obj.get("metadata") or {}
-        uid = str(meta.get("uid", ""))
         rv = str(meta.get("resourceVersion", ""))
-        if type_ == "DELETED":
-            self._fields.pop(uid, None)
+        changes: Mapping[str, list[Any]]
+        if self.mode == "lazy":
+            changes = self._lazy_changes(type_, obj, old)
+        elif type_ == "DELETED":
+            self._fields.pop(str(meta.get("uid", "")), None)
             changes = diff_fields(obj, None)
         else:
+            uid = str(meta.get("uid", ""))
             # The previous version's fields were flattened when it was recorded: reuse them (a hot path).
             cached = self._fields.get(uid)
             if type_ == "ADDED" or old is None:
@@ -160,24 +296,45 @@ class Journal:
             self._fields[uid] = (rv, after)
             changes = _diff(before, after)
         return self._append(JournalEntry(
-            t=self._now() if t is None else t, wall=time.monotonic() - self._wall0, seq=len(self.entries),
+            t=self._now() if t is None else t, wall=time.monotonic() - self._wall0, seq=self._count,
             type=type_, kind=str(obj.get("kind", "")), namespace=str(meta.get("namespace", "")),
-            name=str(meta.get("name", "")), changes=changes, rv=str(meta.get("resourceVersion", "")), obj=obj))
+            name=str(meta.get("name", "")), changes=changes, rv=rv,
+            obj=obj if self.mode != "stream" else None))
+
+    def _lazy_changes(self, type_: str, obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> LazyChanges:
+        meta = obj.get("metadata") or {}
+        uid = str(meta.get("uid", ""))
+        if type_ == "DELETED":
+            self._parts.pop(uid, None)
+            return LazyChanges(tracked_parts(obj), None)
+        before: Mapping[str, Any] | None = None
+        if type_ != "ADDED" and old is not None:
+            # The previous version's parts were taken when it was recorded: share them (memory, not only time).
+            cached = self._parts.get(uid)
+            old_rv = str((old.get("metadata") or {}).get("resourceVersion", ""))
+            before = cached[1] if cached is not None and cached[0] == old_rv else tracked_parts(old)
+        after = tracked_parts(obj, before)
+        self._parts[uid] = (str(meta.get("resourceVersion", "")), after)
+        return LazyChanges(before, after)
 
     def record_action(self, action: str, *, kind: str = "", namespace: str = "", name: str = "",
                       detail: str = "") -> JournalEntry:
         return self._append(JournalEntry(
-            t=self._now(), wall=time.monotonic() - self._wall0, seq=len(self.entries), type="ACTION",
+            t=self._now(), wall=time.monotonic() - self._wall0, seq=self._count, type="ACTION",
             kind=kind, namespace=namespace, name=name, action=action, detail=detail))
 
     def __iter__(self) -> Iterator[JournalEntry]:
         return iter(self.entries)
 
     def __len__(self) -> int:
-        return len(self.entries)
+        """Entries recorded so far (in ``stream`` mode too, where none is kept)."""
+        return self._count
 
     def select(self, *, kind: str | None = None, namespace: str | None = None, name: str | None = None,
                types: tuple[str, ...] | None = None) -> list[JournalEntry]:
+        if kind is not None and namespace is not None and name is not None:
+            # One object's entries: served from the per-object index (a fleet's outcomes would be quadratic).
+            return [e for e in self._by_object.get((kind, namespace, name), ()) if types is None or e.type in types]
         return [e for e in self.entries
                 if (kind is None or e.kind == kind) and (namespace is None or e.namespace == namespace)
                 and (name is None or e.name == name) and (types is None or e.type in types)]

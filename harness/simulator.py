@@ -363,19 +363,28 @@ class Simulator:
     def advance(self, duration: float | str) -> None:
         seconds = parse_duration(duration)
         self.journal.record_action("advance", detail=f"{seconds:g}s")
-        with _relaxed_gc():
+        with self._running():
             self.clock.advance(seconds)
+
+    @contextlib.contextmanager
+    def _running(self) -> Iterator[None]:
+        """Around every run of the clock: a relaxed garbage collector, and the streamed journal flushed after."""
+        try:
+            with _relaxed_gc():
+                yield
+        finally:
+            self.journal.flush()
 
     def run_until(self, condition: Callable[[], bool], timeout: float | str = math.inf) -> bool:
         """Run until ``condition()`` holds (True) or ``timeout`` virtual seconds pass (False; ``math.inf``: no
         timeout, for a condition known to come)."""
         limit = math.inf if timeout == math.inf else self.clock.now + parse_duration(timeout)
-        with _relaxed_gc():
+        with self._running():
             return self.clock.run(until=limit, stop=condition)
 
     def finish_instant(self) -> None:
         """Run every event still due at the current virtual instant (reconciles a write just triggered...)."""
-        with _relaxed_gc():
+        with self._running():
             self.clock.run(until=self.clock.now)
 
     def _at_instant_end(self, condition: Callable[[], bool]) -> Callable[[], bool]:
@@ -406,7 +415,7 @@ class Simulator:
     def settle(self, timeout: float | str = "24h") -> bool:
         """Run until every RayJob is settled and the world is quiet; False if ``timeout`` ran out first."""
         limit = self.clock.now + parse_duration(timeout)
-        with _relaxed_gc():
+        with self._running():
             if not self.clock.run(until=limit, stop=self._at_instant_end(self.settled)):
                 return False
             # Let deletions that were just triggered finish (pod termination, garbage collection).

@@ -11,6 +11,7 @@ Pure functions on strings and numbers; nothing here knows about Kubernetes objec
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -209,7 +210,13 @@ _DATE_TIME: Final = "%Y-%m-%d %H:%M:%S"
 
 def rfc3339(epoch_seconds: float) -> str:
     """``metav1.Time`` as serialised by Kubernetes: RFC 3339, whole seconds, UTC (``2026-01-01T00:00:05Z``)."""
-    return datetime.fromtimestamp(math.floor(epoch_seconds), tz=timezone.utc).strftime(_RFC3339)
+    return _rfc3339_second(math.floor(epoch_seconds))
+
+
+@functools.lru_cache(maxsize=64)
+def _rfc3339_second(second: int) -> str:
+    # Many objects are stamped within the same virtual second: format each second once.
+    return datetime.fromtimestamp(second, tz=timezone.utc).strftime(_RFC3339)
 
 
 def parse_rfc3339(value: str) -> float:

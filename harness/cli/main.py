@@ -51,13 +51,28 @@ def _version() -> str:
     return f"rayjob-harness {__version__} (KubeRay {', '.join(backend_info('sim').kuberay_versions)} simulated)"
 
 
+class _VersionAction(argparse.Action):
+    """``--version``, worded when asked for: the text names the simulated releases, which means importing the
+    backend registry, a cost every other invocation (``--help`` first) would pay for nothing."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS,
+                 default: str = argparse.SUPPRESS, help: str | None = None) -> None:
+        super().__init__(option_strings, dest=dest, default=default, nargs=0,
+                         help=help or "show program's version number and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:
+        parser._print_message(_version() + "\n", sys.stdout)
+        parser.exit()
+
+
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The parser; with ``argv``, only the command it names gets its arguments (and its module imported)."""
     chosen = next((arg for arg in argv if not arg.startswith("-")), None) if argv is not None else None
     parser = argparse.ArgumentParser(
         prog="rayjob-harness",
         description="Simulate and test KubeRay RayJob behaviour locally, in virtual time.")
-    parser.add_argument("--version", action="version", version=_version())
+    parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (short, description, module, adder, handler) in COMMANDS.items():
         if argv is not None and chosen != name:

@@ -12,6 +12,7 @@ run goes (flushed), so a run stopped by a timeout still leaves what it saw.
 from __future__ import annotations
 
 import argparse
+import io
 import logging
 import sys
 from pathlib import Path
@@ -137,14 +138,14 @@ def require_objects(paths: list[str]) -> dict[tuple[str, str], str]:
     return rayjobs
 
 
-def stream_journal(backend: Backend, fmt: str) -> None:
+def stream_text_journal(backend: Backend) -> None:
     """Print each journal entry as it is recorded, so that a run cut short still shows what happened."""
-    from ..report import TextTimeline
+    from ..report.timeline_text import TextTimeline  # the module alone: not the HTML, SVG and tables
 
     timeline = TextTimeline()
 
     def show(entry: JournalEntry) -> None:
-        print(entry.to_json() if fmt == "json" else timeline.line(entry), flush=True)
+        print(timeline.line(entry))
 
     backend.journal.listen(show)
 
@@ -153,8 +154,16 @@ def command(args: argparse.Namespace) -> int:
     rayjobs = require_objects(args.manifests)
     expectations: list[Expectation] = expectations_for(args.expect, list(rayjobs))
     backend = build_backend(args)
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        # Each entry reaches a pipe as it is recorded: a run cut short (Ctrl-C, a CI timeout) leaves its evidence.
+        sys.stdout.reconfigure(line_buffering=True)
     try:
-        stream_journal(backend, args.format)
+        if args.format == "json":
+            # Streamed as the run goes, nothing kept but what the summary reads: the RayJobs' and RayClusters'
+            # entries (their outcomes, and why a RayJob did not end as asked).
+            backend.journal.stream_only(sys.stdout, keep_kinds=("RayJob", "RayCluster"))
+        else:
+            stream_text_journal(backend)
         for path in args.manifests:
             backend.apply_manifests(path)
         settle = backend.capabilities.settle
@@ -162,6 +171,7 @@ def command(args: argparse.Namespace) -> int:
             raise InputError(f"backend={backend.name} cannot run until RayJobs settle")
         settled = settle.settle(args.duration)
         backend.warnings()  # reports the executor's notes through on_warning
+        backend.journal.flush()
         return finish(backend, args, settled, rayjobs, expectations)
     finally:
         backend.close()

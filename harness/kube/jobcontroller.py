@@ -175,7 +175,7 @@ class JobController:
                "spec": template["spec"]}
         pod["spec"].setdefault("restartPolicy", "Never")
         try:
-            self.store.create(pod)
+            self.store.create(pod, owned=True)
         except NotFound:
             return False
         except ApiError as exc:

@@ -15,7 +15,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._util.jsoncopy import deep_copy
 from ..model.enums import PodPhase, WatchEventType
 from ..model.kinds import CONFIGMAP, POD, SECRET
 from ..sim.clock import PRIORITY_KUBELET, Clock, Timer
@@ -239,8 +238,8 @@ class Kubelet:
         if pod["metadata"].get("deletionTimestamp"):
             self.store.delete(POD, *key, grace_period=0)
             return
-        bound = deep_copy(pod)
-        bound["spec"]["nodeName"] = NODE_NAME
+        # Only spec.nodeName changes: new top-level, metadata and spec dicts, the rest shared with the snapshot.
+        bound = {**pod, "metadata": dict(pod["metadata"]), "spec": {**pod["spec"], "nodeName": NODE_NAME}}
         self.store.update(bound, owned=True)
         ip = f"10.244.0.{self._next_ip}"
         self._next_ip = self._next_ip + 1 if self._next_ip < 250 else 5

@@ -20,6 +20,7 @@ so the caller drives it from clock timers. Not here: what ``ray job ...`` does (
 
 from __future__ import annotations
 
+import functools
 import re
 import shlex
 from collections.abc import Callable, Generator, Mapping
@@ -229,8 +230,12 @@ class _Parser:
         return Simple(tuple(words), quiet_out, quiet_err)
 
 
+@functools.lru_cache(maxsize=256)
 def parse(script: str) -> Sequence:
-    """Parse a script; ShellError for bad syntax or a construct this shell does not model."""
+    """Parse a script; ShellError for bad syntax or a construct this shell does not model.
+
+    The tree is immutable, and every submitter of a fleet runs the same few scripts: parsed once each.
+    """
     parser = _Parser(_tokens(script))
     tree = parser.sequence(frozenset())
     if parser.peek() is not None:

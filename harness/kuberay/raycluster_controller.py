@@ -17,7 +17,6 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from .._util.gofmt import dns1035_label, go_list
-from .._util.jsoncopy import deep_copy
 from ..model.enums import ClusterState, PodPhase
 from ..model.kinds import POD, RAYCLUSTER, SECRET, SERVICE
 from ..model.labels import DISABLE_HEAD_RESTART, LABEL_CLUSTER, LABEL_GROUP, LABEL_NODE_TYPE
@@ -248,7 +247,7 @@ class RayClusterController:
         if self.store.find(SERVICE, ns, name) is not None:
             return
         try:
-            self.store.create(build_head_service(cluster))
+            self.store.create(build_head_service(cluster), owned=True)
         except AlreadyExists:
             return
         self._event(cluster, "CreatedService", f"Created service {ns}/{name}", "Create")
@@ -272,7 +271,7 @@ class RayClusterController:
         skip_restart = (cluster["metadata"].get("annotations") or {}).get(DISABLE_HEAD_RESTART) == "true"
         # A provisioned SidecarMode cluster does not get a new head (v1.6+): it would not help the RayJob.
         if not heads and not (provisioned and skip_restart):
-            created = self.store.create(build_head_pod(cluster, self.config))
+            created = self.store.create(build_head_pod(cluster, self.config), owned=True)
             self._event(cluster, "CreatedHeadPod", f"Created head Pod {ns}/{created['metadata']['name']}", "Create")
         for group in spec.get("workerGroupSpecs") or []:
             workers = [p for p in pods if p["metadata"]["labels"].get(LABEL_NODE_TYPE) == "worker"
@@ -286,7 +285,7 @@ class RayClusterController:
                 self._event(cluster, "DeletedWorkerPod", f"Deleted worker Pod {ns}/{pod['metadata']['name']}",
                             "Delete")
             for _ in range(want - len(alive)):
-                created = self.store.create(build_worker_pod(cluster, group, self.config))
+                created = self.store.create(build_worker_pod(cluster, group, self.config), owned=True)
                 self._event(cluster, "CreatedWorkerPod", f"Created worker Pod {ns}/{created['metadata']['name']}",
                             "Create")
 
@@ -295,7 +294,11 @@ class RayClusterController:
 
     def _write_status(self, cluster: Mapping[str, Any], error: str | None) -> None:
         spec = cluster["spec"]
-        status = deep_copy(cluster.get("status") or {})
+        # A shallow copy: stored snapshots are never modified, and the one nested value changed in place below
+        # (stateTransitionTimes) gets its own copy; the rest is replaced whole.
+        status = dict(cluster.get("status") or {})
+        if "stateTransitionTimes" in status:
+            status["stateTransitionTimes"] = dict(status["stateTransitionTimes"])
         pods = self._pods(cluster)
         workers = [p for p in pods if p["metadata"]["labels"].get(LABEL_NODE_TYPE) == "worker"]
         groups = spec.get("workerGroupSpecs") or []

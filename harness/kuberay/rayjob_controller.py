@@ -30,10 +30,12 @@ from ..model.enums import (
     JobFailedReason,
     JobStatus,
     SubmissionMode,
+    WatchEventType,
 )
 from ..model.kinds import JOB, POD, RAYCLUSTER, RAYJOB, SERVICE
 from ..model.labels import LABEL_CLUSTER, LABEL_NODE_TYPE, SUBMITTER_CONTAINER
-from ..model.rayjob import KUBERAY_MANAGER, RayJob, RayJobInfo, RayJobStatus
+from ..model.meta import ObjectMeta
+from ..model.rayjob import KUBERAY_MANAGER, RayJob, RayJobInfo, RayJobSpec, RayJobStatus
 from ..raysim.dashboard import DashboardError, JobNotFound, RayDashboard
 from ..raysim.directory import DashboardDirectory
 from ..raysim.nodes import submit_request_for
@@ -101,6 +103,9 @@ class RayJobController:
         self.log = Transcript(padded_line, ordered=False)
         self.reconciles = 0
         self._spec_errors: dict[tuple[str, int, tuple[tuple[str, str], ...]], str | None] = {}
+        # uid -> (resourceVersion, generation, metadata view, spec view) of the last RayJob version read
+        self._views: dict[str, tuple[str, int, ObjectMeta, RayJobSpec]] = {}
+        self._metadata_errors: dict[str, tuple[str, str | None]] = {}  # uid -> (resourceVersion, error)
         self._unwatch = store.watch(self._on_event)
 
     def stop(self) -> None:
@@ -113,6 +118,9 @@ class RayJobController:
     def _on_event(self, event: WatchEvent) -> None:
         if event.rtype == RAYJOB:
             self.queue.add((event.namespace, event.name))  # after a DELETED, the next Get says NotFound and stops
+            if event.type == WatchEventType.DELETED:
+                self._views.pop(event.obj["metadata"].get("uid", ""), None)
+                self._metadata_errors.pop(event.obj["metadata"].get("uid", ""), None)
         elif event.rtype in (RAYCLUSTER, SERVICE, JOB):
             for ref in event.obj["metadata"].get("ownerReferences") or []:
                 if ref.get("controller") and ref.get("kind") == "RayJob":
@@ -147,7 +155,7 @@ class RayJobController:
         if raw is None:
             self.queue.drop(key)
             return Result()
-        job = RayJob.from_raw(raw)
+        job = self._view(raw)
         if job.spec.managed_by is not None and job.spec.managed_by != KUBERAY_MANAGER:
             return Result()
         if job.meta.deletion_timestamp:
@@ -202,10 +210,25 @@ class RayJobController:
         self._update_status(raw, original, status)
         return Result(DEFAULT_REQUEUE)
 
+    def _view(self, raw: dict[str, Any]) -> RayJob:
+        """``RayJob.from_raw(raw)``, with the spec parsed once per generation and the metadata once per
+        resourceVersion (both views are immutable; most reconciles read an object that has not changed)."""
+        meta = raw["metadata"]
+        uid, rv, generation = str(meta.get("uid", "")), str(meta.get("resourceVersion", "")), meta.get("generation")
+        cached = self._views.get(uid)
+        if cached is not None and cached[1] == generation:
+            spec = cached[3]
+            meta_view = cached[2] if cached[0] == rv else ObjectMeta.from_raw(meta)
+        else:
+            spec, meta_view = RayJobSpec.from_raw(raw.get("spec")), ObjectMeta.from_raw(meta)
+        self._views[uid] = (rv, generation, meta_view, spec)
+        status = RayJobStatus.from_raw(raw.get("status"))
+        return RayJob(str(raw.get("apiVersion", "ray.io/v1")), meta_view, spec, status)
+
     def _validate(self, job: RayJob) -> tuple[str, str | None]:
         """``validateRayJob``: metadata, then spec, then status; the first error wins."""
         checks: tuple[tuple[str, Callable[[], str | None]], ...] = (
-            ("InvalidRayJobMetadata", lambda: validate_rayjob_metadata(job)),
+            ("InvalidRayJobMetadata", lambda: self._validate_metadata(job)),
             ("InvalidRayJobSpec", lambda: self._validate_spec(job)),
             ("InvalidRayJobStatus", lambda: validate_rayjob_status(job)))
         for event_type, check in checks:
@@ -213,6 +236,16 @@ class RayJobController:
             if error is not None:
                 return event_type, error
         return "", None
+
+    def _validate_metadata(self, job: RayJob) -> str | None:
+        """``ValidateRayJobMetadata``, remembered per (uid, resourceVersion): the object it reads is then the same."""
+        key = (job.meta.uid, job.meta.resource_version)
+        cached = self._metadata_errors.get(key[0])
+        if cached is not None and cached[0] == key[1]:
+            return cached[1]
+        error = validate_rayjob_metadata(job)
+        self._metadata_errors[key[0]] = (key[1], error)
+        return error
 
     def _validate_spec(self, job: RayJob) -> str | None:
         """``ValidateRayJobSpec``, remembered per (uid, generation, annotations): what it reads changes only then."""
@@ -355,7 +388,7 @@ class RayJobController:
         except SubmitCommandError as exc:
             raise ReconcileError(str(exc)) from exc
         try:
-            created = self.store.create(cluster)
+            created = self.store.create(cluster, owned=True)
         except ApiError as exc:
             self._event(raw, WARNING, "FailedToCreateRayCluster",
                         f"Failed to create RayCluster {job.namespace}/{name}: {exc}", "Create")
@@ -374,7 +407,7 @@ class RayJobController:
         except SubmitCommandError as exc:
             raise ReconcileError(str(exc)) from exc
         try:
-            self.store.create(submitter)
+            self.store.create(submitter, owned=True)
         except ApiError as exc:
             self._event(raw, WARNING, "FailedToCreateRayJobSubmitter",
                         f"Failed to create new Kubernetes Job {job.namespace}/{job.name}: {exc}", "Create")
@@ -614,7 +647,7 @@ class RayJobController:
         wanted = build_rayjob_head_service(raw, build_head_service(cluster))
         if existing is None:
             try:
-                self.store.create(wanted)
+                self.store.create(wanted, owned=True)
             except ApiError as exc:
                 self._event(raw, WARNING, "FailedToCreateService",
                             f"Failed to create the service {job.namespace}/{name}, {exc}", "Create")

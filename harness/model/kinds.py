@@ -6,12 +6,16 @@ subresource (writes to the main resource then ignore ``.status``, and ``create``
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Final
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ResourceType:
+    """Compared and hashed by value, as a frozen dataclass would be, but with the hash computed once: every watch
+    event and store lookup hashes or compares one (the generated methods build a tuple of all fields each time)."""
+
     group: str
     version: str  # the storage version; objects are stored and returned with this apiVersion
     kind: str
@@ -22,11 +26,28 @@ class ResourceType:
     short_names: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
 
-    @property
+    def _key(self) -> tuple[object, ...]:
+        return (self.group, self.version, self.kind, self.plural, self.namespaced, self.status_subresource,
+                self.served_versions, self.short_names, self.categories)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash(self._key()))
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        if not isinstance(other, ResourceType):
+            return NotImplemented
+        return self._hash == other._hash and self._key() == other._key()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return self._hash  # type: ignore[attr-defined,no-any-return]
+
+    @functools.cached_property
     def api_version(self) -> str:
         return f"{self.group}/{self.version}" if self.group else self.version
 
-    @property
+    @functools.cached_property
     def qualified(self) -> str:
         """``rayjobs.ray.io`` / ``pods``: the resource name used in API error messages."""
         return f"{self.plural}.{self.group}" if self.group else self.plural

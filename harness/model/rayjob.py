@@ -8,7 +8,7 @@ simulator does too; :mod:`harness.model.raycluster` reads the few fields the con
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from .enums import DeletionPolicyType, JobDeploymentStatus, JobFailedReason, JobStatus, SubmissionMode
@@ -216,7 +216,11 @@ class RayJobStatus:
         return out
 
     def copy(self) -> RayJobStatus:
-        return replace(self, ray_cluster_status=dict(self.ray_cluster_status))
+        # What ``dataclasses.replace`` would build (no __post_init__ here), without its per-field machinery.
+        new = object.__new__(RayJobStatus)
+        new.__dict__.update(self.__dict__)
+        new.ray_cluster_status = dict(self.ray_cluster_status)
+        return new
 
 
 @dataclass(frozen=True)

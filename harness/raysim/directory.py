@@ -13,6 +13,7 @@ Not here: the job table itself (:mod:`.dashboard`), pod lifecycles (:mod:`harnes
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -57,12 +58,7 @@ class DashboardDirectory:
 
     def _route(self, url: str, namespace: str) -> tuple[str, str, str | None]:
         """(host, namespace, RayCluster the URL's Service selects or None), as cluster DNS and the Service do."""
-        host = url.removeprefix("http://").removeprefix("https://").split("/", 1)[0].split(":", 1)[0]
-        parts = host.split(".")
-        if len(parts) >= 2 and parts[0]:
-            service, ns = parts[0], parts[1]
-        else:
-            service, ns = parts[0], namespace
+        host, service, ns = _split_url(url, namespace)
         svc = self.store.find(SERVICE, ns, service) if service else None
         cluster = ((svc or {}).get("spec") or {}).get("selector", {}).get(LABEL_CLUSTER)
         return host, ns, cluster
@@ -97,3 +93,13 @@ class DashboardDirectory:
             return dashboard.get_job_info(submission_id)
         live = self._live.get((ns, cluster)) if cluster else None
         return faulted_job_info(fault, live.jobs.get(submission_id) if live is not None else None, submission_id)
+
+
+@functools.lru_cache(maxsize=1024)
+def _split_url(url: str, namespace: str) -> tuple[str, str, str]:
+    """(host, Service, namespace) a dashboard URL names; pure, and polled with the same few URLs all the time."""
+    host = url.removeprefix("http://").removeprefix("https://").split("/", 1)[0].split(":", 1)[0]
+    parts = host.split(".")
+    if len(parts) >= 2 and parts[0]:
+        return host, parts[0], parts[1]
+    return host, parts[0], namespace

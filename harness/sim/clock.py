@@ -85,7 +85,7 @@ class Quiet:
     output: tuple[tuple[Transcript, str], ...] = ()  # what the run printed: each skipped run prints it again
 
 
-@dataclass(order=True)
+@dataclass(order=True, slots=True)
 class Timer:
     """A scheduled callback. ``cancel()`` makes it a no-op; it stays in the heap until its time comes.
 
@@ -121,6 +121,11 @@ class _Watch:
     output: list[tuple[Transcript, str]] = field(default_factory=list)
 
 
+# The heap holds (when, priority, seq, timer): tuples of numbers compare in C, where the dataclass's generated
+# ordering would run Python code for every comparison. ``seq`` is unique, so the timer itself is never compared.
+_Slot = tuple[float, int, int, Timer]
+
+
 class Clock:
     """The virtual clock and its event queue.
 
@@ -132,7 +137,7 @@ class Clock:
         # Default origin 2026-01-01T00:00:00Z: fixed, so that runs are byte-for-byte repeatable.
         self.origin = int(origin)
         self._now = 0.0
-        self._queue: list[Timer] = []
+        self._queue: list[_Slot] = []
         self._seq = 0
         self._real: list[RealWork] = []
         self.poll_interval = poll_interval
@@ -213,7 +218,7 @@ class Clock:
         self._seq += 1
         self.revision += 1
         timer = Timer(when, priority, self._seq, callback, label, loop=loop, delay=delay, owner=self)
-        heapq.heappush(self._queue, timer)
+        heapq.heappush(self._queue, (when, priority, self._seq, timer))
         if self._watch is not None:
             self._watch.armed += 1
             self._watch.last = timer
@@ -230,12 +235,13 @@ class Clock:
 
     def next_event_time(self) -> float:
         """Time of the next pending (not cancelled) event, or ``inf``."""
-        while self._queue and self._queue[0].cancelled:
-            heapq.heappop(self._queue)
-        return self._queue[0].when if self._queue else math.inf
+        queue = self._queue
+        while queue and queue[0][3].cancelled:
+            heapq.heappop(queue)
+        return queue[0][0] if queue else math.inf
 
     def pending(self) -> int:
-        return sum(1 for timer in self._queue if not timer.cancelled)
+        return sum(1 for slot in self._queue if not slot[3].cancelled)
 
     # -- running ---------------------------------------------------------------------------------------------------
 
@@ -243,9 +249,10 @@ class Clock:
         """Run the next event (advancing time to it). False when the queue is empty."""
         if self.next_event_time() == math.inf:
             return False
-        timer = heapq.heappop(self._queue)
+        slot = heapq.heappop(self._queue)
+        timer = slot[3]
         if timer.when > self.horizon:
-            heapq.heappush(self._queue, timer)
+            heapq.heappush(self._queue, slot)
             raise self._beyond_horizon(timer.when)
         self._now = max(self._now, timer.when)
         self.events_run += 1
@@ -317,12 +324,12 @@ class Clock:
         the horizon) bounds the skip; :func:`fastforward.plan` says where each loop lands and in which order
         loops landing on one instant must be re-armed. When that order cannot be rebuilt, the skip is shortened.
         """
-        if not self._queue or not self._is_quiet(self._queue[0]):
+        if not self._queue or not self._is_quiet(self._queue[0][3]):
             return False
         taken: list[Timer] = []
         claimed: set[int] = set()  # logs whose line order matters, printed into by a loop taken
         while self._queue:
-            head = self._queue[0]
+            head = self._queue[0][3]
             if head.cancelled:
                 heapq.heappop(self._queue)
             elif self._is_quiet(head) and head.when <= until:
@@ -330,7 +337,7 @@ class Clock:
                 if sinks & claimed:
                     break  # two loops printing into one log: their lines interleave, so step through them
                 claimed |= sinks
-                taken.append(heapq.heappop(self._queue))
+                taken.append(heapq.heappop(self._queue)[3])
             else:
                 break
         loops = [fastforward.Loop(t.when, t.priority, t.seq, t.quiet.period, t.quiet.until)  # type: ignore[union-attr]
@@ -344,7 +351,7 @@ class Clock:
                 self._seq += 1
                 timer.when, timer.seq = move.position.value, self._seq
                 moved += move.position.steps
-            heapq.heappush(self._queue, timer)
+            heapq.heappush(self._queue, (timer.when, timer.priority, timer.seq, timer))
         self.skipped += moved
         return moved > 0
 

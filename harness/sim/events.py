@@ -61,7 +61,7 @@ class EventRecorder:
         if action:
             event["action"] = action
         try:
-            self.store.create(event)
+            self.store.create(event, owned=True)
         except (NotFound, Forbidden):
             return  # the namespace is gone or terminating; the real recorder drops the event too
         self._index[key] = (namespace, name)

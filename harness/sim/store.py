@@ -79,7 +79,7 @@ class InjectedFailure(ApiError):
         self.reason = failure.reason
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WatchEvent:
     """One change, as a watch stream delivers it. ``old`` is the previous state (None for ADDED)."""
 
@@ -208,10 +208,14 @@ class ObjectStore:
             raise BadRequest(f'no matches for kind "{kind}" in version "{obj.get("apiVersion")}"')
         return rtype
 
-    def create(self, obj: Obj, *, namespace: str | None = None) -> Obj:
-        """Create an object; fills server-set metadata. Raises AlreadyExists or NotFound (namespace)."""
+    def create(self, obj: Obj, *, namespace: str | None = None, owned: bool = False) -> Obj:
+        """Create an object; fills server-set metadata. Raises AlreadyExists or NotFound (namespace).
+
+        ``owned=True`` hands ``obj`` over to the store, as for :meth:`update`: the caller built it fresh (its
+        ``metadata`` too), keeps no reference and never modifies it again; it is stored without a copy.
+        """
         rtype = self._type_of(obj)
-        new: Obj = deep_copy(obj)
+        new: Obj = obj if owned else deep_copy(obj)
         new["apiVersion"] = rtype.api_version
         meta = new.setdefault("metadata", {})
         if rtype.namespaced:

@@ -78,7 +78,7 @@ def both_ways(build: Callable[[Clock], list[Poller]], until: float) -> tuple[lis
         for poller in pollers:
             poller.noticed = noticed
         clock.advance(until)
-        pending = sorted((t.when, t.priority, t.seq, t.label) for t in clock._queue if not t.cancelled)
+        pending = sorted((t.when, t.priority, t.seq, t.label) for *_, t in clock._queue if not t.cancelled)
         results.append([noticed, [(when, prio) for when, prio, _, _ in pending], clock.now])
         clocks.append(clock)
     return results[0], results[1], clocks[0]

@@ -381,7 +381,8 @@ class KubeBackend:
     def patch(self, kind: str, name: str, patch: Mapping[str, Any], *, namespace: str,
               subresource: Literal["status"] | None = None) -> Obj:
         res = known(kind)
-        self.observed.record_action("patch", kind=res.kind, namespace=namespace, name=name, detail=str(dict(patch)))
+        self.observed.record_action("patch status" if subresource else "patch", kind=res.kind, namespace=namespace,
+                                    name=name, detail=str(dict(patch)))
         try:
             patched = self._api.merge_patch(res, name, patch, namespace=namespace, subresource=subresource)
         except ApiError as exc:

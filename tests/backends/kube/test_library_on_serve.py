@@ -12,7 +12,7 @@ Where no wait ends inside an instant, that run's journal is the plain in-process
 Where the server lacks what a scenario needs, the verdict may differ only by saying exactly that:
 
 - the driver log (a file on the head pod) needs ``services/proxy`` or ``pods/exec``, which the server lacks;
-- the server does not serve RayCronJobs;
+- a RayCronJob's schedule follows the minutes of each run's own clock: its journal is not compared;
 - a user's ``ray job submit`` needs ``services/proxy`` too: the scenario is skipped, saying so;
 - scripted ``attempts`` are refused by the server's job-scripts control: the scenario is skipped, saying so.
 """
@@ -46,8 +46,6 @@ SERVER_GAPS = {  # what the Kubernetes run says when it meets one, and what is m
     # before the deletion, on the server the whole instant runs (and the log could not be read there anyway).
     r"head pod \S+ of RayJob/\S+ is being deleted, and the driver log with it":
         "no driver log on the server, whose head pod is already being deleted when the wait's instant ends",
-    r"the API server does not serve kind=\w+ in apiVersion=":
-        "a kind the server does not serve (RayCronJob)",
     r"backend=kube cannot run the ray_job_submit step at \S+ \(it lacks the ray_job_submit capability\)":
         "no services/proxy to submit a Ray job through",
     r"the server refused the scenario's job scripts: .*unknown field 'attempts'":
@@ -128,6 +126,9 @@ def test_a_shipped_scenario_has_its_in_process_journal_through_the_kubernetes_ba
     if result.in_process.status == "skipped":
         pytest.skip(f"skipped on both sides: {result.in_process.summary}")
     reference, kube = result.whole_instants, result.through_kube
+    if any(entry.kind == "RayCronJob" for entry in reference.journal_entries):
+        pytest.skip("a RayCronJob's ticks fall on the wall clock's minutes, which the two runs start at differently "
+                    "(the server's clock has run every scenario before this one): verdicts compared only")
     diff = diff_runs(reference.journal_entries, kube.journal_entries, first_namespace=reference.namespace,
                      second_namespace=kube.namespace)
     assert not diff, "\n".join(diff)
